@@ -1,0 +1,7 @@
+/**
+ * Every migration, in order. Listed explicitly (not globbed) so the same list works compiled and
+ * under the test transpiler. `npm run migration:create -- name` adds a file and a line here.
+ */
+import { Foundation1763856000000 } from './1763856000000-foundation';
+
+export const migrations = [Foundation1763856000000];

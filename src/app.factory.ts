@@ -1,0 +1,39 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule, type AppModuleOptions } from './app.module';
+import { createValidationPipe } from './common/validation';
+import type { AppConfig } from './config/app-config';
+import { buildOpenApiDocument } from './openapi/openapi';
+
+export const JSON_BODY_LIMIT = '1mb';
+
+/** Everything about the HTTP app that both `main.ts` and the e2e tests need, so tests run what ships. */
+export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, options), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('query parser', 'extended');
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: true });
+  app.use(
+    helmet({
+      // Swagger UI needs inline scripts and styles; the API itself serves only JSON.
+      contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:', 'https:'] } },
+    }),
+  );
+  app.useGlobalPipes(createValidationPipe());
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+    customSiteTitle: 'Mallbridge API',
+  });
+  return app;
+}

@@ -1,0 +1,51 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Writable } from 'node:stream';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
+import { ProblemFilter } from './common/problem.filter';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { dataSourceOptions } from './database/data-source-options';
+import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
+import { loggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { TenantsModule } from './tenants/tenants.module';
+
+export interface AppModuleOptions {
+  /** where log lines go besides stdout's default (tests capture them) */
+  logDestination?: Writable;
+}
+
+@Module({})
+export class AppModule {
+  static register(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        loggingModule(config, options.logDestination),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.databaseUrl ?? 'postgres://unset'),
+          autoLoadEntities: true,
+          migrationsRun: false,
+        }),
+        ScheduleModule.forRoot(),
+        PassportModule,
+        AuthModule,
+        TenantsModule,
+        IdempotencyModule,
+        HealthModule,
+        MetricsModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

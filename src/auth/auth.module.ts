@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminKeyGuard } from './admin-key.guard';
+import { ApiKey } from './api-key.entity';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
+import { BearerStrategy } from './bearer.strategy';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ApiKey])],
+  controllers: [ApiKeysController],
+  providers: [ApiKeysService, BearerStrategy, AdminKeyGuard],
+  exports: [ApiKeysService, AdminKeyGuard],
+})
+export class AuthModule {}

@@ -1,0 +1,101 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { PROBLEM_BASE, type ProblemDocument, ProblemException } from './problem';
+
+const TITLES: Record<number, [slug: string, title: string]> = {
+  400: ['bad-request', 'Bad request'],
+  401: ['unauthorized', 'Unauthorized'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  406: ['not-acceptable', 'Not acceptable'],
+  409: ['conflict', 'Conflict'],
+  413: ['payload-too-large', 'Payload too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  422: ['unprocessable', 'Unprocessable content'],
+  429: ['too-many-requests', 'Too many requests'],
+  500: ['internal', 'Internal server error'],
+  502: ['bad-gateway', 'Bad gateway'],
+  503: ['unavailable', 'Service unavailable'],
+};
+
+function titleFor(status: number): [string, string] {
+  return TITLES[status] ?? [status >= 500 ? 'internal' : 'error', HttpStatus[status]?.replace(/_/g, ' ').toLowerCase() ?? 'Error'];
+}
+
+/** Errors raised by Express's body parser before Nest sees the request (bad JSON, body too large). */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+}
+
+/**
+ * Every error becomes `application/problem+json`. Details of unexpected errors (stack traces, SQL)
+ * are logged with the request id, never sent.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { id?: string }>();
+    const response = http.getResponse<Response>();
+    const problem = this.toProblem(exception, request);
+    if (problem.status >= 500) {
+      this.logger.error({ err: exception, requestId: request.id, path: request.path }, 'Unhandled error');
+    }
+    if (response.headersSent) return;
+    if (problem.status === 429 && exception instanceof ProblemException && exception.extensions.retryAfterSeconds) {
+      response.setHeader('Retry-After', String(exception.extensions.retryAfterSeconds));
+    }
+    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  toProblem(exception: unknown, request: Request & { id?: string }): ProblemDocument {
+    const base = { instance: request.originalUrl?.split('?')[0], requestId: request.id ? String(request.id) : undefined };
+    if (exception instanceof ProblemException) {
+      const status = exception.getStatus();
+      return {
+        type: PROBLEM_BASE + exception.problemType,
+        title: exception.title,
+        status,
+        detail: exception.detail,
+        ...base,
+        ...exception.extensions,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const [slug, title] = titleFor(status);
+      const body = exception.getResponse();
+      let detail = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+      if (Array.isArray(detail)) detail = detail.join('; ');
+      if (status === 404 && typeof detail === 'string' && detail.startsWith('Cannot ')) {
+        detail = `No route ${request.method} ${base.instance}.`;
+      }
+      return { type: PROBLEM_BASE + slug, title, status, detail: typeof detail === 'string' ? detail : undefined, ...base };
+    }
+    const parserError = exception as BodyParserError;
+    const parserStatus = parserError?.status ?? parserError?.statusCode;
+    if (parserError && typeof parserError.type === 'string' && parserStatus && parserStatus < 500) {
+      const [slug, title] = titleFor(parserStatus);
+      const detail =
+        parserError.type === 'entity.too.large'
+          ? 'The request body is larger than allowed.'
+          : parserError.type === 'entity.parse.failed'
+            ? 'The request body is not valid JSON.'
+            : 'The request body could not be read.';
+      return { type: PROBLEM_BASE + slug, title, status: parserStatus, detail, ...base };
+    }
+    return {
+      type: PROBLEM_BASE + 'internal',
+      title: 'Internal server error',
+      status: 500,
+      detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+      ...base,
+    };
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The validated, typed environment. Built once at boot by `loadConfig()` (config.loader.ts); inject
+ * `AppConfig` wherever a setting is needed instead of reading `process.env`.
+ */
+export class AppConfig {
+  /** HTTP port */
+  port: number;
+  /** PostgreSQL URL; undefined → embedded PostgreSQL under `dataDir` */
+  databaseUrl?: string;
+  /** where the embedded database, the generated credentials key and other local state live */
+  dataDir: string;
+  /** guards POST /v1/tenants; undefined → tenant creation disabled */
+  adminApiKey?: string;
+  /** 32-byte key for AES-256-GCM credential encryption */
+  credentialsKey: Buffer;
+  /** how the outside world reaches this service, without a trailing slash */
+  publicBaseUrl: string;
+  /** where the browser lands after a site authorization callback */
+  connectReturnUrl: string;
+  nextEngine: {
+    clientId?: string;
+    clientSecret?: string;
+    /** NE sign-in host (base.next-engine.org); a connection's `settings.signInUrl` overrides it */
+    signInUrl: string;
+  };
+  /** IPs sellers must whitelist on 11st and Crossmall */
+  egressIps: string[];
+  smtpUrl?: string;
+  mailFrom?: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** run the schedulers and job workers in this process (off for API-only instances and some tests) */
+  workersEnabled: boolean;
+
+  constructor(values: AppConfig) {
+    Object.assign(this, values);
+  }
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppConfig } from './app-config';
+
+/** A missing or malformed environment variable: the process stops with this message. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Configuration error: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new ConfigError(name, `must be a port number (0-65535), got "${raw}"`);
+  return Number(raw);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = optional(env, name) ?? fallback;
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = new URL(raw);
+    if (!['http:', 'https:', 'postgres:', 'postgresql:', 'smtp:', 'smtps:'].includes(parsed.protocol)) throw new Error();
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function credentialsKey(env: Env, dataDir: string, embedded: boolean, warn: (message: string) => void): Buffer {
+  const raw = optional(env, 'CREDENTIALS_KEY');
+  if (raw !== undefined) {
+    const key = Buffer.from(raw, 'base64');
+    if (key.length !== 32) throw new ConfigError('CREDENTIALS_KEY', 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+    return key;
+  }
+  if (!embedded) {
+    throw new ConfigError('CREDENTIALS_KEY', 'is required when DATABASE_URL is set (32 bytes, base64: openssl rand -base64 32)');
+  }
+  // Only for the embedded, single-machine default: a key kept beside the data it protects.
+  const keyFile = join(dataDir, 'credentials.key');
+  if (existsSync(keyFile)) return Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(keyFile, key.toString('base64') + '\n', { mode: 0o600 });
+  warn(`CREDENTIALS_KEY is not set: generated one into ${keyFile}. Set CREDENTIALS_KEY in production and keep it safe.`);
+  return key;
+}
+
+/**
+ * Read and validate the environment. Throws {@link ConfigError} naming the first bad variable.
+ * Every variable is listed in the README with its default.
+ */
+export function loadConfig(env: Env = process.env, warn: (message: string) => void = () => undefined): AppConfig {
+  const httpPort = port(env, 'PORT', 3000);
+  const databaseUrl = url(env, 'DATABASE_URL');
+  const embeddedAllowed = bool(env, 'EMBEDDED_DATABASE', true);
+  if (!databaseUrl && !embeddedAllowed) {
+    throw new ConfigError('DATABASE_URL', 'is required when EMBEDDED_DATABASE=false');
+  }
+  if (databaseUrl && !/^postgres(ql)?:/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
+  }
+  const dataDir = resolve(optional(env, 'DATA_DIR') ?? '.data');
+  const publicBaseUrl = url(env, 'PUBLIC_BASE_URL', `http://localhost:${httpPort}`)!;
+  const logLevel = (optional(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const adminApiKey = optional(env, 'ADMIN_API_KEY');
+  if (adminApiKey !== undefined && adminApiKey.length < 16) {
+    throw new ConfigError('ADMIN_API_KEY', 'must be at least 16 characters');
+  }
+  const egressIps = (optional(env, 'EGRESS_IPS') ?? '')
+    .split(',')
+    .map((ip) => ip.trim())
+    .filter(Boolean);
+  for (const ip of egressIps) {
+    if (!/^[0-9a-fA-F:.]+$/.test(ip)) throw new ConfigError('EGRESS_IPS', `must be comma-separated IP addresses, got "${ip}"`);
+  }
+  const smtpUrl = url(env, 'SMTP_URL');
+  const mailFrom = optional(env, 'MAIL_FROM');
+  if (smtpUrl && !mailFrom) throw new ConfigError('MAIL_FROM', 'is required when SMTP_URL is set');
+
+  return new AppConfig({
+    port: httpPort,
+    databaseUrl,
+    dataDir,
+    adminApiKey,
+    credentialsKey: credentialsKey(env, dataDir, !databaseUrl, warn),
+    publicBaseUrl,
+    connectReturnUrl: url(env, 'CONNECT_RETURN_URL', `${publicBaseUrl}/docs`)!,
+    nextEngine: {
+      clientId: optional(env, 'NEXTENGINE_CLIENT_ID'),
+      clientSecret: optional(env, 'NEXTENGINE_CLIENT_SECRET'),
+      signInUrl: url(env, 'NEXTENGINE_SIGN_IN_URL', 'https://base.next-engine.org')!,
+    },
+    egressIps,
+    smtpUrl,
+    mailFrom,
+    logLevel: logLevel as AppConfig['logLevel'],
+    workersEnabled: bool(env, 'WORKERS_ENABLED', true),
+  });
+}

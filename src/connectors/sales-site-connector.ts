@@ -1,0 +1,264 @@
+/**
+ * The contract between Mallbridge's business modules and each sales site.
+ *
+ * A connector speaks one site's wire protocol and returns normalized values. It never touches the
+ * database: everything it needs arrives in a {@link ConnectionContext}, and everything it must keep
+ * (rotated tokens, a new certification key) goes back through the context's callbacks.
+ *
+ * Bulk calls report per item ({@link ItemResult}): sites answer "success" with failures inside
+ * (Qoo10 `result_cd`, NextEngine 020500), so one bad item never sinks the batch.
+ */
+import type { SiteHttpClient } from './http/site-http-client';
+
+export const SITE_IDS = ['nextengine', 'qoo10-jp', '11st', 'crossmall', 'smaregi'] as const;
+export type SiteId = (typeof SITE_IDS)[number];
+
+export function isSiteId(value: unknown): value is SiteId {
+  return typeof value === 'string' && (SITE_IDS as readonly string[]).includes(value);
+}
+
+/** One field of a site's credentials: drives the registration form and its validation. */
+export interface CredentialField {
+  name: string;
+  label: string;
+  /** secret values are encrypted at rest and only ever shown masked */
+  secret: boolean;
+  /** required at registration (tokens obtained later by an authorization flow are not) */
+  required: boolean;
+  /**
+   * 'stored' (the default): kept, encrypted.
+   * 'once': used during registration/renewal and then discarded (Qoo10's QSM password).
+   * 'obtained': never entered by the seller; the connector obtains and stores it (NE tokens, Qoo10 SAK).
+   */
+  lifecycle?: 'stored' | 'once' | 'obtained';
+  description?: string;
+  /** a regular expression the value must match */
+  pattern?: string;
+}
+
+/** A non-secret per-connection setting (carrier mapping, Crossmall phase names, sign-in URL...). */
+export interface SettingField {
+  name: string;
+  label: string;
+  type: 'string' | 'number' | 'boolean' | 'object';
+  required: boolean;
+  default?: unknown;
+  description?: string;
+}
+
+export interface ConnectorCapabilities {
+  orders: boolean;
+  confirm: boolean;
+  tracking: boolean;
+  /** how the site takes stock: absolute quantities, relative deltas, or not at all */
+  stock: 'absolute' | 'relative' | false;
+  /** 'redirect': browser sign-in (NextEngine); 'key-exchange': credentials exchanged for a key (Qoo10) */
+  authorization: 'none' | 'redirect' | 'key-exchange';
+}
+
+export interface CollectableStatus {
+  code: string;
+  name: string;
+}
+
+/** What the registration API and `GET /v1/sales-sites` say about a site. */
+export interface SiteDescriptor {
+  site: SiteId;
+  displayName: string;
+  /** production API base URL; a connection may override it (sandboxes, simulators) */
+  defaultEndpoint: string;
+  credentialFields: CredentialField[];
+  settingFields: SettingField[];
+  collectableStatuses: CollectableStatus[];
+  capabilities: ConnectorCapabilities;
+  /** the seller must whitelist our egress IPs on the site (11st, Crossmall) */
+  requiresIpAllowList: boolean;
+  /** default outbound pacing; NextEngine is strictly one call at a time per account */
+  rateLimit: { maxConcurrent: number; minTimeMs: number };
+}
+
+export type Credentials = Record<string, string>;
+
+export interface ConnectionContext {
+  connectionId: string;
+  tenantId: string;
+  site: SiteId;
+  shopId: string;
+  /** API base URL, without a trailing slash */
+  endpoint: string;
+  /** decrypted credentials; updated in place after {@link saveCredentials} */
+  credentials: Credentials;
+  settings: Record<string, unknown>;
+  /** the shared transport bound to this connection: rate limit, timeout, retries, redaction */
+  http: SiteHttpClient;
+  /**
+   * Persist changed credentials (rotated tokens, a new key) before the next call is made.
+   * `null` removes a field. Also updates `credentials` in this context.
+   */
+  saveCredentials(patch: Record<string, string | null>, meta?: { tokenExpiresAt?: Date | null }): Promise<void>;
+  /**
+   * Re-read the stored credentials (another worker may have rotated the tokens meanwhile).
+   * Connectors also copy the result into `credentials`, so an implementation may or may not do it.
+   */
+  reloadCredentials(): Promise<Credentials>;
+  now(): Date;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  latencyMs: number;
+  /** the site's own code and message on failure, verbatim */
+  siteCode?: string;
+  message?: string;
+  /** what the call found, e.g. the account name; never secrets */
+  details?: Record<string, unknown>;
+}
+
+/** Input to {@link SalesSiteConnector.authorize}: the values entered for a key exchange (Qoo10). */
+export type AuthorizationInput = Record<string, string>;
+
+export interface RedirectAuthorization {
+  /** where to send the seller's browser */
+  redirectUrl: string;
+}
+
+/**
+ * The callback query parameter that carries Mallbridge's own `state` back. It is not `state`:
+ * NextEngine issues its own `state` (with `uid`), which must go unchanged to `completeAuthorization`,
+ * so ours travels inside the redirect URI under this name.
+ */
+export const AUTHORIZATION_STATE_PARAM = 'mb_state';
+
+// ---------------------------------------------------------------- orders
+
+export interface SyncCursor {
+  /** connector-defined, opaque to the engine (a watermark, a window start, a last order number) */
+  value: string;
+}
+
+export interface Money {
+  amount: string;
+  currency: string;
+}
+
+export interface Address {
+  name: string;
+  nameKana?: string;
+  postalCode?: string;
+  country?: string;
+  region?: string;
+  city?: string;
+  line1?: string;
+  line2?: string;
+  phone?: string;
+  email?: string;
+}
+
+export interface ExternalOrderLine {
+  /** the site's line identifier, stable across pulls */
+  externalLineId: string;
+  productCode: string;
+  optionCode?: string;
+  productName: string;
+  optionName?: string;
+  quantity: number;
+  unitPrice?: string;
+  /** site-specific values the connector needs later (11st ordPrdSeq, addPrdYn...) */
+  raw?: Record<string, unknown>;
+}
+
+export interface ExternalOrder {
+  externalOrderId: string;
+  /** the site's status code and name, kept beside Mallbridge's own state */
+  siteStatus: string;
+  siteStatusName?: string;
+  orderedAt: Date;
+  paidAt?: Date;
+  buyer?: Address;
+  recipient?: Address;
+  total?: Money;
+  lines: ExternalOrderLine[];
+  /** identifiers needed to confirm or ship on the site (Qoo10 orderNos of a pack, 11st dlvNo...) */
+  refs?: Record<string, unknown>;
+  raw?: unknown;
+}
+
+export interface OrderBatch {
+  orders: ExternalOrder[];
+  /** where the next pull starts once this batch is committed */
+  nextCursor: SyncCursor | null;
+}
+
+export interface ExternalOrderRef {
+  externalOrderId: string;
+  refs?: Record<string, unknown>;
+  lines?: { externalLineId: string; raw?: Record<string, unknown> }[];
+}
+
+export interface TrackingUpdate extends ExternalOrderRef {
+  carrier: string;
+  trackingNumber: string;
+  shippedAt: Date;
+}
+
+export interface StockUpdate {
+  /** the listing key the site knows the item by */
+  listingKey: string;
+  /** absolute quantity for absolute sites */
+  quantity?: number;
+  /** change for relative sites (NextEngine) */
+  delta?: number;
+}
+
+export interface ItemResult {
+  /** the order id or listing key the result is about */
+  key: string;
+  ok: boolean;
+  /** the site's code and message, verbatim, when not ok */
+  siteCode?: string;
+  message?: string;
+  /** true when trying again later may succeed */
+  retryable?: boolean;
+}
+
+export interface ListingKey {
+  /** the normalized key used by SKU mappings for this site */
+  key: string;
+  /** the site's codes the key was built from, for code-equality resolution (option first) */
+  optionCode?: string;
+  productCode?: string;
+}
+
+export interface SalesSiteConnector {
+  readonly descriptor: SiteDescriptor;
+
+  /**
+   * A cheap authenticated call (DESIGN §1). Every failure resolves `{ ok: false, siteCode, message }`
+   * with the site's own code and message — except credentials the site no longer accepts, which throw
+   * `SiteAuthError` (http/site-errors.ts, carrying the site's code and message) exactly as every other method does,
+   * so the caller sets `auth_expired` in one place for all calls.
+   */
+  testConnection(ctx: ConnectionContext): Promise<ConnectionTestResult>;
+
+  /** Key exchange (Qoo10: API key + login + password → SAK), storing what it obtains via `ctx.saveCredentials`. */
+  authorize?(ctx: ConnectionContext, input: AuthorizationInput): Promise<void>;
+
+  /** Browser authorization (NextEngine): where to send the seller, binding `state` to the connection. */
+  authorizationRedirect?(ctx: ConnectionContext, state: string, callbackUrl: string): RedirectAuthorization;
+
+  /** Complete a browser authorization with the site's callback parameters. */
+  completeAuthorization?(ctx: ConnectionContext, params: Record<string, string>): Promise<void>;
+
+  /** Renew expiring credentials (NE token refresh; Qoo10 with a password or fresh key in `input`). */
+  renewCredentials?(ctx: ConnectionContext, input?: AuthorizationInput): Promise<void>;
+
+  pullOrders?(ctx: ConnectionContext, cursor: SyncCursor | null): AsyncIterable<OrderBatch>;
+  confirmOrders?(ctx: ConnectionContext, refs: ExternalOrderRef[]): Promise<ItemResult[]>;
+  pushTracking?(ctx: ConnectionContext, shipments: TrackingUpdate[]): Promise<ItemResult[]>;
+  pushStock?(ctx: ConnectionContext, levels: StockUpdate[]): Promise<ItemResult[]>;
+
+  listingKey?(line: ExternalOrderLine): ListingKey;
+}
+
+/** The DI token under which every connector is provided (a multi-provider collected by the registry). */
+export const SALES_SITE_CONNECTORS = Symbol('SALES_SITE_CONNECTORS');

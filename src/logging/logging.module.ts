@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Writable } from 'node:stream';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from '../config/app-config';
+import { REDACTED, redactDeep } from '../common/redaction';
+
+/**
+ * JSON logs with a request id on every line. Secrets are removed twice over: pino's path redaction
+ * for request headers, and a deep pass over every logged object for fields named like
+ * secret/token/password/key — so a connector that logs a payload by mistake still leaks nothing.
+ */
+export function loggingModule(config: AppConfig, destination?: Writable) {
+  return LoggerModule.forRoot({
+    pinoHttp: [
+      {
+        level: config.logLevel,
+        genReqId: (request: IncomingMessage) => {
+          const given = request.headers['x-request-id'];
+          return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+        },
+        redact: {
+          paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.query.sncode'],
+          censor: REDACTED,
+        },
+        formatters: { log: (object: Record<string, unknown>) => redactDeep(object) as Record<string, unknown> },
+        customProps: () => ({ service: 'mallbridge' }),
+        autoLogging: { ignore: (request: IncomingMessage) => request.url === '/health' || request.url === '/metrics' },
+        quietReqLogger: true,
+      },
+      ...(destination ? [destination] : []),
+    ] as never,
+  });
+}

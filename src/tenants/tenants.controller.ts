@@ -1,0 +1,30 @@
+import { Body, Controller, Post, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { AdminKeyGuard } from '../auth/admin-key.guard';
+import { ApiKeyDto } from '../auth/api-keys.dto';
+import { SkipApiKey } from '../auth/authenticated-tenant';
+import { ApiProblems } from '../common/api-problems';
+import { CreateTenantDto, TenantCreatedDto } from './tenants.dto';
+import { TenantsService } from './tenants.service';
+
+@ApiTags('Tenants')
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  /**
+   * Create a tenant (a seller account) with its first API key. Operator only: send
+   * `Authorization: Bearer <ADMIN_API_KEY>`.
+   */
+  @Post()
+  @SkipApiKey()
+  @UseGuards(AdminKeyGuard)
+  @ApiProblems(400, 401, 403)
+  async create(@Body() body: CreateTenantDto): Promise<TenantCreatedDto> {
+    const { tenant, apiKey, key } = await this.tenants.create(body.name);
+    return {
+      tenant: { id: tenant.id, name: tenant.name, createdAt: tenant.createdAt },
+      apiKey: Object.assign(ApiKeyDto.from(apiKey), { key }),
+    };
+  }
+}
