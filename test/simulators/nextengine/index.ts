@@ -1,0 +1,3 @@
+export * from './nextengine.simulator';
+export * from './ne-wire';
+export { nextEngineDemoSeed } from './demo-seed';

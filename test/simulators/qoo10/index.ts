@@ -1,0 +1,1 @@
+export * from './qoo10.simulator';

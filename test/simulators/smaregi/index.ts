@@ -1,0 +1,2 @@
+export * from './smaregi.simulator';
+export { smaregiDemoSeed } from './demo-seed';
