@@ -3,5 +3,7 @@
  * under the test transpiler. `npm run migration:create -- name` adds a file and a line here.
  */
 import { Foundation1763856000000 } from './1763856000000-foundation';
+import { Connections1763856100000 } from './1763856100000-connections';
 
-export const migrations = [Foundation1763856000000];
+
+export const migrations = [Foundation1763856000000, Connections1763856100000];

@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
 import { ProblemFilter } from './common/problem.filter';
+import { ConnectionsModule } from './connections/connections.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
@@ -38,6 +39,7 @@ export class AppModule {
         PassportModule,
         AuthModule,
         TenantsModule,
+        ConnectionsModule,
         IdempotencyModule,
         HealthModule,
         MetricsModule,

@@ -1,4 +1,4 @@
-import { REDACTED, redactDeep } from './redaction';
+import { REDACTED, redactDeep, redactUrl } from './redaction';
 
 describe('redactDeep', () => {
   it('removes secret-looking fields at any depth and keeps the rest', () => {
@@ -24,5 +24,14 @@ describe('redactDeep', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a.self = a;
     expect(() => redactDeep(a)).not.toThrow();
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides one-time codes and secrets in the query, keeps the rest', () => {
+    const out = redactUrl('/v1/connections/oauth/nextengine/callback?uid=U1&state=S1&mb_state=M1&page=2');
+    expect(out).not.toMatch(/U1|S1|M1/);
+    expect(out).toContain('page=2');
+    expect(redactUrl('/health')).toBe('/health');
   });
 });

@@ -20,3 +20,17 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
   }
   return out;
 }
+
+/** Query parameters that carry one-time codes in OAuth-style callbacks and webhook URLs. */
+const SECRET_QUERY_PARAMS = new Set(['uid', 'state', 'code', 'mb_state', 'sncode']);
+
+/** A URL (or path with query) fit for a log line: secret-looking query values replaced. */
+export function redactUrl(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart < 0) return url;
+  const params = new URLSearchParams(url.slice(queryStart + 1));
+  for (const key of [...params.keys()]) {
+    if (SECRET_QUERY_PARAMS.has(key.toLowerCase()) || SECRET_FIELD_PATTERN.test(key)) params.set(key, REDACTED);
+  }
+  return `${url.slice(0, queryStart)}?${params.toString()}`;
+}

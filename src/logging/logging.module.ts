@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config';
-import { REDACTED, redactDeep } from '../common/redaction';
+import { REDACTED, redactDeep, redactUrl } from '../common/redaction';
 
 /**
  * JSON logs with a request id on every line. Secrets are removed twice over: pino's path redaction
@@ -20,10 +20,18 @@ export function loggingModule(config: AppConfig, destination?: Writable) {
           return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
         },
         redact: {
-          paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.query.sncode'],
+          paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers.sncode'],
           censor: REDACTED,
         },
         formatters: { log: (object: Record<string, unknown>) => redactDeep(object) as Record<string, unknown> },
+        serializers: {
+          req: (request: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({
+            id: request.id,
+            method: request.method,
+            url: redactUrl(request.url),
+            headers: request.headers,
+          }),
+        },
         customProps: () => ({ service: 'mallbridge' }),
         autoLogging: { ignore: (request: IncomingMessage) => request.url === '/health' || request.url === '/metrics' },
         quietReqLogger: true,

@@ -4,7 +4,7 @@
  * callers there are in this process.
  */
 export interface SiteHttpRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** absolute URL, query string included if the caller must control its exact bytes (Crossmall signing) */
   url: string;
   /** added to the URL with URLSearchParams when given */

@@ -1,0 +1,140 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiFoundResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
+import { ApiProblems } from '../common/api-problems';
+import { ApiPageResponse, type Page } from '../common/pagination';
+import type { Connection } from './connection.entity';
+import {
+  AuthorizationUrlDto,
+  AuthorizeQuery,
+  ConnectionDto,
+  ConnectionTestResultDto,
+  CreateConnectionDto,
+  ListConnectionsQuery,
+  RenewTokensDto,
+  SalesSiteListDto,
+  UpdateConnectionDto,
+} from './connections.dto';
+import { ConnectionsService } from './connections.service';
+
+export function toConnectionDto(row: Connection): ConnectionDto {
+  return {
+    id: row.id,
+    site: row.site,
+    shopId: row.shopId,
+    endpoint: row.endpoint,
+    status: row.status,
+    options: row.options,
+    settings: row.settings,
+    credentials: row.credentialHints,
+    tokenExpiresAt: row.tokenExpiresAt,
+    lastTest: row.lastTest,
+    lastError: row.lastError,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+@ApiTags('Sales sites')
+@ApiProblems(401)
+@Controller('v1/sales-sites')
+export class SalesSitesController {
+  constructor(private readonly connections: ConnectionsService) {}
+
+  /** Every supported site: credential fields, settings, collectable statuses, capabilities, options, and the IPs to whitelist. */
+  @Get()
+  list(): SalesSiteListDto {
+    return { data: this.connections.salesSites() };
+  }
+}
+
+@ApiTags('Connections')
+@ApiProblems(400, 401)
+@Controller('v1/connections')
+export class ConnectionsController {
+  constructor(private readonly connections: ConnectionsService) {}
+
+  /**
+   * Register a sales-site connection. Credentials are validated against the site's fields and stored
+   * encrypted. NextEngine starts as `pending_authorization` (continue with `GET …/authorize`); Qoo10
+   * exchanges the one-time password for a key at once.
+   */
+  @Post()
+  @ApiProblems(409)
+  async create(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateConnectionDto): Promise<ConnectionDto> {
+    return toConnectionDto(await this.connections.create(caller.tenantId, body));
+  }
+
+  @Get()
+  @ApiPageResponse(ConnectionDto)
+  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListConnectionsQuery): Promise<Page<ConnectionDto>> {
+    const result = await this.connections.list(caller.tenantId, query, query);
+    return { data: result.data.map(toConnectionDto), nextCursor: result.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiProblems(404)
+  async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionDto> {
+    return toConnectionDto(await this.connections.get(caller.tenantId, id));
+  }
+
+  /** Change options, settings, endpoint or credentials, or disable/enable the connection. */
+  @Patch(':id')
+  @ApiProblems(404)
+  async update(
+    @CurrentTenant() caller: AuthenticatedTenant,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateConnectionDto,
+  ): Promise<ConnectionDto> {
+    return toConnectionDto(await this.connections.update(caller.tenantId, id, body));
+  }
+
+  /** Remove the connection; its shop id can then be registered again. */
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Removed.' })
+  @ApiProblems(404)
+  async remove(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.connections.remove(caller.tenantId, id);
+  }
+
+  /** Make the site's cheapest authenticated call. Answers 200 either way; `ok` and the site's own words say how it went. */
+  @Post(':id/test')
+  @HttpCode(200)
+  @ApiProblems(404)
+  test(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionTestResultDto> {
+    return this.connections.test(caller.tenantId, id);
+  }
+
+  /** Renew the site credentials (NextEngine token refresh; Qoo10 a new key from the password or a fresh API key). */
+  @Post(':id/renew-tokens')
+  @HttpCode(200)
+  @ApiProblems(404, 409, 422)
+  async renewTokens(
+    @CurrentTenant() caller: AuthenticatedTenant,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: RenewTokensDto,
+  ): Promise<ConnectionDto> {
+    return toConnectionDto(await this.connections.renewTokens(caller.tenantId, id, body.credentials));
+  }
+
+  /**
+   * Start the site's browser sign-in (NextEngine): 302 to the site, which calls back
+   * `/v1/connections/oauth/{site}/callback`. With `mode=json` the URL is returned instead.
+   */
+  @Get(':id/authorize')
+  @ApiFoundResponse({ description: 'Redirect to the site\'s sign-in page.' })
+  @ApiOkResponse({ type: AuthorizationUrlDto, description: 'With mode=json.' })
+  @ApiProblems(404, 409)
+  async authorize(
+    @CurrentTenant() caller: AuthenticatedTenant,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: AuthorizeQuery,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AuthorizationUrlDto | void> {
+    const started = await this.connections.startAuthorization(caller.tenantId, id);
+    if (query.mode === 'json') return started;
+    response.redirect(302, started.authorizationUrl);
+  }
+}

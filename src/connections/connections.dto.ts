@@ -1,0 +1,234 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, MaxLength, ValidateNested } from 'class-validator';
+import { PageQuery } from '../common/pagination';
+import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
+import { CONNECTION_STATUSES, type ConnectionStatus } from './connection.entity';
+
+export class ConnectionOptionsDto {
+  /** pull collectable orders on a schedule */
+  @IsOptional()
+  @IsBoolean()
+  autoOrderIntegration?: boolean;
+
+  /** confirm new orders on the site after intake (sites with a confirm call) */
+  @IsOptional()
+  @IsBoolean()
+  autoOrderConfirmation?: boolean;
+
+  /** turn a fully mapped order into a fulfillment order at once */
+  @IsOptional()
+  @IsBoolean()
+  autoFulfillmentShippingInstruction?: boolean;
+
+  /** push stock levels to the site (sites that take stock) */
+  @IsOptional()
+  @IsBoolean()
+  autoStockSync?: boolean;
+}
+
+const ENDPOINT_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+export class CreateConnectionDto {
+  @ApiProperty({ enum: SITE_IDS })
+  @IsIn(SITE_IDS as unknown as string[])
+  site: SiteId;
+
+  /** The seller's id on the site (NE seller id, Qoo10 QSM login id, 11st seller id, Crossmall shop id, Smaregi contract id). */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  shopId: string;
+
+  /**
+   * The site's credential fields, as listed by `GET /v1/sales-sites` (`credentialFields`). Values are
+   * encrypted at rest and never returned; fields marked `once` (Qoo10's password) are used and discarded.
+   */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { apiKey: 'your-api-key' } })
+  @IsObject()
+  credentials: Record<string, string>;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ConnectionOptionsDto)
+  options?: ConnectionOptionsDto;
+
+  /** Site settings, as listed by `GET /v1/sales-sites` (`settingFields`). */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  settings?: Record<string, unknown>;
+
+  /** The site's API base URL; defaults to the site's production host (override for sandboxes). */
+  @IsOptional()
+  @IsUrl(ENDPOINT_URL)
+  @MaxLength(500)
+  endpoint?: string;
+}
+
+export class UpdateConnectionDto {
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ConnectionOptionsDto)
+  options?: ConnectionOptionsDto;
+
+  /** Replaces the given settings; others are kept. `null` removes a setting. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  settings?: Record<string, unknown>;
+
+  /** Replaces the given credential fields; others are kept. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsObject()
+  credentials?: Record<string, string>;
+
+  @IsOptional()
+  @IsUrl(ENDPOINT_URL)
+  @MaxLength(500)
+  endpoint?: string;
+
+  /** false disables the connection (nothing runs for it); true re-enables it. */
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class RenewTokensDto {
+  /**
+   * What the site needs to issue new credentials, if anything: Qoo10 takes the QSM `password`
+   * again (used once, never stored) or a fresh `apiKey`. NextEngine needs nothing.
+   */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { password: 'qsm-password' } })
+  @IsOptional()
+  @IsObject()
+  credentials?: Record<string, string>;
+}
+
+export class LastConnectionTestDto {
+  ok: boolean;
+  at: string;
+  latencyMs: number;
+  siteCode?: string;
+  message?: string;
+}
+
+export class ConnectionDto {
+  id: string;
+  @ApiProperty({ enum: SITE_IDS })
+  site: SiteId;
+  shopId: string;
+  endpoint: string;
+  @ApiProperty({ enum: CONNECTION_STATUSES })
+  status: ConnectionStatus;
+  options: ConnectionOptionsDto;
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  settings: Record<string, unknown>;
+  /** stored credential fields, masked to their last four characters */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { apiKey: '••••1a2b' } })
+  credentials: Record<string, string>;
+  tokenExpiresAt: Date | null;
+  lastTest: LastConnectionTestDto | null;
+  /** the last failure's message, from the site when it said something */
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class ConnectionTestResultDto {
+  ok: boolean;
+  latencyMs: number;
+  /** the site's own error code, verbatim */
+  siteCode?: string;
+  /** the site's own message, verbatim */
+  message?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  details?: Record<string, unknown>;
+  @ApiProperty({ enum: CONNECTION_STATUSES })
+  status: ConnectionStatus;
+}
+
+export class AuthorizationUrlDto {
+  /** open this in the seller's browser to sign in on the site */
+  authorizationUrl: string;
+  /** when the authorization must be completed by */
+  expiresAt: Date;
+}
+
+export class ListConnectionsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: SITE_IDS })
+  @IsOptional()
+  @IsIn(SITE_IDS as unknown as string[])
+  site?: SiteId;
+
+  @ApiPropertyOptional({ enum: CONNECTION_STATUSES })
+  @IsOptional()
+  @IsIn(CONNECTION_STATUSES as unknown as string[])
+  status?: ConnectionStatus;
+}
+
+export class AuthorizeQuery {
+  /** `json` answers `{ authorizationUrl }` instead of a 302 redirect (for consoles that open the page themselves) */
+  @ApiPropertyOptional({ enum: ['redirect', 'json'] })
+  @IsOptional()
+  @IsIn(['redirect', 'json'])
+  mode?: 'redirect' | 'json';
+}
+
+export class SiteCredentialFieldDto {
+  name: string;
+  label: string;
+  secret: boolean;
+  required: boolean;
+  @ApiPropertyOptional({ enum: ['stored', 'once', 'obtained'] })
+  lifecycle?: 'stored' | 'once' | 'obtained';
+  description?: string;
+  pattern?: string;
+}
+
+export class SiteSettingFieldDto {
+  name: string;
+  label: string;
+  @ApiProperty({ enum: ['string', 'number', 'boolean', 'object'] })
+  type: 'string' | 'number' | 'boolean' | 'object';
+  required: boolean;
+  @ApiPropertyOptional({ description: 'default value' })
+  default?: unknown;
+  description?: string;
+}
+
+export class SiteCapabilitiesDto {
+  orders: boolean;
+  confirm: boolean;
+  tracking: boolean;
+  @ApiProperty({ oneOf: [{ type: 'string', enum: ['absolute', 'relative'] }, { type: 'boolean', enum: [false] }] })
+  stock: 'absolute' | 'relative' | false;
+  @ApiProperty({ enum: ['none', 'redirect', 'key-exchange'] })
+  authorization: 'none' | 'redirect' | 'key-exchange';
+}
+
+export class CollectableStatusDto {
+  code: string;
+  name: string;
+}
+
+export class SalesSiteDto {
+  @ApiProperty({ enum: SITE_IDS })
+  site: SiteId;
+  displayName: string;
+  defaultEndpoint: string;
+  credentialFields: SiteCredentialFieldDto[];
+  settingFields: SiteSettingFieldDto[];
+  collectableStatuses: CollectableStatusDto[];
+  capabilities: SiteCapabilitiesDto;
+  /** the connection options this site supports */
+  options: string[];
+  /** IPs the seller must whitelist on the site (empty when the site does not restrict by IP) */
+  egressIps: string[];
+  requiresIpAllowList: boolean;
+}
+
+export class SalesSiteListDto {
+  data: SalesSiteDto[];
+}

@@ -1,0 +1,295 @@
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { IsNull, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { type Page, type PageQuery, paginate } from '../common/pagination';
+import { ConflictProblem, NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem';
+import { AppConfig } from '../config/app-config';
+import { ConnectorRegistry } from '../connectors/connector-registry';
+import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
+import { AUTHORIZATION_STATE_PARAM, type ConnectionTestResult, type Credentials, type SalesSiteConnector } from '../connectors/sales-site-connector';
+import { Connection, type ConnectionStatus } from './connection.entity';
+import { ConnectionContextFactory } from './connection-context.factory';
+import {
+  applyOptions,
+  NO_OPTIONS,
+  storableCredentials,
+  supportedOptions,
+  validateCredentials,
+  validateOptions,
+  validateSettings,
+  withSettingDefaults,
+} from './connection-input.validator';
+import type { CreateConnectionDto, ListConnectionsQuery, SalesSiteDto, UpdateConnectionDto } from './connections.dto';
+import { siteErrorToProblem } from './site-error.problem';
+
+/** How long a seller has to finish signing in on the site after we send them there. */
+const AUTHORIZATION_STATE_TTL_MS = 10 * 60_000;
+
+function hashState(state: string): string {
+  return createHash('sha256').update(state, 'utf8').digest('hex');
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505';
+}
+
+@Injectable()
+export class ConnectionsService {
+  private readonly logger = new Logger(ConnectionsService.name);
+
+  constructor(
+    @InjectRepository(Connection) private readonly connections: Repository<Connection>,
+    private readonly connectors: ConnectorRegistry,
+    private readonly contexts: ConnectionContextFactory,
+    private readonly config: AppConfig,
+  ) {}
+
+  salesSites(): SalesSiteDto[] {
+    return this.connectors.descriptors().map((descriptor) => ({
+      site: descriptor.site,
+      displayName: descriptor.displayName,
+      defaultEndpoint: descriptor.defaultEndpoint,
+      credentialFields: descriptor.credentialFields,
+      settingFields: descriptor.settingFields,
+      collectableStatuses: descriptor.collectableStatuses,
+      capabilities: descriptor.capabilities,
+      options: supportedOptions(descriptor),
+      egressIps: descriptor.requiresIpAllowList ? this.config.egressIps : [],
+      requiresIpAllowList: descriptor.requiresIpAllowList,
+    }));
+  }
+
+  async create(tenantId: string, input: CreateConnectionDto): Promise<Connection> {
+    const connector = this.connectors.get(input.site);
+    const { descriptor } = connector;
+    const settings = input.settings ?? {};
+    const errors = [
+      ...validateCredentials(descriptor, input.credentials),
+      ...validateSettings(descriptor, settings),
+      ...validateOptions(descriptor, input.options ?? {}),
+    ];
+    if (errors.length) throw new ValidationProblem(errors);
+
+    const id = randomUUID();
+    const initialStatus: ConnectionStatus = descriptor.capabilities.authorization === 'none' ? 'active' : 'pending_authorization';
+    const row = this.connections.create({
+      id,
+      tenantId,
+      site: input.site,
+      shopId: input.shopId.trim(),
+      endpoint: (input.endpoint ?? descriptor.defaultEndpoint).replace(/\/+$/, ''),
+      status: initialStatus,
+      options: applyOptions(NO_OPTIONS, input.options),
+      settings: withSettingDefaults(descriptor, settings),
+      ...this.contexts.encryptCredentials(id, storableCredentials(descriptor, input.credentials), descriptor),
+    });
+    try {
+      await this.connections.insert(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictProblem('connection-exists', `A ${descriptor.displayName} connection for shop "${row.shopId}" already exists.`);
+      }
+      throw error;
+    }
+
+    if (descriptor.capabilities.authorization === 'key-exchange' && connector.authorize) {
+      await this.keyExchange(row, connector, input.credentials);
+    }
+    return this.get(tenantId, id);
+  }
+
+  list(tenantId: string, query: ListConnectionsQuery, page: PageQuery): Promise<Page<Connection>> {
+    const builder = this.connections.createQueryBuilder('c').where('c.tenant_id = :tenantId AND c.deleted_at IS NULL', { tenantId });
+    if (query.site) builder.andWhere('c.site = :site', { site: query.site });
+    if (query.status) builder.andWhere('c.status = :status', { status: query.status });
+    return paginate(builder, page, { alias: 'c', sortColumn: 'created_at', sortProperty: 'createdAt' });
+  }
+
+  /** A live connection of this tenant; anything else (missing, deleted, another tenant's) is 404. */
+  async get(tenantId: string, id: string): Promise<Connection> {
+    const row = await this.connections.findOne({ where: { id, tenantId, deletedAt: IsNull() } });
+    if (!row) throw new NotFoundProblem('Connection');
+    return row;
+  }
+
+  async update(tenantId: string, id: string, input: UpdateConnectionDto): Promise<Connection> {
+    const row = await this.get(tenantId, id);
+    const { descriptor } = this.connectors.get(row.site);
+    const errors = [
+      ...validateCredentials(descriptor, input.credentials ?? {}, true),
+      ...validateSettings(descriptor, input.settings ?? {}, true),
+      ...validateOptions(descriptor, input.options ?? {}),
+    ];
+    if (errors.length) throw new ValidationProblem(errors);
+
+    const update: Partial<Connection> = {};
+    if (input.options) update.options = applyOptions(row.options, input.options);
+    if (input.settings) {
+      const settings = { ...row.settings };
+      for (const [name, value] of Object.entries(input.settings)) {
+        if (value === null) delete settings[name];
+        else settings[name] = value;
+      }
+      update.settings = settings;
+    }
+    if (input.endpoint) update.endpoint = input.endpoint.replace(/\/+$/, '');
+    if (input.credentials && Object.keys(input.credentials).length) {
+      const merged = { ...this.contexts.decryptCredentials(row), ...storableCredentials(descriptor, input.credentials) };
+      Object.assign(update, this.contexts.encryptCredentials(row.id, merged, descriptor));
+    }
+    if (input.enabled === false) update.status = 'disabled';
+    if (input.enabled === true && row.status === 'disabled') {
+      update.status = descriptor.capabilities.authorization === 'none' || row.tokenExpiresAt || this.hasObtainedCredentials(row) ? 'active' : 'pending_authorization';
+    }
+    if (Object.keys(update).length) await this.connections.update({ id: row.id, tenantId }, update);
+    return this.get(tenantId, id);
+  }
+
+  async remove(tenantId: string, id: string): Promise<void> {
+    const row = await this.get(tenantId, id);
+    await this.connections.update({ id: row.id, tenantId }, { deletedAt: new Date(), status: 'disabled', authorizationStateHash: null });
+  }
+
+  /** The site's cheap authenticated call; records the outcome and moves the status with it. */
+  async test(tenantId: string, id: string): Promise<ConnectionTestResult & { status: ConnectionStatus }> {
+    const row = await this.get(tenantId, id);
+    const connector = this.connectors.get(row.site);
+    const startedAt = performance.now();
+    let result: ConnectionTestResult;
+    let status: ConnectionStatus = row.status;
+    try {
+      result = await connector.testConnection(this.contexts.create(row));
+      if (result.ok && row.status !== 'disabled') status = 'active';
+    } catch (error) {
+      if (!(error instanceof SiteError)) throw error;
+      result = {
+        ok: false,
+        latencyMs: Math.round(performance.now() - startedAt),
+        siteCode: error.siteCode,
+        message: error.siteMessage ?? error.message,
+      };
+      if (error instanceof SiteAuthError && row.status !== 'disabled') status = 'auth_expired';
+    }
+    await this.connections.update(
+      { id: row.id, tenantId },
+      {
+        status,
+        lastTest: { ok: result.ok, at: new Date().toISOString(), latencyMs: result.latencyMs, siteCode: result.siteCode, message: result.message },
+        lastError: result.ok ? null : (result.message ?? 'The connection test failed'),
+      },
+    );
+    return { ...result, status };
+  }
+
+  /** Renew credentials on the site: NE token refresh, Qoo10 a new key from the password or a fresh API key. */
+  async renewTokens(tenantId: string, id: string, input: Credentials = {}): Promise<Connection> {
+    const row = await this.get(tenantId, id);
+    const connector = this.connectors.get(row.site);
+    const { descriptor } = connector;
+    const errors = validateCredentials(descriptor, input, true);
+    if (errors.length) throw new ValidationProblem(errors);
+    if (!connector.renewCredentials) {
+      throw new ProblemException(HttpStatus.CONFLICT, 'renew-not-supported', 'Conflict', `${descriptor.displayName} has no credentials to renew.`);
+    }
+    const context = this.contexts.create(row);
+    try {
+      await connector.renewCredentials(context, input);
+    } catch (error) {
+      if (error instanceof SiteError) {
+        await this.recordFailure(row, error);
+        throw siteErrorToProblem(error);
+      }
+      throw error;
+    }
+    const stored = storableCredentials(descriptor, input);
+    if (Object.keys(stored).length) await context.saveCredentials(stored);
+    await this.connections.update({ id: row.id, tenantId }, { status: row.status === 'disabled' ? 'disabled' : 'active', lastError: null });
+    return this.get(tenantId, id);
+  }
+
+  /** Start a browser authorization (NextEngine): a single-use state bound to this connection. */
+  async startAuthorization(tenantId: string, id: string): Promise<{ authorizationUrl: string; expiresAt: Date }> {
+    const row = await this.get(tenantId, id);
+    const connector = this.connectors.get(row.site);
+    if (!connector.authorizationRedirect) {
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'authorization-not-redirect',
+        'Conflict',
+        `${connector.descriptor.displayName} is not authorized through the browser.`,
+      );
+    }
+    const state = randomBytes(24).toString('base64url');
+    const expiresAt = new Date(Date.now() + AUTHORIZATION_STATE_TTL_MS);
+    await this.connections.update({ id: row.id, tenantId }, { authorizationStateHash: hashState(state), authorizationStateExpiresAt: expiresAt });
+    const callbackUrl = `${this.config.publicBaseUrl}/v1/connections/oauth/${row.site}/callback`;
+    const { redirectUrl } = connector.authorizationRedirect(this.contexts.create(row), state, callbackUrl);
+    return { authorizationUrl: redirectUrl, expiresAt };
+  }
+
+  /**
+   * The site's callback. The state is looked up by hash and consumed, so a callback works once,
+   * only for the connection that started it, and only before it expires. Returns where to send
+   * the browser next.
+   */
+  async completeAuthorization(site: string, params: Record<string, string>): Promise<string> {
+    // Ours travels in the redirect URI under its own name: the site's `state` belongs to the site.
+    const state = params[AUTHORIZATION_STATE_PARAM];
+    const row = state
+      ? await this.connections.findOne({
+          where: { site: site as Connection['site'], authorizationStateHash: hashState(state), authorizationStateExpiresAt: MoreThan(new Date()), deletedAt: IsNull() },
+        })
+      : null;
+    if (!row) {
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'authorization-state-invalid',
+        'Invalid authorization',
+        'This authorization link is unknown, already used or expired. Start the authorization again.',
+      );
+    }
+    const consumed = await this.connections.update(
+      { id: row.id, authorizationStateHash: hashState(state) },
+      { authorizationStateHash: null, authorizationStateExpiresAt: null },
+    );
+    if (!consumed.affected) throw new ConflictProblem('authorization-state-used', 'This authorization was already completed.');
+
+    const connector = this.connectors.get(row.site);
+    const result = new URL(this.config.connectReturnUrl);
+    result.searchParams.set('connectionId', row.id);
+    try {
+      await connector.completeAuthorization!(this.contexts.create(row), params);
+      await this.connections.update({ id: row.id }, { status: row.status === 'disabled' ? 'disabled' : 'active', lastError: null });
+      result.searchParams.set('result', 'connected');
+    } catch (error) {
+      if (!(error instanceof SiteError)) throw error;
+      await this.recordFailure(row, error);
+      result.searchParams.set('result', 'failed');
+      result.searchParams.set('message', error.siteMessage ?? error.message);
+    }
+    return result.toString();
+  }
+
+  private async keyExchange(row: Connection, connector: SalesSiteConnector, input: Credentials): Promise<void> {
+    try {
+      await connector.authorize!(this.contexts.create(row), input);
+      await this.connections.update({ id: row.id }, { status: 'active', lastError: null });
+    } catch (error) {
+      if (!(error instanceof SiteError)) throw error;
+      this.logger.warn({ connectionId: row.id, site: row.site, siteCode: error.siteCode }, 'Key exchange refused by the site');
+      await this.connections.update({ id: row.id }, { status: 'pending_authorization', lastError: error.siteMessage ?? error.message });
+    }
+  }
+
+  private async recordFailure(row: Connection, error: SiteError): Promise<void> {
+    const status: ConnectionStatus = error instanceof SiteAuthError && row.status !== 'disabled' ? 'auth_expired' : row.status;
+    await this.connections.update({ id: row.id }, { status, lastError: error.siteMessage ?? error.message });
+  }
+
+  private hasObtainedCredentials(row: Connection): boolean {
+    const { descriptor } = this.connectors.get(row.site);
+    const obtained = descriptor.credentialFields.filter((field) => field.lifecycle === 'obtained').map((field) => field.name);
+    return obtained.some((name) => name in row.credentialHints);
+  }
+}

@@ -1,0 +1,60 @@
+import type { SiteDescriptor } from '../sales-site-connector';
+
+export const QOO10_CREDENTIALS = {
+  apiKey: 'apiKey',
+  /** the QSM password: used for one key exchange, never stored */
+  password: 'password',
+  /** the seller authorization key (SAK / 販売認証キー) every data call carries */
+  certificationKey: 'certificationKey',
+} as const;
+
+/** QSM API host; the client appends the QAPI root path. */
+export const QOO10_DESCRIPTOR: SiteDescriptor = {
+  site: 'qoo10-jp',
+  displayName: 'Qoo10 JP',
+  defaultEndpoint: 'https://api.qoo10.jp',
+  credentialFields: [
+    {
+      name: QOO10_CREDENTIALS.apiKey,
+      label: 'API key',
+      secret: true,
+      required: true,
+      lifecycle: 'stored',
+      description: 'Issued in QSM after applying for API use. The shop id is the QSM login id.',
+    },
+    {
+      name: QOO10_CREDENTIALS.password,
+      label: 'QSM password',
+      secret: true,
+      required: true,
+      lifecycle: 'once',
+      description: 'Used once, with the API key and the QSM login id, to create the seller authorization key; never stored.',
+    },
+    {
+      name: QOO10_CREDENTIALS.certificationKey,
+      label: 'Seller authorization key',
+      secret: true,
+      required: false,
+      lifecycle: 'obtained',
+      description: 'Created by "Get Auth" / "Renew Tokens"; valid for one year.',
+    },
+  ],
+  settingFields: [
+    {
+      name: 'carrierNames',
+      label: 'Carrier names on Qoo10',
+      type: 'object',
+      required: false,
+      default: {},
+      description: 'Mallbridge carrier → the ShippingCorp name registered on Qoo10 (e.g. "ヤマト宅急便", "佐川急便").',
+    },
+  ],
+  collectableStatuses: [
+    { code: '2', name: '新規注文 (New Order)' },
+    { code: '3', name: '配送準備 (Order Confirmed)' },
+  ],
+  capabilities: { orders: true, confirm: true, tracking: true, stock: 'absolute', authorization: 'key-exchange' },
+  requiresIpAllowList: false,
+  // No published limit; the only guidance found is "5–10 requests/s is safe" (UNCONFIRMED).
+  rateLimit: { maxConcurrent: 2, minTimeMs: 200 },
+};
