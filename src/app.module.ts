@@ -13,8 +13,11 @@ import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { JobsModule } from './jobs/jobs.module';
+import { OrdersModule } from './orders/orders.module';
 import { loggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SkuMappingModule } from './sku-mapping/sku-mapping.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 export interface AppModuleOptions {
@@ -40,6 +43,9 @@ export class AppModule {
         AuthModule,
         TenantsModule,
         ConnectionsModule,
+        JobsModule,
+        OrdersModule,
+        SkuMappingModule,
         IdempotencyModule,
         HealthModule,
         MetricsModule,

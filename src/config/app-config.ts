@@ -30,6 +30,12 @@ export class AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** run the schedulers and job workers in this process (off for API-only instances and some tests) */
   workersEnabled: boolean;
+  /** how often the scheduler looks for connections whose sync is due */
+  syncTickSeconds: number;
+  /** how often idle job workers poll the queue */
+  jobPollingSeconds: number;
+  /** how far back the first order pull of a new connection looks */
+  initialLookbackDays: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);

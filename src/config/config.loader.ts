@@ -30,6 +30,14 @@ function port(env: Env, name: string, fallback: number): number {
   return Number(raw);
 }
 
+function number(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(name, `must be a number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = optional(env, name)?.toLowerCase();
   if (raw === undefined) return fallback;
@@ -123,5 +131,8 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
     mailFrom,
     logLevel: logLevel as AppConfig['logLevel'],
     workersEnabled: bool(env, 'WORKERS_ENABLED', true),
+    syncTickSeconds: number(env, 'SYNC_TICK_SECONDS', 30, 1, 3600),
+    jobPollingSeconds: number(env, 'JOB_POLLING_SECONDS', 2, 0.5, 60),
+    initialLookbackDays: number(env, 'INITIAL_LOOKBACK_DAYS', 30, 1, 365),
   });
 }

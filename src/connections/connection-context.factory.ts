@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
 import { CredentialCipher, maskSecret } from '../common/credential-cipher';
 import { AppConfig } from '../config/app-config';
 import { ConnectorRegistry } from '../connectors/connector-registry';
@@ -21,6 +22,7 @@ export class ConnectionContextFactory {
     @InjectDataSource() private readonly db: DataSource,
     private readonly connectors: ConnectorRegistry,
     private readonly http: SiteHttpClientFactory,
+    private readonly clock: Clock,
   ) {
     this.cipher = new CredentialCipher(config.credentialsKey);
   }
@@ -48,7 +50,7 @@ export class ConnectionContextFactory {
       credentials,
       settings: { ...connection.settings },
       http: this.http.forConnection(connection.id, descriptor.rateLimit),
-      now: () => new Date(),
+      now: () => this.clock.now(),
       saveCredentials: async (patch, meta) => {
         const saved = await this.db.transaction((manager) => this.mergeCredentials(manager, connection.id, descriptor, patch, meta));
         replaceContents(context.credentials, saved);

@@ -68,6 +68,13 @@ export class Connection {
   @Column({ type: 'timestamptz', nullable: true })
   authorizationStateExpiresAt: Date | null;
 
+  /** minutes between scheduled order pulls */
+  @Column('int')
+  orderSyncIntervalMinutes: number;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  lastOrderSyncQueuedAt: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

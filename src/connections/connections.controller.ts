@@ -29,6 +29,7 @@ export function toConnectionDto(row: Connection): ConnectionDto {
     settings: row.settings,
     credentials: row.credentialHints,
     tokenExpiresAt: row.tokenExpiresAt,
+    orderSyncIntervalMinutes: row.orderSyncIntervalMinutes,
     lastTest: row.lastTest,
     lastError: row.lastError,
     createdAt: row.createdAt,

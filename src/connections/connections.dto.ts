@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 import { CONNECTION_STATUSES, type ConnectionStatus } from './connection.entity';
@@ -64,6 +64,14 @@ export class CreateConnectionDto {
   @IsUrl(ENDPOINT_URL)
   @MaxLength(500)
   endpoint?: string;
+
+  /** Minutes between scheduled order pulls (with `options.autoOrderIntegration`). */
+  @ApiPropertyOptional({ minimum: 1, maximum: 1440, default: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  orderSyncIntervalMinutes?: number;
 }
 
 export class UpdateConnectionDto {
@@ -93,6 +101,14 @@ export class UpdateConnectionDto {
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
+
+  /** Minutes between scheduled order pulls (with `options.autoOrderIntegration`). */
+  @ApiPropertyOptional({ minimum: 1, maximum: 1440, default: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  orderSyncIntervalMinutes?: number;
 }
 
 export class RenewTokensDto {
@@ -129,6 +145,7 @@ export class ConnectionDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { apiKey: '••••1a2b' } })
   credentials: Record<string, string>;
   tokenExpiresAt: Date | null;
+  orderSyncIntervalMinutes: number;
   lastTest: LastConnectionTestDto | null;
   /** the last failure's message, from the site when it said something */
   lastError: string | null;

@@ -82,6 +82,7 @@ export class ConnectionsService {
       status: initialStatus,
       options: applyOptions(NO_OPTIONS, input.options),
       settings: withSettingDefaults(descriptor, settings),
+      orderSyncIntervalMinutes: input.orderSyncIntervalMinutes ?? 10,
       ...this.contexts.encryptCredentials(id, storableCredentials(descriptor, input.credentials), descriptor),
     });
     try {
@@ -134,6 +135,7 @@ export class ConnectionsService {
       update.settings = settings;
     }
     if (input.endpoint) update.endpoint = input.endpoint.replace(/\/+$/, '');
+    if (input.orderSyncIntervalMinutes) update.orderSyncIntervalMinutes = input.orderSyncIntervalMinutes;
     if (input.credentials && Object.keys(input.credentials).length) {
       const merged = { ...this.contexts.decryptCredentials(row), ...storableCredentials(descriptor, input.credentials) };
       Object.assign(update, this.contexts.encryptCredentials(row.id, merged, descriptor));
@@ -269,6 +271,34 @@ export class ConnectionsService {
       result.searchParams.set('message', error.siteMessage ?? error.message);
     }
     return result.toString();
+  }
+
+  // ------------------------------------------------------------ for the workers (no tenant in hand)
+
+  /** A live connection by id, for background work that was handed only the id. */
+  findLive(id: string): Promise<Connection | null> {
+    return this.connections.findOne({ where: { id, deletedAt: IsNull() } });
+  }
+
+  /** The site refused the stored credentials during background work: the seller must act. */
+  async markAuthExpired(id: string, message: string): Promise<void> {
+    await this.connections.update({ id, status: 'active' }, { status: 'auth_expired', lastError: message });
+  }
+
+  /** Active connections pulling orders whose interval has passed since their last queued sync. */
+  async dueForOrderSync(now: Date, limit = 500): Promise<Connection[]> {
+    return this.connections
+      .createQueryBuilder('c')
+      .where('c.deleted_at IS NULL AND c.status = :active', { active: 'active' })
+      .andWhere(`(c.options ->> 'autoOrderIntegration')::boolean IS TRUE`)
+      .andWhere(`(c.last_order_sync_queued_at IS NULL OR c.last_order_sync_queued_at + make_interval(mins => c.order_sync_interval_minutes) <= :now)`, { now })
+      .orderBy('c.last_order_sync_queued_at', 'ASC', 'NULLS FIRST')
+      .limit(limit)
+      .getMany();
+  }
+
+  async markOrderSyncQueued(id: string, at: Date): Promise<void> {
+    await this.connections.update({ id }, { lastOrderSyncQueuedAt: at });
   }
 
   private async keyExchange(row: Connection, connector: SalesSiteConnector, input: Credentials): Promise<void> {

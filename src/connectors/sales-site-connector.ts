@@ -70,6 +70,11 @@ export interface SiteDescriptor {
   credentialFields: CredentialField[];
   settingFields: SettingField[];
   collectableStatuses: CollectableStatus[];
+  /**
+   * Collectable statuses in which an order still awaits the seller's confirmation on the site
+   * (Qoo10 2 新規注文, 11st 202 결제완료); orders in the others arrive already confirmed.
+   */
+  unconfirmedStatuses?: string[];
   capabilities: ConnectorCapabilities;
   /** the seller must whitelist our egress IPs on the site (11st, Crossmall) */
   requiresIpAllowList: boolean;
@@ -208,6 +213,12 @@ export interface StockUpdate {
   quantity?: number;
   /** change for relative sites (NextEngine) */
   delta?: number;
+  /**
+   * The site's product code the listing belongs to, when `listingKey` is an option code (Qoo10: the
+   * 販売者商品コード of an option's 販売者オプションコード — Qoo10 finds option rows only through their item).
+   * Optional; sites keyed by product code ignore it.
+   */
+  productCode?: string;
 }
 
 export interface ItemResult {

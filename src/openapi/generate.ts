@@ -18,6 +18,9 @@ function documentationConfig(): AppConfig {
     egressIps: [],
     logLevel: 'silent',
     workersEnabled: false,
+    syncTickSeconds: 1,
+    jobPollingSeconds: 0.5,
+    initialLookbackDays: 30,
   });
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import PgBoss from 'pg-boss';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
 import { stateFileForThisRun, type TestDatabaseState, withDatabase } from './test-database';
@@ -31,7 +32,12 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await admin.end();
   }
-  await runMigrations(withDatabase(state.adminUrl, state.templateDb));
+  const templateUrl = withDatabase(state.adminUrl, state.templateDb);
+  await runMigrations(templateUrl);
+  // The job queue's own schema, made once here so every test database copies it instead of building it.
+  const boss = new PgBoss({ connectionString: templateUrl, schema: 'pgboss', supervise: false, schedule: false });
+  await boss.start();
+  await boss.stop({ graceful: false, close: true, wait: true });
   const file = stateFileForThisRun();
   writeFileSync(file, JSON.stringify(state));
   process.env.MALLBRIDGE_TEST_STATE = file;

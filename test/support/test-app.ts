@@ -36,6 +36,9 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
     egressIps: ['203.0.113.10'],
     logLevel: 'debug',
     workersEnabled: false,
+    syncTickSeconds: 1,
+    jobPollingSeconds: 0.5,
+    initialLookbackDays: 30,
     ...overrides,
   });
 }

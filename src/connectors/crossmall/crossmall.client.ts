@@ -58,7 +58,9 @@ export class CrossmallClient {
     let document: XmlNode | undefined;
     try {
       document =
-        response.body.length > 0 ? parseXml(decodeXml(response.body, response.headers['content-type'], 'UTF-8'), ['Result']) : undefined;
+        response.body.length > 0
+          ? parseXml(decodeXml(response.body, response.headers['content-type'], 'UTF-8'), ['Result'], { trimValues: false })
+          : undefined;
     } catch {
       document = undefined;
     }

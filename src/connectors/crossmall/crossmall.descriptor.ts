@@ -8,8 +8,18 @@ export const CROSSMALL_CREDENTIALS = {
 } as const;
 
 export const CROSSMALL_SETTINGS = {
-  pendingShipmentPhaseName: 'pendingShipmentPhaseName',
+  collectPhaseName: 'collectPhaseName',
   shippedPhaseName: 'shippedPhaseName',
+  deliveryNames: 'deliveryNames',
+  stockQuantityParam: 'stockQuantityParam',
+  stockModeParam: 'stockModeParam',
+} as const;
+
+export const CROSSMALL_DEFAULTS = {
+  collectPhaseName: '発送待機',
+  shippedPhaseName: 'QXPRESS発送済み',
+  stockQuantityParam: 'stock',
+  stockModeParam: 'update_type',
 } as const;
 
 /** CROSS MALL host; the client appends `/webapi2/{api}`. */
@@ -37,25 +47,51 @@ export const CROSSMALL_DESCRIPTOR: SiteDescriptor = {
   ],
   settingFields: [
     {
-      name: CROSSMALL_SETTINGS.pendingShipmentPhaseName,
+      name: CROSSMALL_SETTINGS.collectPhaseName,
       label: 'Phase to collect orders from',
       type: 'string',
       required: false,
-      default: '発送待機',
-      description: 'Exact phase name on this CROSS MALL account (phases are account-defined).',
+      default: CROSSMALL_DEFAULTS.collectPhaseName,
+      description: 'Exact phase name on this CROSS MALL account (phases are account-defined; spacing and case count).',
     },
     {
       name: CROSSMALL_SETTINGS.shippedPhaseName,
       label: 'Phase for shipped orders',
       type: 'string',
       required: false,
-      default: 'QXPRESS発送済み',
-      description: 'Exact phase name the order moves to when its waybill number is pushed.',
+      default: CROSSMALL_DEFAULTS.shippedPhaseName,
+      description: 'Exact phase name the order moves to when its waybill number is pushed; it must exist in CROSS MALL.',
+    },
+    {
+      name: CROSSMALL_SETTINGS.deliveryNames,
+      label: 'Delivery service names (配送便名)',
+      type: 'object',
+      required: false,
+      default: {},
+      description:
+        "Optional Mallbridge carrier → CROSS MALL 配送便名, sent as delivery_name with the waybill. Unmapped carriers leave the order's delivery service unchanged.",
+    },
+    {
+      name: CROSSMALL_SETTINGS.stockQuantityParam,
+      label: 'upd_stock quantity parameter',
+      type: 'string',
+      required: false,
+      default: CROSSMALL_DEFAULTS.stockQuantityParam,
+      description: 'The upd_stock parameter names are not published; change only if CROSS MALL support says otherwise.',
+    },
+    {
+      name: CROSSMALL_SETTINGS.stockModeParam,
+      label: 'upd_stock mode parameter',
+      type: 'string',
+      required: false,
+      default: CROSSMALL_DEFAULTS.stockModeParam,
+      description: 'Sent with "u" (overwrite). The name is not published; change only if CROSS MALL support says otherwise.',
     },
   ],
   collectableStatuses: [{ code: '発送待機', name: '発送待機 (or the phase named in the connection settings)' }],
   capabilities: { orders: true, confirm: false, tracking: true, stock: 'absolute', authorization: 'none' },
   requiresIpAllowList: true,
-  // Undocumented; integrators keep 0.5–1 s between calls (UNCONFIRMED).
-  rateLimit: { maxConcurrent: 1, minTimeMs: 500 },
+  // Undocumented (UNCONFIRMED); integrators keep 0.5–1 s between calls and one of them writes
+  // "必ず1秒間隔" — the conservative end: one call at a time, one per second.
+  rateLimit: { maxConcurrent: 1, minTimeMs: 1000 },
 };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import * as iconv from 'iconv-lite';
 
 import { SiteAuthError, SiteRejectedError, SiteRetryableError } from '../http/site-errors';
 import type { SiteHttpResponse } from '../http/site-http-client';
@@ -11,6 +12,8 @@ export const ELEVEN_STREET_ROOT = '/rest';
 
 /** Elements that repeat in 11st documents; always arrays after parsing. */
 const REPEATED_ELEMENTS = ['order', 'ProductStock', 'product'];
+/** Window errors of the complete (-3105) and packaging (-3305) lists: the period is too long. */
+export const WINDOW_TOO_LONG_CODES = new Set(['-3105', '-3305']);
 const MAINTENANCE = '-1000';
 /**
  * An unknown (or, UNCONFIRMED, expired) key is reported only as a `-1` business error whose text
@@ -41,6 +44,30 @@ export class ElevenStreetClient {
           method: 'GET',
           url: urlUnderRoot(ctx.endpoint, ELEVEN_STREET_ROOT, path),
           headers: { openapikey: key },
+          secretFields: ['openapikey'],
+        });
+        return this.resultOrThrow(path, response);
+      },
+      { maxAttempts: options.maxAttempts },
+    );
+  }
+
+  /**
+   * `PUT` with an XML body (stock update). The request charset is UNCONFIRMED (EUC-KR in the ASP
+   * client, "UTF-8 recommended" in one note); EUC-KR is declared, and the bodies we send are ASCII
+   * (numbers only), so their bytes are the same under either reading.
+   */
+  put(ctx: ConnectionContext, path: string, xml: string, options: { maxAttempts?: number } = {}): Promise<ElevenStreetResult> {
+    const key = ctx.credentials[ELEVEN_STREET_CREDENTIALS.openApiKey];
+    if (!key) return Promise.reject(new SiteAuthError('11st has no OpenAPI key for this connection'));
+    const body = iconv.encode(`<?xml version="1.0" encoding="EUC-KR" standalone="yes"?>\n${xml}`, 'euc-kr');
+    return ctx.http.withRetry(
+      async () => {
+        const response = await ctx.http.send({
+          method: 'PUT',
+          url: urlUnderRoot(ctx.endpoint, ELEVEN_STREET_ROOT, path),
+          headers: { openapikey: key, 'Content-Type': 'text/xml; charset=EUC-KR' },
+          body,
           secretFields: ['openapikey'],
         });
         return this.resultOrThrow(path, response);

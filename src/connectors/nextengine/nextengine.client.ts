@@ -4,7 +4,7 @@ import { SiteAuthError, SiteRejectedError, SiteRetryableError } from '../http/si
 import type { SiteHttpResponse } from '../http/site-http-client';
 import { SiteHttpStatusError } from '../http/site-http-status-error';
 import type { ConnectionContext } from '../sales-site-connector';
-import { JST_OFFSET_MINUTES, formatInOffset, parseInOffset } from '../shared/zoned-time';
+import { JST_OFFSET_MINUTES, parseInOffset } from '../shared/zoned-time';
 import { NE_CREDENTIALS } from './nextengine.descriptor';
 
 /** NextEngine's JSON envelope (all scalar values arrive as strings). */
@@ -65,8 +65,15 @@ const RETRYABLE_CODES = new Set([
   '002007', // platform maintenance
   '003001', // overloaded, no server connection could be had (even with wait_flag)
   '003002', // overloaded, answered at once without wait_flag
+  '003004', // main-system maintenance
+  '003005', // main-system maintenance
   '020007', // order import in progress
 ]);
+
+/** NextEngine's busy / maintenance codes: trying again later may succeed. */
+export function isNextEngineRetryableCode(code: string | undefined): boolean {
+  return code !== undefined && RETRYABLE_CODES.has(code);
+}
 const AUTH_CODES = new Set([NE_EXPIRED]);
 
 const TOKEN_FIELDS = ['access_token', 'refresh_token'];
@@ -301,11 +308,6 @@ function throwError(error: Error): never {
   throw error;
 }
 
-/** Datetimes NextEngine takes in search conditions and lock fields: `YYYY-MM-DD HH:MM:SS`, JST (UNCONFIRMED zone, spec §3). */
-export function neDateTime(date: Date): string {
-  return formatInOffset(date, JST_OFFSET_MINUTES, 'yyyy-MM-dd HH:mm:ss');
-}
-
 function escapeXml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
@@ -325,9 +327,7 @@ export function orderUpdateXml(fields: Record<string, string>): string {
 }
 
 /** The `data` of `receiveorder_base/bulkupdate`: one `<receiveorder>` per order, each carrying its own lock (spec §6.3). */
-export function orderBulkUpdateXml(
-  orders: { receiveOrderId: string; lastModifiedDate: string; fields: Record<string, string> }[],
-): string {
+export function orderBulkUpdateXml(orders: { receiveOrderId: string; lastModifiedDate: string; fields: Record<string, string> }[]): string {
   const entries = orders
     .map(
       (order) =>

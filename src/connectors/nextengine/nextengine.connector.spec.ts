@@ -22,6 +22,9 @@ function appConfig(overrides: Partial<AppConfig['nextEngine']> = {}): AppConfig 
     egressIps: [],
     logLevel: 'silent',
     workersEnabled: false,
+    syncTickSeconds: 60,
+    jobPollingSeconds: 2,
+    initialLookbackDays: 30,
   });
 }
 

@@ -41,6 +41,15 @@ export const NEXTENGINE_DESCRIPTOR: SiteDescriptor = {
       required: false,
       description: 'Overrides NEXTENGINE_SIGN_IN_URL (https://base.next-engine.org) for this connection.',
     },
+    {
+      name: 'deliveryMethodIds',
+      label: 'NextEngine delivery methods',
+      type: 'object',
+      required: false,
+      default: {},
+      description:
+        'Mallbridge carrier → NextEngine 発送方法区分 id (receive_order_delivery_id), e.g. { "yamato": "2" }; set with the waybill number. Unmapped carriers leave the delivery method as it is.',
+    },
   ],
   collectableStatuses: [{ code: '20', name: '納品書印刷待ち (印刷待ち: print instruction date reached, not cancelled)' }],
   capabilities: { orders: true, confirm: false, tracking: true, stock: 'relative', authorization: 'redirect' },

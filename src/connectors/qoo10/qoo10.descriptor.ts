@@ -46,13 +46,47 @@ export const QOO10_DESCRIPTOR: SiteDescriptor = {
       type: 'object',
       required: false,
       default: {},
-      description: 'Mallbridge carrier → the ShippingCorp name registered on Qoo10 (e.g. "ヤマト宅急便", "佐川急便").',
+      description:
+        'Mallbridge carrier → the ShippingCorp name registered on Qoo10 (e.g. "ヤマト宅急便", "佐川急便"). Unmapped carriers are sent as they are.',
+    },
+    {
+      name: 'initialLookbackDays',
+      label: 'First pull looks back (days)',
+      type: 'number',
+      required: false,
+      default: 30,
+      description: 'How far back, by order date, the first order pull of this connection reads.',
+    },
+    {
+      name: 'searchWindowDays',
+      label: 'Order search window (days)',
+      type: 'number',
+      required: false,
+      default: 30,
+      description: 'Width of one GetShippingInfo date window (Qoo10 limits the period; at most 89).',
+    },
+    {
+      name: 'overlapHours',
+      label: 'Order pull overlap (hours)',
+      type: 'number',
+      required: false,
+      default: 168,
+      description:
+        'Each pull re-reads this much before the previous one. Orders are searched by order date, so it must cover how long buyers take to pay (an order enters 新規注文 when paid).',
+    },
+    {
+      name: 'estimatedShipDays',
+      label: 'Estimated ship date (days after confirmation)',
+      type: 'number',
+      required: false,
+      description: 'When set, order confirmation sends EstShipDt = today + this many days (JST).',
     },
   ],
   collectableStatuses: [
     { code: '2', name: '新規注文 (New Order)' },
     { code: '3', name: '配送準備 (Order Confirmed)' },
   ],
+  unconfirmedStatuses: ['2'],
   capabilities: { orders: true, confirm: true, tracking: true, stock: 'absolute', authorization: 'key-exchange' },
   requiresIpAllowList: false,
   // No published limit; the only guidance found is "5–10 requests/s is safe" (UNCONFIRMED).

@@ -21,7 +21,7 @@ export function decodeXml(body: Buffer, contentType: string | undefined, fallbac
  * namespace prefixes dropped (11st mixes `ns2:` and bare roots), attributes under `@_name`.
  * `repeatedElements` always become arrays so one row and many rows read the same.
  */
-export function parseXml(text: string, repeatedElements: readonly string[] = []): XmlNode {
+export function parseXml(text: string, repeatedElements: readonly string[] = [], options: { trimValues?: boolean } = {}): XmlNode {
   const repeated = new Set(repeatedElements);
   const parser = new XMLParser({
     ignoreAttributes: false,
@@ -29,7 +29,9 @@ export function parseXml(text: string, repeatedElements: readonly string[] = [])
     removeNSPrefix: true,
     parseTagValue: false,
     parseAttributeValue: false,
-    trimValues: true,
+    // Off where values are exact keys (CROSS MALL attribute names: spacing counts); whitespace between
+    // elements then shows up as `#text`, which readers of such documents skip.
+    trimValues: options.trimValues ?? true,
     ignoreDeclaration: true,
     isArray: (name) => repeated.has(name),
   });

@@ -1,0 +1,434 @@
+import { Logger } from '@nestjs/common';
+import nock from 'nock';
+
+import { SiteAuthError } from '../http/site-errors';
+import type { ExternalOrder, OrderBatch, SyncCursor } from '../sales-site-connector';
+import { testConnectionContext } from '../testing/test-connection-context';
+import { QAPI_ROOT, Qoo10Client } from './qoo10.client';
+import { Qoo10Connector } from './qoo10.connector';
+import { QOO10_DESCRIPTOR } from './qoo10.descriptor';
+import { toExternalOrder } from './qoo10.mapper';
+
+const HOST = 'https://api.qoo10.jp';
+const NOW = new Date('2025-05-01T03:00:00Z'); // 12:00 JST
+const form = (body: unknown) => Object.fromEntries(new URLSearchParams(String(body)));
+const path = (method: string) => `${QAPI_ROOT}/${method}`;
+const ok = (resultObject?: unknown) => ({
+  ResultCode: 0,
+  ResultMsg: 'SUCCESS',
+  ...(resultObject === undefined ? {} : { ResultObject: resultObject }),
+});
+const expired = { ResultCode: -90004, ResultMsg: 'Seller authorization key is expired. Use a new key.' };
+
+/** A GetShippingInfo_v3 row (spec §4.3); numbers as Qoo10 sends them, JSON numbers for ids and amounts. */
+function v3Row(packNo: number, orderNo: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ShippingStatus: 'On request(2)',
+    SellerID: 'myshop',
+    PackNo: packNo,
+    OrderNo: orderNo,
+    OrderDate: '2025-05-01 10:11:12',
+    PaymentDate: '2025-05-01 10:12:00',
+    Buyer: '山田 太郎',
+    BuyerKana: 'ヤマダ タロウ',
+    BuyerTel: '+81-3-0000-0000',
+    BuyerMobile: '',
+    BuyerEmail: 'taro@example.jp',
+    ItemNo: '1234567890',
+    SellerItemCode: 'SKU-001',
+    ItemTitle: 'Tシャツ',
+    Option: 'カラー:RED / サイズ:M',
+    OptionCode: 'SKU-001-RED-M',
+    OrderPrice: 1980,
+    OrderQty: 2,
+    Discount: 0,
+    Total: 3960,
+    Receiver: '山田 太郎',
+    ReceiverKana: 'ヤマダ タロウ',
+    ZipCode: '150-0001',
+    ShippingAddress: '東京都渋谷区神宮前1-1-1 ○○ビル101',
+    Address1: '東京都渋谷区神宮前1-1-1',
+    Address2: '○○ビル101',
+    ReceiverTel: '+81-3-0000-0000',
+    ReceiverMobile: '+81-90-0000-0000',
+    ShippingCountry: 'JP',
+    Currency: 'JPY',
+    RelatedOrder: '',
+    TrackingNo: '',
+    ...overrides,
+  };
+}
+
+describe('Qoo10Connector orders, confirmation, waybills and stock', () => {
+  const connector = new Qoo10Connector(new Qoo10Client());
+  const context = (settings: Record<string, unknown> = {}) =>
+    testConnectionContext(QOO10_DESCRIPTOR, {
+      shopId: 'qsm-login',
+      credentials: { apiKey: 'API', certificationKey: 'SAK-1' },
+      settings,
+      now: () => NOW,
+    });
+
+  async function pull(cursor: SyncCursor | null = null, settings: Record<string, unknown> = {}) {
+    const batches: OrderBatch[] = [];
+    for await (const batch of connector.pullOrders(context(settings), cursor)) batches.push(batch);
+    return { orders: batches.flatMap((batch) => batch.orders) as ExternalOrder[], batches };
+  }
+
+  beforeAll(() => {
+    nock.disableNetConnect();
+    Logger.overrideLogger(false);
+  });
+  afterAll(() => nock.enableNetConnect());
+  afterEach(() => {
+    expect(nock.pendingMocks()).toEqual([]);
+    nock.cleanAll();
+  });
+
+  describe('pullOrders', () => {
+    it('queries statuses 2 and 3 by order date and groups the orderNos of each pack into one order', async () => {
+      const queries: Record<string, string>[] = [];
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingInfo_v3'))
+        .times(2)
+        .reply(200, (_uri, body) => {
+          const params = form(body);
+          queries.push(params);
+          if (params.ShippingStatus === '2') {
+            return ok([
+              v3Row(111, 1001),
+              v3Row(222, 2001, { OptionCode: '', Option: '', SellerItemCode: 'MATCHA', OrderQty: '3', OrderPrice: '1500', Total: '4500' }),
+            ]);
+          }
+          return ok([
+            v3Row(111, 1002, { ShippingStatus: 'Seller confirm(3)', OptionCode: '', SellerItemCode: 'TOWEL', OrderQty: 1, Total: 1980 }),
+          ]);
+        });
+
+      const { orders, batches } = await pull();
+
+      expect(queries.map((query) => query.ShippingStatus)).toEqual(['2', '3']);
+      expect(queries[0]).toEqual({
+        returnType: 'application/json',
+        ShippingStatus: '2',
+        SearchStartDate: '20250401120000',
+        SearchEndDate: '20250501120000',
+        SearchCondition: '1',
+      });
+      expect(orders.map((order) => order.externalOrderId)).toEqual(['111', '222']);
+      const [pack, single] = orders;
+      expect(pack).toMatchObject({
+        siteStatus: '2',
+        siteStatusName: 'On request(2)',
+        orderedAt: new Date('2025-05-01T01:11:12Z'),
+        paidAt: new Date('2025-05-01T01:12:00Z'),
+        total: { amount: '5940', currency: 'JPY' },
+        buyer: { name: '山田 太郎', phone: '+81-3-0000-0000', email: 'taro@example.jp' },
+        recipient: {
+          name: '山田 太郎',
+          postalCode: '150-0001',
+          line1: '東京都渋谷区神宮前1-1-1',
+          line2: '○○ビル101',
+          phone: '+81-90-0000-0000',
+          country: 'JP',
+        },
+        refs: { packNo: '111', orderNos: ['1001', '1002'] },
+      });
+      expect(pack.lines).toEqual([
+        expect.objectContaining({
+          externalLineId: '1001',
+          productCode: 'SKU-001',
+          optionCode: 'SKU-001-RED-M',
+          quantity: 2,
+          unitPrice: '1980',
+        }),
+        expect.objectContaining({
+          externalLineId: '1002',
+          productCode: 'TOWEL',
+          quantity: 1,
+          raw: expect.objectContaining({ shippingStatus: '3' }),
+        }),
+      ]);
+      expect(pack.lines[1].optionCode).toBeUndefined();
+      expect(single.lines).toEqual([expect.objectContaining({ productCode: 'MATCHA', quantity: 3, unitPrice: '1500' })]);
+      expect(single.total).toEqual({ amount: '4500', currency: 'JPY' });
+      expect(connector.listingKey(pack.lines[0])).toEqual({ key: 'SKU-001-RED-M', optionCode: 'SKU-001-RED-M', productCode: 'SKU-001' });
+      expect(connector.listingKey(pack.lines[1])).toEqual({ key: 'TOWEL', productCode: 'TOWEL' });
+      expect(batches).toHaveLength(1);
+      expect(batches[0].nextCursor).toEqual({ value: NOW.toISOString() });
+    });
+
+    it('reads an empty period (empty or absent ResultObject) as no orders and still moves the cursor', async () => {
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingInfo_v3'))
+        .reply(200, ok([]))
+        .post(path('ShippingBasic.GetShippingInfo_v3'))
+        .reply(200, ok());
+
+      const { batches } = await pull();
+
+      expect(batches).toEqual([{ orders: [], nextCursor: { value: NOW.toISOString() } }]);
+    });
+
+    it('walks the first look-back in windows, and starts a later pull at the cursor minus the overlap', async () => {
+      const windows: string[] = [];
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingInfo_v3'))
+        .times(8)
+        .reply(200, (_uri, body) => {
+          const params = form(body);
+          windows.push(`${params.ShippingStatus}:${params.SearchStartDate}-${params.SearchEndDate}`);
+          return ok([]);
+        });
+
+      await pull(null, { initialLookbackDays: 20, searchWindowDays: 7 });
+      await pull({ value: '2025-05-01T02:00:00.000Z' }, { overlapHours: 3 });
+
+      expect(windows).toEqual([
+        '2:20250411120000-20250418120000',
+        '3:20250411120000-20250418120000',
+        '2:20250418120000-20250425120000',
+        '3:20250418120000-20250425120000',
+        '2:20250425120000-20250501120000',
+        '3:20250425120000-20250501120000',
+        '2:20250501080000-20250501120000',
+        '3:20250501080000-20250501120000',
+      ]);
+    });
+
+    it('fails as auth when the key expires between calls', async () => {
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingInfo_v3'))
+        .reply(200, ok([v3Row(1, 2)]))
+        .post(path('ShippingBasic.GetShippingInfo_v3'))
+        .reply(200, expired);
+
+      await expect(pull()).rejects.toMatchObject({ constructor: SiteAuthError, siteCode: '-90004' });
+    });
+
+    it('maps the v2 row spelling too', () => {
+      const order = toExternalOrder('9', [
+        {
+          shippingStatus: 'Seller confirm(3)',
+          packNo: 9,
+          orderNo: 99,
+          orderDate: '2024-05-01 10:11:12',
+          itemCode: '123',
+          sellerItemCode: 'SKU-9',
+          itemTitle: 'タオル',
+          optionCode: '',
+          orderQty: 4,
+          orderPrice: 500,
+          total: 2000,
+          receiver: '佐藤',
+          shippingAddr: '大阪府大阪市北区梅田3-1-1',
+          zipCode: '530-0001',
+        },
+      ]);
+      expect(order).toMatchObject({
+        externalOrderId: '9',
+        siteStatus: '3',
+        recipient: { name: '佐藤', line1: '大阪府大阪市北区梅田3-1-1', postalCode: '530-0001' },
+        lines: [expect.objectContaining({ externalLineId: '99', productCode: 'SKU-9', quantity: 4 })],
+      });
+    });
+  });
+
+  describe('confirmOrders', () => {
+    it('confirms every orderNo of a pack and counts an already confirmed one as done', async () => {
+      const sent: Record<string, string>[] = [];
+      nock(HOST)
+        .post(path('ShippingBasic.SetSellerCheckYN_V2'))
+        .times(3)
+        .reply(200, (_uri, body) => {
+          const params = form(body);
+          sent.push(params);
+          if (params.OrderNo === '1002') return { ResultCode: -10012, ResultMsg: 'Already order-confirmed.' };
+          if (params.OrderNo === '3001') return { ResultCode: -10013, ResultMsg: 'Not in request shipping status.' };
+          return ok();
+        });
+
+      const results = await connector.confirmOrders(context({ estimatedShipDays: 3 }), [
+        { externalOrderId: '111', refs: { packNo: '111', orderNos: ['1001', '1002'] } },
+        { externalOrderId: '300', lines: [{ externalLineId: '3001' }] },
+        { externalOrderId: '400' },
+      ]);
+
+      expect(results).toEqual([
+        { key: '111', ok: true },
+        expect.objectContaining({ key: '300', ok: false, siteCode: '-10013', retryable: false }),
+        expect.objectContaining({ key: '400', ok: false }),
+      ]);
+      expect(sent[0]).toEqual({ returnType: 'application/json', OrderNo: '1001', EstShipDt: '20250504' });
+    });
+
+    it('propagates an expired key instead of reporting it per order', async () => {
+      nock(HOST).post(path('ShippingBasic.SetSellerCheckYN_V2')).reply(200, expired);
+
+      await expect(connector.confirmOrders(context(), [{ externalOrderId: '1', refs: { orderNos: ['1'] } }])).rejects.toBeInstanceOf(
+        SiteAuthError,
+      );
+    });
+  });
+
+  describe('pushTracking', () => {
+    it('sends the mapped carrier name and tracking number for every orderNo, reporting per pack', async () => {
+      const sent: Record<string, string>[] = [];
+      nock(HOST)
+        .post(path('ShippingBasic.SetSendingInfo'))
+        .times(4)
+        .reply(200, (_uri, body) => {
+          const params = form(body);
+          sent.push(params);
+          return params.OrderNo === '2002' ? { ResultCode: -10103, ResultMsg: 'Processing Error - not shippable' } : ok();
+        });
+
+      const results = await connector.pushTracking(context({ carrierNames: { yamato: 'ヤマト宅急便' } }), [
+        { externalOrderId: '111', refs: { orderNos: ['1001', '1002'] }, carrier: 'yamato', trackingNumber: '1234-5678', shippedAt: NOW },
+        { externalOrderId: '222', refs: { orderNos: ['2001', '2002'] }, carrier: '佐川急便', trackingNumber: 'S-1', shippedAt: NOW },
+      ]);
+
+      expect(sent.map((params) => `${params.OrderNo}/${params.ShippingCorp}/${params.TrackingNo}`)).toEqual([
+        '1001/ヤマト宅急便/1234-5678',
+        '1002/ヤマト宅急便/1234-5678',
+        '2001/佐川急便/S-1',
+        '2002/佐川急便/S-1',
+      ]);
+      expect(results).toEqual([
+        { key: '111', ok: true },
+        expect.objectContaining({ key: '222', ok: false, siteCode: '-10103', message: expect.stringContaining('2002') }),
+      ]);
+    });
+
+    it('retries a 5xx answer', async () => {
+      nock(HOST).post(path('ShippingBasic.SetSendingInfo')).reply(503).post(path('ShippingBasic.SetSendingInfo')).reply(200, ok());
+
+      expect(
+        await connector.pushTracking(context(), [
+          { externalOrderId: '1', refs: { orderNos: ['1'] }, carrier: 'Qxpress', trackingNumber: 'Q1', shippedAt: NOW },
+        ]),
+      ).toEqual([{ key: '1', ok: true }]);
+    });
+  });
+
+  describe('pushStock', () => {
+    it('sets a single item with SetGoodsPriceQty, sending its current expiry date back', async () => {
+      let sent: Record<string, string> = {};
+      let detailVersion: unknown;
+      nock(HOST)
+        .post(path('ItemsLookup.GetItemDetailInfo'))
+        .reply(200, function (_uri, body) {
+          detailVersion = this.req.headers.qapiversion;
+          expect(form(body)).toMatchObject({ SellerCode: 'TOWEL' });
+          return ok([
+            { ItemCode: '1012345678', SellerCode: 'TOWEL', ItemQty: 120, ItemPrice: '1980', ItemStatus: 'S2', ExpireDate: '2026-03-31' },
+          ]);
+        })
+        .post(path('ItemsLookup.GetGoodsInventoryInfo'))
+        .reply(200, ok([]))
+        .post(path('ItemsOrder.SetGoodsPriceQty'))
+        .reply(200, (_uri, body) => {
+          sent = form(body);
+          return ok();
+        });
+
+      expect(await connector.pushStock(context(), [{ listingKey: 'TOWEL', quantity: 7 }])).toEqual([{ key: 'TOWEL', ok: true }]);
+      expect(detailVersion).toBe('1.2');
+      expect(sent).toEqual({
+        returnType: 'application/json',
+        ItemCode: '1012345678',
+        SellerCode: 'TOWEL',
+        Qty: '7',
+        ExpireDate: '2026-03-31',
+        Price: '1980',
+      });
+    });
+
+    it('never sends an empty ExpireDate: an item whose expiry is unknown is not updated', async () => {
+      nock(HOST)
+        .post(path('ItemsLookup.GetItemDetailInfo'))
+        .reply(200, ok([{ ItemCode: '1', SellerCode: 'X', ItemQty: 1 }]))
+        .post(path('ItemsLookup.GetGoodsInventoryInfo'))
+        .reply(200, ok([]));
+
+      const [result] = await connector.pushStock(context(), [{ listingKey: 'X', quantity: 2 }]);
+
+      expect(result).toMatchObject({ key: 'X', ok: false });
+    });
+
+    it('sets an option row with UpdateInventoryQtyUnit, found through its product code', async () => {
+      let sent: Record<string, string> = {};
+      nock(HOST)
+        .post(path('ItemsLookup.GetItemDetailInfo'))
+        .reply(200, ok([{ ItemCode: '1012345679', SellerCode: 'TSHIRT', ExpireDate: '2026-01-01' }]))
+        .post(path('ItemsLookup.GetGoodsInventoryInfo'))
+        .reply(
+          200,
+          ok([
+            {
+              Name1: 'カラー',
+              Value1: 'ホワイト',
+              Name2: 'サイズ',
+              Value2: 'M',
+              Name3: '',
+              Value3: '',
+              Price: 0,
+              Qty: 25,
+              ItemTypeCode: 'TSHIRT-WH-M',
+            },
+            {
+              Name1: 'カラー',
+              Value1: 'ホワイト',
+              Name2: 'サイズ',
+              Value2: 'L',
+              Name3: '',
+              Value3: '',
+              Price: 0,
+              Qty: 18,
+              ItemTypeCode: 'TSHIRT-WH-L',
+            },
+          ]),
+        )
+        .post(path('ItemsOptions.UpdateInventoryQtyUnit'))
+        .reply(200, (_uri, body) => {
+          sent = form(body);
+          return ok();
+        })
+        .post(path('ItemsOptions.UpdateInventoryQtyUnit'))
+        .reply(200, { ResultCode: -10101, ResultMsg: 'Processing Error - option locked' });
+
+      const results = await connector.pushStock(context(), [
+        { listingKey: 'TSHIRT-WH-L', productCode: 'TSHIRT', quantity: 0 },
+        { listingKey: 'TSHIRT-WH-M', productCode: 'TSHIRT', quantity: 4 },
+        { listingKey: 'TSHIRT-XX', productCode: 'TSHIRT', quantity: 4 },
+        { listingKey: 'TSHIRT-WH-M', delta: -1 },
+      ]);
+
+      expect(sent).toEqual({
+        returnType: 'application/json',
+        ItemCode: '1012345679',
+        SellerCode: 'TSHIRT',
+        OptionName: 'カラー||*サイズ',
+        OptionValue: 'ホワイト||*L',
+        OptionCode: 'TSHIRT-WH-L',
+        Qty: '0',
+      });
+      expect(results).toEqual([
+        { key: 'TSHIRT-WH-L', ok: true },
+        expect.objectContaining({ key: 'TSHIRT-WH-M', ok: false, siteCode: '-10101' }),
+        expect.objectContaining({ key: 'TSHIRT-XX', ok: false }),
+        expect.objectContaining({ key: 'TSHIRT-WH-M', ok: false }),
+      ]);
+    });
+
+    it('reports an unknown seller code (-10001) on its own item', async () => {
+      nock(HOST)
+        .post(path('ItemsLookup.GetItemDetailInfo'))
+        .reply(200, { ResultCode: -10001, ResultMsg: "Fail to find Item information with 'ItemCode','SellerCode'." });
+
+      expect(await connector.pushStock(context(), [{ listingKey: 'NOPE', quantity: 1 }])).toEqual([
+        expect.objectContaining({ key: 'NOPE', ok: false }),
+      ]);
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { SkuCatalogEvents } from '../sku-mapping/sku-catalog-events';
+import { type SkuReference, type SkuReferenceCheck, SkuReferenceCheckProvider } from '../sku-mapping/sku-reference-check';
+import { OrdersService } from './orders.service';
+
+/** A new SKU or mapping may complete orders that were waiting on unmapped lines. */
+@Injectable()
+export class OrderCatalogListener implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(OrderCatalogListener.name);
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly events: SkuCatalogEvents,
+    private readonly orders: OrdersService,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.events.on('catalog-changed', async ({ tenantId }) => {
+      const resolved = await this.orders.reresolve(tenantId);
+      if (resolved) this.logger.log({ tenantId, resolved }, 'Order lines resolved after a catalog change');
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+}
+
+/** A SKU that order lines point at cannot be deleted. */
+@SkuReferenceCheckProvider()
+@Injectable()
+export class OrderLinesReferenceCheck implements SkuReferenceCheck {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async findReferences(tenantId: string, skuIds: readonly string[]): Promise<SkuReference[]> {
+    const rows: { sku_id: string; external_order_id: string }[] = await this.db.query(
+      `SELECT l.sku_id, o.external_order_id FROM order_lines l JOIN orders o ON o.id = l.order_id
+       WHERE l.tenant_id = $1 AND l.sku_id = ANY($2::uuid[]) LIMIT 5`,
+      [tenantId, skuIds],
+    );
+    return rows.map((row) => ({ skuId: row.sku_id, description: `order ${row.external_order_id}` }));
+  }
+}

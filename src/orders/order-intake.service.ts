@@ -1,0 +1,182 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import type { Connection } from '../connections/connection.entity';
+import { ConnectionContextFactory } from '../connections/connection-context.factory';
+import { ConnectionsService } from '../connections/connections.service';
+import { ConnectorRegistry } from '../connectors/connector-registry';
+import { SiteAuthError, SiteError, SiteRetryableError } from '../connectors/http/site-errors';
+import type { ExternalOrder, SalesSiteConnector, SiteDescriptor } from '../connectors/sales-site-connector';
+import type { SyncCounts } from '../jobs/sync-runs.service';
+import { LineResolutionService } from './line-resolution.service';
+import { OrderWriter, type PreparedOrder } from './order-writer';
+
+export const ORDERS_CURSOR = 'orders';
+
+/** A pull that must not be retried (the connection cannot work until the seller acts). */
+export class PullNotPossibleError extends Error {}
+
+/** Another worker holds this connection right now; try again later. */
+export class ConnectionBusyError extends Error {}
+
+export interface PullOutcome extends SyncCounts {
+  /** orders now waiting for confirmation on the site */
+  pendingConfirmation: number;
+  createdIds: string[];
+}
+
+/** A stable JSON text: object keys sorted, so equal content always hashes equal. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (item && typeof item === 'object' && !Array.isArray(item) && !(item instanceof Date)) {
+      return Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+    }
+    return item;
+  });
+}
+
+/**
+ * Pulls a connection's collectable orders into the database: batch by batch from the connector,
+ * each batch upserted and its cursor saved in one transaction, so a crash resumes from the last
+ * committed batch and a re-read writes nothing new. One worker per connection at a time, across
+ * every instance, by a session advisory lock that dies with its process.
+ */
+@Injectable()
+export class OrderIntakeService {
+  private readonly logger = new Logger(OrderIntakeService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly connections: ConnectionsService,
+    private readonly contexts: ConnectionContextFactory,
+    private readonly connectors: ConnectorRegistry,
+    private readonly writer: OrderWriter,
+    private readonly lines: LineResolutionService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async pull(connectionId: string, onProgress?: (counts: SyncCounts) => Promise<void>): Promise<PullOutcome> {
+    const connection = await this.connections.findLive(connectionId);
+    if (!connection) throw new PullNotPossibleError('The connection no longer exists.');
+    if (connection.status !== 'active') {
+      throw new PullNotPossibleError(`The connection is ${connection.status}; orders are pulled only from active connections.`);
+    }
+    const connector = this.connectors.get(connection.site);
+    if (!connector.pullOrders) throw new PullNotPossibleError(`${connector.descriptor.displayName} has no orders to pull.`);
+
+    const lock = this.db.createQueryRunner();
+    await lock.connect();
+    try {
+      const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock(hashtext('orders.pull'), hashtext($1)) AS locked`, [connectionId]);
+      if (!locked) throw new ConnectionBusyError('Another worker is pulling this connection.');
+      try {
+        return await this.pullLocked(connection, connector, onProgress);
+      } finally {
+        await lock.query(`SELECT pg_advisory_unlock(hashtext('orders.pull'), hashtext($1))`, [connectionId]);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async pullLocked(
+    connection: Connection,
+    connector: SalesSiteConnector,
+    onProgress?: (counts: SyncCounts) => Promise<void>,
+  ): Promise<PullOutcome> {
+    const outcome: PullOutcome = { seen: 0, created: 0, updated: 0, unchanged: 0, failed: 0, pendingConfirmation: 0, createdIds: [] };
+    const context = this.contexts.create(connection);
+    context.settings.initialLookbackDays ??= this.config.initialLookbackDays;
+    const stored = await this.writer.loadCursor(this.db.manager, connection.id, ORDERS_CURSOR);
+    const scope = { tenantId: connection.tenantId, connectionId: connection.id, site: connection.site };
+    try {
+      for await (const batch of connector.pullOrders!(context, stored === null ? null : { value: stored })) {
+        const prepared = batch.orders.map((order) => this.prepare(order, connector));
+        await this.db.transaction(async (manager) => {
+          const written = await this.writer.writeBatch(manager, scope, prepared);
+          const changed = [...written.createdIds, ...written.updatedIds];
+          if (changed.length) await this.lines.resolve(manager, connection.tenantId, changed);
+          // The cursor moves only with the batch it describes.
+          if (batch.nextCursor) await this.writer.saveCursor(manager, connection.id, ORDERS_CURSOR, batch.nextCursor.value);
+          outcome.seen += prepared.length;
+          outcome.created += written.createdIds.length;
+          outcome.updated += written.updatedIds.length;
+          outcome.unchanged += written.unchanged;
+          outcome.createdIds.push(...written.createdIds);
+        });
+        await onProgress?.(outcome);
+      }
+    } catch (error) {
+      if (error instanceof SiteAuthError) {
+        await this.connections.markAuthExpired(connection.id, error.siteMessage ?? error.message);
+        throw new PullNotPossibleError(`The site refused the credentials: ${error.siteMessage ?? error.message}`);
+      }
+      if (error instanceof SiteError && !(error instanceof SiteRetryableError)) {
+        this.logger.warn({ connectionId: connection.id, siteCode: error.siteCode }, 'The site refused the order pull');
+      }
+      throw Object.assign(error as Error, { partialOutcome: outcome });
+    }
+    const [{ pending }] = await this.db.query(
+      `SELECT count(*)::int AS pending FROM orders WHERE connection_id = $1 AND confirmation_state IN ('pending', 'failed') AND status = 'new'`,
+      [connection.id],
+    );
+    outcome.pendingConfirmation = pending;
+    return outcome;
+  }
+
+  /** The normalized order as it is stored, with the hash that tells a changed order from a re-read. */
+  prepare(order: ExternalOrder, connector: SalesSiteConnector): PreparedOrder {
+    const { descriptor } = connector;
+    const needsConfirmation = needsSiteConfirmation(descriptor, order.siteStatus);
+    const lines = order.lines.map((line, index) => {
+      const listing = connector.listingKey?.(line) ?? { key: line.optionCode || line.productCode };
+      return {
+        externalLineId: line.externalLineId,
+        position: index + 1,
+        productCode: line.productCode,
+        optionCode: line.optionCode || null,
+        productName: line.productName,
+        optionName: line.optionName || null,
+        quantity: line.quantity,
+        unitPrice: line.unitPrice ?? null,
+        listingKey: listing.key,
+        raw: line.raw ?? null,
+      };
+    });
+    const content = {
+      siteStatus: order.siteStatus,
+      siteStatusName: order.siteStatusName ?? null,
+      orderedAt: order.orderedAt.toISOString(),
+      paidAt: order.paidAt?.toISOString() ?? null,
+      buyer: order.buyer ?? null,
+      recipient: order.recipient ?? null,
+      total: order.total ?? null,
+      refs: order.refs ?? {},
+      lines,
+    };
+    return {
+      externalOrderId: order.externalOrderId,
+      status: needsConfirmation ? 'new' : 'confirmed',
+      confirmationState: needsConfirmation ? 'pending' : 'not_needed',
+      siteStatus: order.siteStatus,
+      siteStatusName: order.siteStatusName ?? null,
+      orderedAt: order.orderedAt,
+      paidAt: order.paidAt ?? null,
+      buyer: order.buyer ?? null,
+      recipient: order.recipient ?? null,
+      totalAmount: order.total?.amount ?? null,
+      currency: order.total?.currency ?? null,
+      refs: order.refs ?? {},
+      raw: order.raw,
+      contentHash: createHash('sha256').update(canonical(content)).digest('base64url'),
+      lines,
+    };
+  }
+}
+
+/** The site has a confirm call and this order is still in the site's "new" status. */
+export function needsSiteConfirmation(descriptor: SiteDescriptor, siteStatus: string): boolean {
+  return descriptor.capabilities.confirm && (descriptor.unconfirmedStatuses ?? []).includes(siteStatus);
+}

@@ -1,0 +1,122 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import type { Connection } from '../connections/connection.entity';
+import { ConnectionsService } from '../connections/connections.service';
+import { JobQueue } from '../jobs/job-queue.service';
+import type { SyncRunTrigger } from '../jobs/sync-run.entity';
+import { SyncRunsService } from '../jobs/sync-runs.service';
+import { OrderConfirmationService } from './order-confirmation.service';
+import { ConnectionBusyError, OrderIntakeService, PullNotPossibleError, type PullOutcome } from './order-intake.service';
+
+export const ORDERS_PULL = 'orders.pull';
+export const ORDERS_CONFIRM = 'orders.confirm';
+
+interface PullJob {
+  connectionId: string;
+  tenantId: string;
+  runId: string;
+}
+
+interface ConfirmJob {
+  connectionId: string;
+}
+
+/**
+ * The order sync on the job queue: a tick enqueues one pull per due connection (at most one
+ * waiting per connection, whatever the number of instances), workers run them, failures retry
+ * with exponential backoff and every run is recorded for the seller to see.
+ */
+@Injectable()
+export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OrderSyncJobs.name);
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly queue: JobQueue,
+    private readonly runs: SyncRunsService,
+    private readonly connections: ConnectionsService,
+    private readonly intake: OrderIntakeService,
+    private readonly confirmation: OrderConfirmationService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.define({ name: ORDERS_PULL, policy: 'short', retryLimit: 5, retryDelaySeconds: 15, expireInSeconds: 30 * 60 });
+    await this.queue.define({ name: ORDERS_CONFIRM, policy: 'short', retryLimit: 6, retryDelaySeconds: 30, expireInSeconds: 15 * 60 });
+    if (!this.config.workersEnabled) return;
+    await this.queue.work<PullJob>(ORDERS_PULL, 2, (data, job) => this.runPull(data, job.retryCount, job.retryLimit));
+    await this.queue.work<ConfirmJob>(ORDERS_CONFIRM, 1, (data) => this.runConfirm(data));
+    this.timer = setInterval(() => void this.tick(), this.config.syncTickSeconds * 1000);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+  }
+
+  /** Enqueue a pull for every connection whose interval has passed. Overlapping ticks are skipped. */
+  tick(): Promise<void> {
+    this.ticking ??= (async () => {
+      try {
+        const now = new Date();
+        for (const connection of await this.connections.dueForOrderSync(now)) await this.enqueuePull(connection, 'schedule', now);
+      } catch (error) {
+        this.logger.error({ err: error }, 'Order sync tick failed');
+      } finally {
+        this.ticking = null;
+      }
+    })();
+    return this.ticking;
+  }
+
+  /** Queue a pull now; when one is already waiting for this connection, answer with that run instead. */
+  async enqueuePull(connection: Connection, trigger: SyncRunTrigger, now = new Date()): Promise<{ runId: string | null; queued: boolean }> {
+    const runId = this.runs.newRunId();
+    const jobId = await this.queue.send<PullJob>(
+      ORDERS_PULL,
+      { connectionId: connection.id, tenantId: connection.tenantId, runId },
+      { singletonKey: connection.id },
+    );
+    if (!jobId) {
+      const waiting = await this.runs.findWaiting(connection.id, ORDERS_PULL);
+      return { runId: waiting?.id ?? null, queued: false };
+    }
+    await this.runs.recordQueued({ id: runId, tenantId: connection.tenantId, connectionId: connection.id, kind: ORDERS_PULL, trigger });
+    await this.connections.markOrderSyncQueued(connection.id, now);
+    return { runId, queued: true };
+  }
+
+  private async runPull(job: PullJob, retryCount: number, retryLimit: number): Promise<void> {
+    await this.runs.markRunning(job.runId);
+    let outcome: PullOutcome;
+    try {
+      outcome = await this.intake.pull(job.connectionId, (counts) => this.runs.recordProgress(job.runId, counts));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const partial = (error as { partialOutcome?: PullOutcome }).partialOutcome ?? null;
+      if (error instanceof PullNotPossibleError) {
+        await this.runs.markFailed(job.runId, message, partial, false);
+        return; // retrying cannot help: the seller must act first
+      }
+      const willRetry = retryCount < retryLimit || error instanceof ConnectionBusyError;
+      await this.runs.markFailed(job.runId, message, partial, willRetry);
+      throw error;
+    }
+    await this.runs.markFinished(job.runId, outcome);
+    const connection = await this.connections.findLive(job.connectionId);
+    if (connection?.options.autoOrderConfirmation && outcome.pendingConfirmation > 0) {
+      await this.queue.send<ConfirmJob>(ORDERS_CONFIRM, { connectionId: job.connectionId }, { singletonKey: job.connectionId });
+    }
+  }
+
+  private async runConfirm(job: ConfirmJob): Promise<void> {
+    try {
+      const outcome = await this.confirmation.confirmPending(job.connectionId);
+      if (outcome.retryable > 0) throw new Error(`${outcome.retryable} orders could not be confirmed yet; retrying`);
+    } catch (error) {
+      if (error instanceof PullNotPossibleError) return;
+      throw error;
+    }
+  }
+}

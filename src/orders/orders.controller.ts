@@ -1,0 +1,120 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
+import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
+import { ApiProblems } from '../common/api-problems';
+import { ApiPageResponse, type Page } from '../common/pagination';
+import { ConnectionsService } from '../connections/connections.service';
+import { SyncStartedDto } from '../jobs/sync-runs.dto';
+import type { OrderLine } from './order-line.entity';
+import type { Order } from './order.entity';
+import { OrderSyncJobs } from './order-sync.jobs';
+import { CreateManualOrderDto, ListOrdersQuery, OrderDto, type OrderLineDto, UnmappedListDto, UnmappedQuery } from './orders.dto';
+import { OrdersService } from './orders.service';
+
+function toLineDto(line: OrderLine): OrderLineDto {
+  const { tenantId: _tenant, orderId: _order, raw: _raw, order: _parent, ...dto } = line;
+  return dto;
+}
+
+export function toOrderDto(order: Order): OrderDto {
+  return {
+    id: order.id,
+    connectionId: order.connectionId,
+    site: order.site,
+    externalOrderId: order.externalOrderId,
+    source: order.source,
+    status: order.status,
+    holdReason: order.holdReason,
+    siteStatus: order.siteStatus,
+    siteStatusName: order.siteStatusName,
+    orderedAt: order.orderedAt,
+    paidAt: order.paidAt,
+    buyer: order.buyer,
+    recipient: order.recipient,
+    total: order.totalAmount === null ? null : { amount: order.totalAmount, currency: order.currency },
+    lineCount: order.lineCount,
+    unmappedLineCount: order.unmappedLineCount,
+    confirmation: { state: order.confirmationState, error: order.confirmationError, attempts: order.confirmationAttempts },
+    refs: order.refs,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+    ...(order.lines ? { lines: order.lines.map(toLineDto) } : {}),
+  };
+}
+
+@ApiTags('Orders')
+@ApiProblems(400, 401)
+@Controller('v1/orders')
+export class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  /** Orders, newest first, with filters. */
+  @Get()
+  @ApiPageResponse(OrderDto)
+  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListOrdersQuery): Promise<Page<OrderDto>> {
+    const page = await this.orders.list(caller.tenantId, query);
+    return { data: page.data.map(toOrderDto), nextCursor: page.nextCursor };
+  }
+
+  /** Enter an order the site can no longer hand over (waybill already printed there, or delivery started). */
+  @Post()
+  @ApiProblems(404, 409)
+  async create(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateManualOrderDto): Promise<OrderDto> {
+    return toOrderDto(await this.orders.createManual(caller.tenantId, body));
+  }
+
+  @Get(':id')
+  @ApiProblems(404)
+  async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDto> {
+    return toOrderDto(await this.orders.getWithLines(caller.tenantId, id));
+  }
+
+  /** Confirm a new order on the site (Qoo10, 11st); elsewhere just marks it confirmed. */
+  @Post(':id/confirm')
+  @HttpCode(200)
+  @ApiProblems(404, 409, 422)
+  async confirm(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDto> {
+    return toOrderDto(await this.orders.confirm(caller.tenantId, id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiProblems(404, 409)
+  async cancel(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDto> {
+    return toOrderDto(await this.orders.cancel(caller.tenantId, id));
+  }
+}
+
+@ApiTags('Connections')
+@ApiProblems(401, 404)
+@Controller('v1/connections')
+export class ConnectionSyncController {
+  constructor(
+    private readonly connections: ConnectionsService,
+    private readonly jobs: OrderSyncJobs,
+  ) {}
+
+  /** Pull orders now. Answers 202 with the run to follow; a sync already waiting is reused. */
+  @Post(':id/sync')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: SyncStartedDto })
+  @ApiProblems(409)
+  async sync(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<SyncStartedDto> {
+    const connection = await this.connections.get(caller.tenantId, id);
+    const started = await this.jobs.enqueuePull(connection, 'manual');
+    return { runId: started.runId ?? '', queued: started.queued };
+  }
+}
+
+@ApiTags('SKU mappings')
+@ApiProblems(400, 401)
+@Controller('v1/sku-mappings/unmapped')
+export class UnmappedListingsController {
+  constructor(private readonly orders: OrdersService) {}
+
+  /** Listing keys seen on open orders with no SKU, most-waited-on first. */
+  @Get()
+  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: UnmappedQuery): Promise<UnmappedListDto> {
+    return { data: await this.orders.unmapped(caller.tenantId, query) };
+  }
+}

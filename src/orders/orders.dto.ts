@@ -1,0 +1,255 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumberString,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { PageQuery } from '../common/pagination';
+import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
+import { ORDER_STATUSES, type OrderStatus } from './order-state';
+
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class ListOrdersQuery extends PageQuery {
+  @IsOptional()
+  @IsUUID()
+  connectionId?: string;
+
+  @ApiPropertyOptional({ enum: SITE_IDS })
+  @IsOptional()
+  @IsIn(SITE_IDS as unknown as string[])
+  site?: SiteId;
+
+  @ApiPropertyOptional({ enum: ORDER_STATUSES })
+  @IsOptional()
+  @IsIn(ORDER_STATUSES as unknown as string[])
+  status?: OrderStatus;
+
+  /** ordered at or after (ISO 8601) */
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  orderedFrom?: Date;
+
+  /** ordered before (ISO 8601) */
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  orderedTo?: Date;
+
+  /** free text on the site's order number or the recipient's name (at least 2 characters) */
+  @IsOptional()
+  @IsString()
+  @MinLength(2)
+  @MaxLength(100)
+  q?: string;
+
+  /** only orders with (true) or without (false) lines that map to no SKU */
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  unmapped?: boolean;
+}
+
+export class AddressDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+
+  @IsOptional() @IsString() @MaxLength(200) nameKana?: string;
+  @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
+  @IsOptional() @IsString() @MaxLength(2) country?: string;
+  @IsOptional() @IsString() @MaxLength(100) region?: string;
+  @IsOptional() @IsString() @MaxLength(200) city?: string;
+  @IsOptional() @IsString() @MaxLength(300) line1?: string;
+  @IsOptional() @IsString() @MaxLength(300) line2?: string;
+  @IsOptional() @IsString() @MaxLength(40) phone?: string;
+  @IsOptional() @IsString() @MaxLength(200) email?: string;
+}
+
+export class ManualOrderLineDto {
+  /** the site's product code (商品コード, sellerItemCode, …) */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  productCode: string;
+
+  /** the site's option code, when the product has options */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  optionCode?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  productName: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  optionName?: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  quantity: number;
+
+  @ApiPropertyOptional({ example: '1980' })
+  @IsOptional()
+  @IsNumberString()
+  @MaxLength(20)
+  unitPrice?: string;
+}
+
+export class CreateManualOrderDto {
+  /** the connection (site and shop) the order was sold on */
+  @IsUUID()
+  connectionId: string;
+
+  /** the site's order number */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  externalOrderId: string;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  @Type(() => Date)
+  @IsDate()
+  orderedAt: Date;
+
+  @ValidateNested()
+  @Type(() => AddressDto)
+  recipient: AddressDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AddressDto)
+  buyer?: AddressDto;
+
+  @ApiProperty({ type: [ManualOrderLineDto] })
+  @ValidateNested({ each: true })
+  @Type(() => ManualOrderLineDto)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  lines: ManualOrderLineDto[];
+
+  /** why the order is entered by hand (waybill already printed on the site, delivery started, …) */
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  note?: string;
+}
+
+export class OrderLineDto {
+  id: string;
+  position: number;
+  externalLineId: string;
+  productCode: string;
+  optionCode: string | null;
+  productName: string;
+  optionName: string | null;
+  quantity: number;
+  unitPrice: string | null;
+  /** what identifies the sold product for SKU mapping on this site */
+  listingKey: string;
+  skuId: string | null;
+  quantityPerUnit: number | null;
+  @ApiProperty({ enum: ['mapping', 'code'], nullable: true, description: 'how the SKU was found' })
+  resolution: 'mapping' | 'code' | null;
+}
+
+export class OrderConfirmationDto {
+  @ApiProperty({ enum: ['not_needed', 'pending', 'confirmed', 'failed'] })
+  state: 'not_needed' | 'pending' | 'confirmed' | 'failed';
+  /** the site's words on the last failure */
+  error: string | null;
+  attempts: number;
+}
+
+export class MoneyDto {
+  amount: string;
+  currency: string | null;
+}
+
+export class OrderDto {
+  id: string;
+  connectionId: string;
+  @ApiProperty({ enum: SITE_IDS })
+  site: SiteId;
+  /** the site's order number (Qoo10: the pack number) */
+  externalOrderId: string;
+  @ApiProperty({ enum: ['site', 'manual'] })
+  source: 'site' | 'manual';
+  @ApiProperty({ enum: ORDER_STATUSES })
+  status: OrderStatus;
+  holdReason: string | null;
+  /** the site's own status code and name */
+  siteStatus: string;
+  siteStatusName: string | null;
+  orderedAt: Date;
+  paidAt: Date | null;
+  buyer: AddressDto | null;
+  recipient: AddressDto | null;
+  total: MoneyDto | null;
+  lineCount: number;
+  unmappedLineCount: number;
+  confirmation: OrderConfirmationDto;
+  /** site identifiers (Qoo10 orderNos of the pack, 11st delivery numbers…) */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  refs: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  @ApiPropertyOptional({ type: [OrderLineDto] })
+  lines?: OrderLineDto[];
+}
+
+export class UnmappedListingDto {
+  @ApiProperty({ enum: SITE_IDS })
+  site: SiteId;
+  listingKey: string;
+  productCode: string;
+  optionCode: string | null;
+  /** a product name seen on an order, to recognise the listing */
+  productName: string;
+  /** orders held until this listing maps to a SKU */
+  waitingOrders: number;
+  firstSeenAt: Date;
+}
+
+export class UnmappedQuery {
+  @ApiPropertyOptional({ enum: SITE_IDS })
+  @IsOptional()
+  @IsIn(SITE_IDS as unknown as string[])
+  site?: SiteId;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class UnmappedListDto {
+  data: UnmappedListingDto[];
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConnectionsModule } from '../connections/connections.module';
+import { ConnectorsModule } from '../connectors/connectors.module';
+import { SkuMappingModule } from '../sku-mapping/sku-mapping.module';
+import { SkuResolver } from '../sku-mapping/sku-resolver';
+import { LineResolutionService } from './line-resolution.service';
+import { OrderCatalogListener, OrderLinesReferenceCheck } from './order-catalog.listeners';
+import { OrderConfirmationService } from './order-confirmation.service';
+import { OrderIntakeService } from './order-intake.service';
+import { OrderLine } from './order-line.entity';
+import { OrderSyncJobs } from './order-sync.jobs';
+import { OrderWriter } from './order-writer';
+import { Order } from './order.entity';
+import { ConnectionSyncController, OrdersController, UnmappedListingsController } from './orders.controller';
+import { OrdersService } from './orders.service';
+import { SKU_LOOKUP } from './sku-lookup';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Order, OrderLine]), ConnectionsModule, ConnectorsModule, SkuMappingModule],
+  controllers: [OrdersController, ConnectionSyncController, UnmappedListingsController],
+  providers: [
+    { provide: SKU_LOOKUP, useExisting: SkuResolver },
+    OrderWriter,
+    LineResolutionService,
+    OrderIntakeService,
+    OrderConfirmationService,
+    OrderSyncJobs,
+    OrdersService,
+    OrderCatalogListener,
+    OrderLinesReferenceCheck,
+  ],
+  exports: [OrdersService, OrderIntakeService, LineResolutionService],
+})
+export class OrdersModule {}

@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { type DataSource, Repository } from 'typeorm';
+import { type Page, paginate } from '../common/pagination';
+import { ConflictProblem, NotFoundProblem } from '../common/problem';
+import { ConnectionsService } from '../connections/connections.service';
+import { ConnectorRegistry } from '../connectors/connector-registry';
+import { LineResolutionService } from './line-resolution.service';
+import { OrderConfirmationService } from './order-confirmation.service';
+import { OrderLine } from './order-line.entity';
+import { assertTransition } from './order-state';
+import { Order } from './order.entity';
+import type { CreateManualOrderDto, ListOrdersQuery, UnmappedListingDto, UnmappedQuery } from './orders.dto';
+
+@Injectable()
+export class OrdersService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(Order) private readonly orders: Repository<Order>,
+    @InjectRepository(OrderLine) private readonly lines: Repository<OrderLine>,
+    private readonly connections: ConnectionsService,
+    private readonly connectors: ConnectorRegistry,
+    private readonly resolution: LineResolutionService,
+    private readonly confirmation: OrderConfirmationService,
+  ) {}
+
+  list(tenantId: string, query: ListOrdersQuery): Promise<Page<Order>> {
+    const builder = this.orders.createQueryBuilder('o').where('o.tenant_id = :tenantId', { tenantId });
+    if (query.connectionId) builder.andWhere('o.connection_id = :connectionId', { connectionId: query.connectionId });
+    if (query.site) builder.andWhere('o.site = :site', { site: query.site });
+    if (query.status) builder.andWhere('o.status = :status', { status: query.status });
+    if (query.orderedFrom) builder.andWhere('o.ordered_at >= :orderedFrom', { orderedFrom: query.orderedFrom });
+    if (query.orderedTo) builder.andWhere('o.ordered_at < :orderedTo', { orderedTo: query.orderedTo });
+    if (query.unmapped === true) builder.andWhere('o.unmapped_line_count > 0');
+    if (query.unmapped === false) builder.andWhere('o.unmapped_line_count = 0');
+    if (query.q) {
+      const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      builder.andWhere('(o.external_order_id ILIKE :pattern OR o.recipient_name ILIKE :pattern)', { pattern });
+    }
+    return paginate(builder, query, { alias: 'o', sortColumn: 'ordered_at', sortProperty: 'orderedAt' });
+  }
+
+  async get(tenantId: string, id: string): Promise<Order> {
+    const order = await this.orders.findOne({ where: { id, tenantId } });
+    if (!order) throw new NotFoundProblem('Order');
+    return order;
+  }
+
+  async getWithLines(tenantId: string, id: string): Promise<Order> {
+    const order = await this.get(tenantId, id);
+    order.lines = await this.lines.find({ where: { orderId: id, tenantId }, order: { position: 'ASC' } });
+    return order;
+  }
+
+  /**
+   * An order the site can no longer hand over (its waybill was printed there, or delivery started).
+   * It is never overwritten by a later pull of the same order number.
+   */
+  async createManual(tenantId: string, input: CreateManualOrderDto): Promise<Order> {
+    const connection = await this.connections.get(tenantId, input.connectionId);
+    const connector = this.connectors.get(connection.site);
+    const id = await this.db.transaction(async (manager) => {
+      const lines = input.lines.map((line, index) => {
+        const external = {
+          externalLineId: String(index + 1),
+          productCode: line.productCode,
+          optionCode: line.optionCode,
+          productName: line.productName,
+          optionName: line.optionName,
+          quantity: line.quantity,
+        };
+        return { ...external, listingKey: (connector.listingKey?.(external) ?? { key: line.optionCode || line.productCode }).key, unitPrice: line.unitPrice };
+      });
+      const inserted: { id: string }[] = await manager.query(
+        `INSERT INTO orders (tenant_id, connection_id, site, external_order_id, source, status, site_status, site_status_name, ordered_at,
+                             buyer, recipient, recipient_name, refs, content_hash, line_count)
+         VALUES ($1, $2, $3, $4, 'manual', 'confirmed', 'manual', $5, $6, $7::jsonb, $8::jsonb, $9, $10::jsonb, $11, $12)
+         ON CONFLICT (connection_id, external_order_id) DO NOTHING
+         RETURNING id`,
+        [
+          tenantId,
+          connection.id,
+          connection.site,
+          input.externalOrderId,
+          input.note ?? null,
+          input.orderedAt,
+          input.buyer ? JSON.stringify(input.buyer) : null,
+          JSON.stringify(input.recipient),
+          input.recipient.name,
+          JSON.stringify({ manual: true }),
+          createHash('sha256').update(JSON.stringify(input)).digest('base64url'),
+          lines.length,
+        ],
+      );
+      if (!inserted.length) {
+        throw new ConflictProblem('order-exists', `Order "${input.externalOrderId}" already exists for this connection.`);
+      }
+      const orderId = inserted[0].id;
+      for (const [index, line] of lines.entries()) {
+        await manager.query(
+          `INSERT INTO order_lines (tenant_id, order_id, position, external_line_id, product_code, option_code, product_name, option_name, quantity, unit_price, listing_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [tenantId, orderId, index + 1, line.externalLineId, line.productCode, line.optionCode ?? null, line.productName, line.optionName ?? null, line.quantity, line.unitPrice ?? null, line.listingKey],
+        );
+      }
+      await this.resolution.resolve(manager, tenantId, [orderId]);
+      return orderId;
+    });
+    return this.getWithLines(tenantId, id);
+  }
+
+  async confirm(tenantId: string, id: string): Promise<Order> {
+    const order = await this.get(tenantId, id);
+    assertTransition(order.status, 'confirmed');
+    await this.confirmation.confirmOne(order);
+    return this.getWithLines(tenantId, id);
+  }
+
+  async cancel(tenantId: string, id: string): Promise<Order> {
+    const order = await this.get(tenantId, id);
+    assertTransition(order.status, 'cancelled');
+    // Guarded on the status read, so a concurrent change makes this a conflict, not a lost update.
+    const result = await this.orders.update({ id, tenantId, status: order.status }, { status: 'cancelled' });
+    if (!result.affected) throw new ConflictProblem('order-changed', 'The order changed meanwhile; read it again.');
+    return this.getWithLines(tenantId, id);
+  }
+
+  /** Listing keys seen on open orders that map to no SKU, with how many orders wait on each. */
+  async unmapped(tenantId: string, query: UnmappedQuery): Promise<UnmappedListingDto[]> {
+    const rows: { site: UnmappedListingDto['site']; listing_key: string; product_code: string; option_code: string | null; product_name: string; waiting: number; first_seen: Date }[] =
+      await this.db.query(
+        `SELECT o.site, l.listing_key, min(l.product_code) AS product_code, min(l.option_code) AS option_code,
+                min(l.product_name) AS product_name, count(DISTINCT o.id)::int AS waiting, min(o.created_at) AS first_seen
+         FROM order_lines l JOIN orders o ON o.id = l.order_id
+         WHERE l.tenant_id = $1 AND o.tenant_id = $1 AND l.sku_id IS NULL AND o.status NOT IN ('shipped', 'cancelled')
+           AND ($2::text IS NULL OR o.site = $2)
+         GROUP BY o.site, l.listing_key
+         ORDER BY waiting DESC, o.site, l.listing_key
+         LIMIT $3`,
+        [tenantId, query.site ?? null, query.limit ?? 50],
+      );
+    return rows.map((row) => ({
+      site: row.site,
+      listingKey: row.listing_key,
+      productCode: row.product_code,
+      optionCode: row.option_code,
+      productName: row.product_name,
+      waitingOrders: row.waiting,
+      firstSeenAt: row.first_seen,
+    }));
+  }
+
+  /** After a SKU or mapping change: resolve every waiting line of the tenant again. */
+  async reresolve(tenantId: string): Promise<number> {
+    return this.db.transaction(async (manager) => (await this.resolution.resolve(manager, tenantId, null)).resolvedLines);
+  }
+}
