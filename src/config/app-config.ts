@@ -36,6 +36,10 @@ export class AppConfig {
   jobPollingSeconds: number;
   /** how far back the first order pull of a new connection looks */
   initialLookbackDays: number;
+  /** per-call timeout for outbound site requests */
+  siteRequestTimeoutMs?: number;
+  /** first backoff delay between retries of a site call (doubles per attempt) */
+  siteRetryBaseDelayMs?: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);

@@ -134,5 +134,7 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
     syncTickSeconds: number(env, 'SYNC_TICK_SECONDS', 30, 1, 3600),
     jobPollingSeconds: number(env, 'JOB_POLLING_SECONDS', 2, 0.5, 60),
     initialLookbackDays: number(env, 'INITIAL_LOOKBACK_DAYS', 30, 1, 365),
+    siteRequestTimeoutMs: number(env, 'SITE_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    siteRetryBaseDelayMs: number(env, 'SITE_RETRY_BASE_DELAY_MS', 500, 1, 60_000),
   });
 }

@@ -5,7 +5,8 @@ import { CrossmallConnector } from './crossmall/crossmall.connector';
 import { CrossmallModule } from './crossmall/crossmall.module';
 import { ElevenStreetConnector } from './eleven-street/eleven-street.connector';
 import { ElevenStreetModule } from './eleven-street/eleven-street.module';
-import { SiteHttpClientFactory } from './http/site-http-client.factory';
+import { AppConfig } from '../config/app-config';
+import { SITE_HTTP_OPTIONS, SiteHttpClientFactory, type SiteHttpOptions } from './http/site-http-client.factory';
 import { NextEngineConnector } from './nextengine/nextengine.connector';
 import { NextEngineModule } from './nextengine/nextengine.module';
 import { Qoo10Connector } from './qoo10/qoo10.connector';
@@ -24,6 +25,14 @@ const CONNECTOR_CLASSES = [NextEngineConnector, Qoo10Connector, ElevenStreetConn
 @Module({
   imports: [NextEngineModule, Qoo10Module, ElevenStreetModule, CrossmallModule, SmaregiModule],
   providers: [
+    {
+      provide: SITE_HTTP_OPTIONS,
+      useFactory: (config: AppConfig): Partial<SiteHttpOptions> => ({
+        ...(config.siteRequestTimeoutMs ? { defaultTimeoutMs: config.siteRequestTimeoutMs } : {}),
+        ...(config.siteRetryBaseDelayMs ? { retryBaseDelayMs: config.siteRetryBaseDelayMs } : {}),
+      }),
+      inject: [AppConfig],
+    },
     SiteHttpClientFactory,
     {
       provide: SALES_SITE_CONNECTORS,

@@ -22,6 +22,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const request = http.getRequest<Request & { user?: AuthenticatedTenant }>();
     const key = request.headers[IDEMPOTENCY_HEADER];
     if (request.method !== 'POST' || key === undefined || !request.user) return next.handle();
+    // A file upload's body is read later, by the handler, so it cannot be compared here; uploads are
+    // upserts (safe to repeat), so the key is not claimed for them rather than replaying a wrong answer.
+    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !request.is(['json', 'urlencoded', '+json'])) return next.handle();
     if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
       return throwError(() => new ValidationProblem([{ field: 'Idempotency-Key', message: 'must be 1 to 255 characters' }]));
     }

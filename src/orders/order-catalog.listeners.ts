@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SkuCatalogEvents } from '../sku-mapping/sku-catalog-events';
 import { type SkuReference, type SkuReferenceCheck, SkuReferenceCheckProvider } from '../sku-mapping/sku-reference-check';
+import { OrderEvents } from './order-events';
 import { OrdersService } from './orders.service';
 
 /** A new SKU or mapping may complete orders that were waiting on unmapped lines. */
@@ -14,12 +15,16 @@ export class OrderCatalogListener implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly events: SkuCatalogEvents,
     private readonly orders: OrdersService,
+    private readonly orderEvents: OrderEvents,
   ) {}
 
   onModuleInit(): void {
     this.unsubscribe = this.events.on('catalog-changed', async ({ tenantId }) => {
       const resolved = await this.orders.reresolve(tenantId);
-      if (resolved) this.logger.log({ tenantId, resolved }, 'Order lines resolved after a catalog change');
+      if (resolved) {
+        this.logger.log({ tenantId, resolved }, 'Order lines resolved after a catalog change');
+        this.orderEvents.emitOrdersChanged({ tenantId, reason: 'lines-resolved' });
+      }
     });
   }
 

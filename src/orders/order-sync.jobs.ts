@@ -6,6 +6,7 @@ import { JobQueue } from '../jobs/job-queue.service';
 import type { SyncRunTrigger } from '../jobs/sync-run.entity';
 import { SyncRunsService } from '../jobs/sync-runs.service';
 import { OrderConfirmationService } from './order-confirmation.service';
+import { OrderEvents } from './order-events';
 import { ConnectionBusyError, OrderIntakeService, PullNotPossibleError, type PullOutcome } from './order-intake.service';
 
 export const ORDERS_PULL = 'orders.pull';
@@ -39,6 +40,7 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
     private readonly connections: ConnectionsService,
     private readonly intake: OrderIntakeService,
     private readonly confirmation: OrderConfirmationService,
+    private readonly events: OrderEvents,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -104,6 +106,7 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
       throw error;
     }
     await this.runs.markFinished(job.runId, outcome);
+    if (outcome.created + outcome.updated > 0) this.events.emitOrdersChanged({ tenantId: job.tenantId, connectionId: job.connectionId, reason: 'intake' });
     const connection = await this.connections.findLive(job.connectionId);
     if (connection?.options.autoOrderConfirmation && outcome.pendingConfirmation > 0) {
       await this.queue.send<ConfirmJob>(ORDERS_CONFIRM, { connectionId: job.connectionId }, { singletonKey: job.connectionId });

@@ -8,7 +8,7 @@ import { SyncStartedDto } from '../jobs/sync-runs.dto';
 import type { OrderLine } from './order-line.entity';
 import type { Order } from './order.entity';
 import { OrderSyncJobs } from './order-sync.jobs';
-import { CreateManualOrderDto, ListOrdersQuery, OrderDto, type OrderLineDto, UnmappedListDto, UnmappedQuery } from './orders.dto';
+import { CreateManualOrderDto, ListOrdersQuery, OrderDto, type OrderLineDto } from './orders.dto';
 import { OrdersService } from './orders.service';
 
 function toLineDto(line: OrderLine): OrderLineDto {
@@ -103,18 +103,5 @@ export class ConnectionSyncController {
     const connection = await this.connections.get(caller.tenantId, id);
     const started = await this.jobs.enqueuePull(connection, 'manual');
     return { runId: started.runId ?? '', queued: started.queued };
-  }
-}
-
-@ApiTags('SKU mappings')
-@ApiProblems(400, 401)
-@Controller('v1/sku-mappings/unmapped')
-export class UnmappedListingsController {
-  constructor(private readonly orders: OrdersService) {}
-
-  /** Listing keys seen on open orders with no SKU, most-waited-on first. */
-  @Get()
-  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: UnmappedQuery): Promise<UnmappedListDto> {
-    return { data: await this.orders.unmapped(caller.tenantId, query) };
   }
 }

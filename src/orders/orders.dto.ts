@@ -221,35 +221,3 @@ export class OrderDto {
   @ApiPropertyOptional({ type: [OrderLineDto] })
   lines?: OrderLineDto[];
 }
-
-export class UnmappedListingDto {
-  @ApiProperty({ enum: SITE_IDS })
-  site: SiteId;
-  listingKey: string;
-  productCode: string;
-  optionCode: string | null;
-  /** a product name seen on an order, to recognise the listing */
-  productName: string;
-  /** orders held until this listing maps to a SKU */
-  waitingOrders: number;
-  firstSeenAt: Date;
-}
-
-export class UnmappedQuery {
-  @ApiPropertyOptional({ enum: SITE_IDS })
-  @IsOptional()
-  @IsIn(SITE_IDS as unknown as string[])
-  site?: SiteId;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-}
-
-export class UnmappedListDto {
-  data: UnmappedListingDto[];
-}

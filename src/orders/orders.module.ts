@@ -7,18 +7,19 @@ import { SkuResolver } from '../sku-mapping/sku-resolver';
 import { LineResolutionService } from './line-resolution.service';
 import { OrderCatalogListener, OrderLinesReferenceCheck } from './order-catalog.listeners';
 import { OrderConfirmationService } from './order-confirmation.service';
+import { OrderEvents } from './order-events';
 import { OrderIntakeService } from './order-intake.service';
 import { OrderLine } from './order-line.entity';
 import { OrderSyncJobs } from './order-sync.jobs';
 import { OrderWriter } from './order-writer';
 import { Order } from './order.entity';
-import { ConnectionSyncController, OrdersController, UnmappedListingsController } from './orders.controller';
+import { ConnectionSyncController, OrdersController } from './orders.controller';
 import { OrdersService } from './orders.service';
 import { SKU_LOOKUP } from './sku-lookup';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Order, OrderLine]), ConnectionsModule, ConnectorsModule, SkuMappingModule],
-  controllers: [OrdersController, ConnectionSyncController, UnmappedListingsController],
+  controllers: [OrdersController, ConnectionSyncController],
   providers: [
     { provide: SKU_LOOKUP, useExisting: SkuResolver },
     OrderWriter,
@@ -29,7 +30,8 @@ import { SKU_LOOKUP } from './sku-lookup';
     OrdersService,
     OrderCatalogListener,
     OrderLinesReferenceCheck,
+    OrderEvents,
   ],
-  exports: [OrdersService, OrderIntakeService, LineResolutionService],
+  exports: [OrdersService, OrderIntakeService, LineResolutionService, OrderEvents],
 })
 export class OrdersModule {}

@@ -11,10 +11,13 @@ import { OrderConfirmationService } from './order-confirmation.service';
 import { OrderLine } from './order-line.entity';
 import { assertTransition } from './order-state';
 import { Order } from './order.entity';
-import type { CreateManualOrderDto, ListOrdersQuery, UnmappedListingDto, UnmappedQuery } from './orders.dto';
+import type { UnmappedListingDto, UnmappedQuery } from '../sku-mapping/unmapped-listings.dto';
+import { type UnmappedListingsSource, UnmappedListingsSourceProvider } from '../sku-mapping/unmapped-listings';
+import type { CreateManualOrderDto, ListOrdersQuery } from './orders.dto';
 
+@UnmappedListingsSourceProvider()
 @Injectable()
-export class OrdersService {
+export class OrdersService implements UnmappedListingsSource {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(Order) private readonly orders: Repository<Order>,

@@ -13,6 +13,7 @@ import { SkuReferenceChecks } from './sku-reference-check';
 import { SkuResolver } from './sku-resolver';
 import { SkusController } from './skus.controller';
 import { SkusService } from './skus.service';
+import { UnmappedListings } from './unmapped-listings';
 
 /**
  * SKUs, listing → SKU mappings, line resolution, and bulk files. Other modules use `SkuResolver`,
@@ -21,7 +22,7 @@ import { SkusService } from './skus.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Sku, SkuMapping]), ConnectionsModule, DiscoveryModule],
   controllers: [SkusController, SkuMappingsController],
-  providers: [SkusService, SkuImportService, SkuMappingsService, SkuMappingFilesService, SkuResolver, SkuCatalogEvents, SkuReferenceChecks],
+  providers: [SkusService, SkuImportService, SkuMappingsService, SkuMappingFilesService, SkuResolver, SkuCatalogEvents, SkuReferenceChecks, UnmappedListings],
   exports: [SkusService, SkuResolver, SkuCatalogEvents, SkuReferenceChecks],
 })
 export class SkuMappingModule {}

@@ -12,6 +12,8 @@ import type { SkuMapping } from './sku-mapping.entity';
 import { SkuMappingFilesService } from './sku-mapping-files.service';
 import { CreateSkuMappingDto, ExportSkuMappingsQuery, ListSkuMappingsQuery, SkuMappingDto } from './sku-mappings.dto';
 import { SkuMappingsService } from './sku-mappings.service';
+import { UnmappedListings } from './unmapped-listings';
+import { UnmappedListDto, UnmappedQuery } from './unmapped-listings.dto';
 import { ImportResultDto } from './skus.dto';
 
 export function toSkuMappingDto(row: SkuMapping): SkuMappingDto {
@@ -35,6 +37,7 @@ export class SkuMappingsController {
   constructor(
     private readonly mappings: SkuMappingsService,
     private readonly files: SkuMappingFilesService,
+    private readonly unmappedListings: UnmappedListings,
   ) {}
 
   /**
@@ -84,6 +87,12 @@ export class SkuMappingsController {
     const { format = 'csv', ...filter } = query;
     const file = await this.files.export(caller.tenantId, format, filter);
     return new StreamableFile(file.content, { type: file.contentType, disposition: `attachment; filename="${file.fileName}"`, length: file.content.length });
+  }
+
+  /** Listing keys seen on open orders that map to no SKU, with how many orders wait on each, most-waited-on first. */
+  @Get('unmapped')
+  async unmapped(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: UnmappedQuery): Promise<UnmappedListDto> {
+    return { data: await this.unmappedListings.list(caller.tenantId, query) };
   }
 
   /** A mapping, with its SKU's code. */

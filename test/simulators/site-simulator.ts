@@ -31,7 +31,13 @@ export type FaultKind =
   /** destroy the socket without an answer (network error) */
   | 'reset'
   /** answer with the site's own error envelope for `siteCode` (rendered by the simulator) */
-  | 'site-error';
+  | 'site-error'
+  /**
+   * change the simulator's state at that moment, then answer the request normally: `action` names
+   * one of the simulator's {@link SiteSimulator.namedActions} (e.g. token expiry at the Nth call),
+   * or `run` is a callback (direct use from a test in the same process)
+   */
+  | 'action';
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -49,6 +55,10 @@ export interface FaultSpec {
   siteMessage?: string;
   /** delay before answering (ms) — applies to every kind but 'timeout' */
   delayMs?: number;
+  /** with kind 'action': the named action to run */
+  action?: string;
+  /** with kind 'action': a callback to run (not available over HTTP) */
+  run?: () => void;
 }
 
 interface ActiveFault extends FaultSpec {
@@ -163,6 +173,11 @@ export abstract class SiteSimulator {
   /** Everything a test may want to assert on: accounts, orders, stock, tokens issued... */
   abstract inspect(): unknown;
 
+  /** State changes a test may trigger at the Nth call with an 'action' fault, by name. */
+  protected namedActions(): Record<string, () => void> {
+    return {};
+  }
+
   /** Render the site's own error envelope for an injected 'site-error' fault. */
   protected abstract renderSiteError(fault: FaultSpec, req: SiteRequest, res: Response): void;
 
@@ -202,6 +217,22 @@ export abstract class SiteSimulator {
   private applyFault(req: Request, res: Response, next: NextFunction): void {
     const fault = this.faults.take(req.path);
     if (!fault) return next();
+    if (fault.kind === 'action') {
+      const action = fault.run ?? (fault.action ? this.namedActions()[fault.action] : undefined);
+      if (!action) {
+        res.status(500).type('text/plain').send(`${this.name} simulator: unknown action "${fault.action}"`);
+        return;
+      }
+      if (fault.delayMs) {
+        setTimeout(() => {
+          action();
+          next();
+        }, fault.delayMs);
+        return;
+      }
+      action();
+      return next();
+    }
     if (fault.kind === 'timeout') {
       this.hangingResponses.add(res);
       res.on('close', () => this.hangingResponses.delete(res));

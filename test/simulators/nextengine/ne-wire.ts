@@ -168,6 +168,13 @@ interface Condition {
   field: string;
   op: Op;
   value: string;
+  /** for -in / -nin: the listed values, normalised once (a search may test 1,000 values against every row) */
+  valueSet?: Set<string>;
+}
+
+/** Equal keys exactly when {@link compare} says 0: numbers by value, everything else as text. */
+function equalityKey(value: string): string {
+  return NUMERIC.test(value) ? String(Number(value)) : value;
 }
 
 /** SQL semantics: a comparison with NULL is never true, except the NULL-aware operators. */
@@ -200,9 +207,9 @@ function matches(row: NeRow, c: Condition): boolean {
     case 'gte':
       return compare(v, c.value) >= 0;
     case 'in':
-      return c.value.split(',').some((x) => compare(v, x.trim()) === 0);
+      return c.valueSet!.has(equalityKey(v));
     case 'nin':
-      return !c.value.split(',').some((x) => compare(v, x.trim()) === 0);
+      return !c.valueSet!.has(equalityKey(v));
     case 'like':
       return likeToRegExp(c.value).test(v);
     case 'nlike':
@@ -238,7 +245,8 @@ export function runSearch(
     if (['lt', 'lte', 'gt', 'gte'].includes(op) && value.trim() === '') {
       throw new NeError(NE_CODES.badParam, `検索条件[${key}]の値が指定されていません`);
     }
-    conditions.push({ field, op, value });
+    const valueSet = op === 'in' || op === 'nin' ? new Set(value.split(',').map((x) => equalityKey(x.trim()))) : undefined;
+    conditions.push({ field, op, value, valueSet });
   }
   const hit = rows.filter((row) => conditions.every((c) => matches(row, c)));
   if (mode === 'count') return { total: hit.length, data: [] };

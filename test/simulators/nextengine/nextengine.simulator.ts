@@ -957,6 +957,13 @@ export class NextEngineSimulator extends SiteSimulator {
     return session;
   }
 
+  protected override namedActions(): Record<string, () => void> {
+    return {
+      expireAccessToken: () => this.expireAccessToken(),
+      expireRefreshToken: () => this.expireRefreshToken(),
+    };
+  }
+
   protected renderSiteError(fault: FaultSpec, req: SiteRequest, res: Response): void {
     const code = fault.siteCode ?? NE_CODES.overload;
     const err = new NeError(code, fault.siteMessage ?? neMessage(code));
