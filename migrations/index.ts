@@ -6,5 +6,7 @@ import { Foundation1763856000000 } from './1763856000000-foundation';
 import { Connections1763856100000 } from './1763856100000-connections';
 import { Orders1763856200000 } from './1763856200000-orders';
 import { SkuCatalog1763856300000 } from './1763856300000-sku-catalog';
+import { Fulfillment1763856400000 } from './1763856400000-fulfillment';
+import { StockLinks1763856500000 } from './1763856500000-stock-links';
 
-export const migrations = [Foundation1763856000000, Connections1763856100000, Orders1763856200000, SkuCatalog1763856300000];
+export const migrations = [Foundation1763856000000, Connections1763856100000, Orders1763856200000, SkuCatalog1763856300000, Fulfillment1763856400000, StockLinks1763856500000];

@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -10,6 +10,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { ConnectionsModule } from './connections/connections.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { FulfillmentModule } from './fulfillment/fulfillment.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
@@ -18,11 +19,14 @@ import { OrdersModule } from './orders/orders.module';
 import { loggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SkuMappingModule } from './sku-mapping/sku-mapping.module';
+import { StockLinksModule } from './stock-links/stock-links.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 export interface AppModuleOptions {
   /** where log lines go besides stdout's default (tests capture them) */
   logDestination?: Writable;
+  /** modules mounted beside the app's own, behind the same middleware, guard and interceptors (benchmarks) */
+  extraModules?: (Type | DynamicModule)[];
 }
 
 @Module({})
@@ -46,9 +50,12 @@ export class AppModule {
         JobsModule,
         OrdersModule,
         SkuMappingModule,
+        StockLinksModule,
+        FulfillmentModule,
         IdempotencyModule,
         HealthModule,
         MetricsModule,
+        ...(options.extraModules ?? []),
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

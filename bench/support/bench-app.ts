@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { createApp } from '../../src/app.factory';
+import type { AppModuleOptions } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
@@ -67,8 +68,8 @@ export function benchConfig(databaseUrl: string, overrides: Partial<AppConfig> =
   });
 }
 
-export async function startBenchApp(config: AppConfig): Promise<{ app: INestApplication; url: string; apiKey: string }> {
-  const app = await createApp(config);
+export async function startBenchApp(config: AppConfig, options: AppModuleOptions = {}): Promise<{ app: INestApplication; url: string; apiKey: string }> {
+  const app = await createApp(config, options);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   config.publicBaseUrl = url;

@@ -2,7 +2,7 @@ import { applyDecorators, type Type as ClassType } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { type ObjectLiteral, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
 import { ValidationProblem } from './problem';
 
 export const MAX_PAGE_SIZE = 200;
@@ -40,14 +40,29 @@ function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function invalidCursor(): ValidationProblem {
+  return new ValidationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+}
+
 function decodeCursor(cursor: string): CursorPosition {
+  let parsed: CursorPosition;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPosition;
-    if (typeof parsed?.id !== 'string' || (typeof parsed.v !== 'string' && typeof parsed.v !== 'number')) throw new Error();
-    return parsed;
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPosition;
   } catch {
-    throw new ValidationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+    throw invalidCursor();
   }
+  // Only what `encodeCursor` writes: a row id and a finite number or a short NUL-free text.
+  const { id, v } = parsed ?? ({} as CursorPosition);
+  const validValue = typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && v.length <= 500 && !v.includes('\u0000');
+  if (typeof id !== 'string' || !UUID.test(id) || !validValue) throw invalidCursor();
+  return parsed;
+}
+
+/** SQLSTATE class 22 (data exception): the cursor's value does not fit the sort column, e.g. text for a time. */
+function isDataException(error: unknown): boolean {
+  return error instanceof QueryFailedError && String((error as QueryFailedError & { code?: unknown }).code ?? '').startsWith('22');
 }
 
 /**
@@ -68,11 +83,17 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
       cursorId: position.id,
     });
   }
-  const rows = await query
-    .orderBy(sort, 'DESC')
-    .addOrderBy(`${options.alias}.id`, 'DESC')
-    .limit(limit + 1)
-    .getMany();
+  let rows: T[];
+  try {
+    rows = await query
+      .orderBy(sort, 'DESC')
+      .addOrderBy(`${options.alias}.id`, 'DESC')
+      .limit(limit + 1)
+      .getMany();
+  } catch (error) {
+    if (page.cursor && isDataException(error)) throw invalidCursor();
+    throw error;
+  }
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
   let nextCursor: string | null = null;

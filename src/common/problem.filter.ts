@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { PROBLEM_BASE, type ProblemDocument, ProblemException } from './problem';
+import { type FieldError, PROBLEM_BASE, type ProblemDocument, ProblemException } from './problem';
 
 const TITLES: Record<number, [slug: string, title: string]> = {
   400: ['bad-request', 'Bad request'],
@@ -21,6 +21,28 @@ const TITLES: Record<number, [slug: string, title: string]> = {
 
 function titleFor(status: number): [string, string] {
   return TITLES[status] ?? [status >= 500 ? 'internal' : 'error', HttpStatus[status]?.replace(/_/g, ' ').toLowerCase() ?? 'Error'];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Every 400 names the fields at fault (`errors[]`), also when it comes from outside our validation:
+ * Nest's `Parse*Pipe`s (the path parameters that fail), multer (the unexpected form field), and body
+ * parsing (`body`, e.g. malformed JSON, which Nest turns into a plain BadRequestException).
+ */
+export function inferFieldErrors(message: string, request: Request): FieldError[] {
+  if (/^Validation failed \(.*is expected\)$/.test(message)) {
+    const params = Object.entries((request.params ?? {}) as Record<string, string>);
+    const wantsUuid = message.includes('uuid');
+    const bad = params.filter(([, value]) => !wantsUuid || !UUID.test(String(value)));
+    const named = bad.length ? bad : params;
+    if (named.length) return named.map(([name]) => ({ field: name, message: `${name}: ${message.replace(/^Validation failed \((.*)\)$/, '$1')}` }));
+  }
+  const multer = /^(Unexpected field|Field name missing|Too many (?:files|fields|parts)|File too large|Field value too long) - (.+)$/.exec(message);
+  if (multer) return [{ field: multer[2], message: multer[1] }];
+  if (message.startsWith('Multipart:') || request.is?.('multipart/form-data')) return [{ field: 'file', message }];
+  if (request.is?.(['json', '+json'])) return [{ field: 'body', message }];
+  return [{ field: 'request', message }];
 }
 
 /** Errors raised by Express's body parser before Nest sees the request (bad JSON, body too large). */
@@ -58,7 +80,7 @@ export class ProblemFilter implements ExceptionFilter {
     const base = { instance: request.originalUrl?.split('?')[0], requestId: request.id ? String(request.id) : undefined };
     if (exception instanceof ProblemException) {
       const status = exception.getStatus();
-      return {
+      const problem: ProblemDocument = {
         type: PROBLEM_BASE + exception.problemType,
         title: exception.title,
         status,
@@ -66,6 +88,8 @@ export class ProblemFilter implements ExceptionFilter {
         ...base,
         ...exception.extensions,
       };
+      if (status === 400 && !Array.isArray(problem.errors)) problem.errors = inferFieldErrors(problem.detail ?? exception.title, request);
+      return problem;
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -76,7 +100,9 @@ export class ProblemFilter implements ExceptionFilter {
       if (status === 404 && typeof detail === 'string' && detail.startsWith('Cannot ')) {
         detail = `No route ${request.method} ${base.instance}.`;
       }
-      return { type: PROBLEM_BASE + slug, title, status, detail: typeof detail === 'string' ? detail : undefined, ...base };
+      const problem: ProblemDocument = { type: PROBLEM_BASE + slug, title, status, detail: typeof detail === 'string' ? detail : undefined, ...base };
+      if (status === 400) problem.errors = inferFieldErrors(problem.detail ?? 'Bad request', request);
+      return problem;
     }
     const parserError = exception as BodyParserError;
     const parserStatus = parserError?.status ?? parserError?.statusCode;
@@ -88,7 +114,7 @@ export class ProblemFilter implements ExceptionFilter {
           : parserError.type === 'entity.parse.failed'
             ? 'The request body is not valid JSON.'
             : 'The request body could not be read.';
-      return { type: PROBLEM_BASE + slug, title, status: parserStatus, detail, ...base };
+      return { type: PROBLEM_BASE + slug, title, status: parserStatus, detail, ...base, ...(parserStatus === 400 ? { errors: [{ field: 'body', message: detail }] } : {}) };
     }
     return {
       type: PROBLEM_BASE + 'internal',

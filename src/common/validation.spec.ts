@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsString, ValidateNested } from 'class-validator';
-import { createValidationPipe } from './validation';
+import { IsBoolean, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { createValidationPipe, IsoDateTime, NestedObject } from './validation';
 import { ValidationProblem } from './problem';
 
 class Line {
@@ -32,5 +32,53 @@ describe('validation pipe', () => {
     const fields = (error as ValidationProblem).fieldErrors.map((e) => e.field);
     expect(fields).toEqual(expect.arrayContaining(['name', 'options.autoStockSync', 'lines[1].quantity', 'extra']));
     expect(fields).not.toContain('lines[0].quantity');
+  });
+
+  async function fieldsOf(value: unknown, metadata: Parameters<ReturnType<typeof createValidationPipe>['transform']>[1]): Promise<string[]> {
+    const error = await createValidationPipe()
+      .transform(value, metadata)
+      .then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationProblem);
+    return (error as ValidationProblem).fieldErrors.map((e) => e.field);
+  }
+
+  class Order {
+    @NestedObject(() => Options)
+    recipient: Options;
+    @IsOptional()
+    @NestedObject(() => Options)
+    buyer?: Options;
+    @IsoDateTime()
+    orderedAt: Date;
+  }
+
+  it('refuses NUL characters anywhere (PostgreSQL text cannot hold them): body, query and path', async () => {
+    expect(await fieldsOf({ name: 'a\u0000b', options: { autoStockSync: true }, lines: [] }, { type: 'body', metatype: Body })).toEqual(['name']);
+    expect(await fieldsOf({ q: ['ok', 'x\u0000'] }, { type: 'query', metatype: Object })).toEqual(['q[1]']);
+    expect(await fieldsOf('id\u0000', { type: 'param', metatype: String, data: 'id' })).toEqual(['id']);
+  });
+
+  it('refuses __proto__ and constructor keys, which class-transformer would drop silently', async () => {
+    const body = JSON.parse('{"name":"x","options":{"autoStockSync":true},"lines":[],"__proto__":{"polluted":true}}');
+    expect(await fieldsOf(body, { type: 'body', metatype: Body })).toEqual(['__proto__']);
+    expect(await fieldsOf({ name: 'x', options: { constructor: {} }, lines: [] }, { type: 'body', metatype: Body })).toEqual(['options.constructor']);
+  });
+
+  it('refuses a body that is not a JSON object (an array would validate as nothing)', async () => {
+    expect(await fieldsOf([{ name: 'x' }], { type: 'body', metatype: Body })).toEqual(['body']);
+  });
+
+  it('NestedObject refuses a missing object and an array in its place', async () => {
+    const fields = await fieldsOf({ recipient: [], buyer: [{}], orderedAt: '2026-01-01T00:00:00Z' }, { type: 'body', metatype: Order });
+    expect(fields).toEqual(expect.arrayContaining(['recipient', 'buyer']));
+    expect(await fieldsOf({ orderedAt: '2026-01-01T00:00:00Z' }, { type: 'body', metatype: Order })).toContain('recipient');
+  });
+
+  it('IsoDateTime takes ISO 8601 strings only: not numbers or booleans (which @Type(() => Date) made 1970 dates)', async () => {
+    for (const orderedAt of [12345, true, 'yesterday', '2024-13-45T99:99:99Z', '12345']) {
+      expect(await fieldsOf({ recipient: { autoStockSync: true }, orderedAt }, { type: 'body', metatype: Order })).toEqual(['orderedAt']);
+    }
+    const ok = (await createValidationPipe().transform({ recipient: { autoStockSync: true }, orderedAt: '2026-01-15T10:00:00+09:00' }, { type: 'body', metatype: Order })) as Order;
+    expect(ok.orderedAt.toISOString()).toBe('2026-01-15T01:00:00.000Z');
   });
 });

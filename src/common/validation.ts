@@ -1,4 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { applyDecorators, type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { Transform, Type } from 'class-transformer';
+import { IsDate, IsObject, ValidateNested } from 'class-validator';
 import { type FieldError, ValidationProblem } from './problem';
 
 /** Flatten class-validator's tree into `a.b[2].c` paths, one entry per failed constraint. */
@@ -15,9 +17,53 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return out;
 }
 
+/** Keys class-transformer drops silently (so `forbidNonWhitelisted` never sees them): refused instead. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function join(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return parent ? `${parent}.${key}` : key;
+}
+
+/**
+ * What no DTO can express: NUL characters (PostgreSQL text cannot hold them, so they would fail deep in
+ * a query) and prototype keys, anywhere in a body, query or path value.
+ */
+export function screenRawInput(value: unknown, path = '', depth = 0): FieldError[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path || 'body', message: `${path || 'value'} must not contain NUL characters` }] : [];
+  if (value === null || typeof value !== 'object' || depth > 32 || Buffer.isBuffer(value)) return [];
+  const out: FieldError[] = [];
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => out.push(...screenRawInput(item, join(path, index), depth + 1)));
+    return out;
+  }
+  for (const key of Object.keys(value)) {
+    const field = join(path, key);
+    if (FORBIDDEN_KEYS.has(key)) out.push({ field, message: `${key} is not an allowed property` });
+    else if (key.includes('\u0000')) out.push({ field, message: 'property names must not contain NUL characters' });
+    else out.push(...screenRawInput((value as Record<string, unknown>)[key], field, depth + 1));
+  }
+  return out;
+}
+
+/** The global pipe: screens raw input, insists on a JSON object for DTO bodies, then validates the DTO. */
+export class ProblemValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const errors = screenRawInput(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (errors.length) throw new ValidationProblem(errors);
+    }
+    const isDto = typeof metadata.metatype === 'function' && ![String, Number, Boolean, Array, Object].includes(metadata.metatype as never);
+    if (metadata.type === 'body' && isDto && value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new ValidationProblem([{ field: 'body', message: 'the body must be a JSON object' }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Strict validation for every request: unknown properties are errors, types are transformed. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ProblemValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -26,4 +72,29 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     exceptionFactory: (errors) => new ValidationProblem(flattenValidationErrors(errors)),
   });
+}
+
+/**
+ * A nested DTO that must be a JSON object. `@ValidateNested()` alone lets an array through (it validates
+ * each element, of which `[]` has none) and skips a missing value; `@IsObject()` closes both gaps
+ * (combine with `@IsOptional()` for optional objects).
+ */
+export function NestedObject(type: () => new () => object) {
+  return applyDecorators(IsObject(), ValidateNested(), Type(type));
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/**
+ * An ISO 8601 date-time, delivered to the handler as a `Date`. Unlike `@Type(() => Date)`, which turns
+ * `12345` or `true` into a date in 1970, only an ISO 8601 string converts; anything else fails.
+ */
+export function IsoDateTime() {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => {
+      if (value === undefined || value === null || value instanceof Date) return value;
+      return typeof value === 'string' && ISO_8601.test(value.trim()) ? new Date(value.trim()) : new Date(Number.NaN);
+    }),
+    IsDate({ message: '$property must be an ISO 8601 date-time' }),
+  );
 }

@@ -67,6 +67,7 @@ export class ConnectionsController {
     return toConnectionDto(await this.connections.create(caller.tenantId, body));
   }
 
+  /** The tenant's connections, newest first, by site and status. */
   @Get()
   @ApiPageResponse(ConnectionDto)
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListConnectionsQuery): Promise<Page<ConnectionDto>> {
@@ -74,6 +75,7 @@ export class ConnectionsController {
     return { data: result.data.map(toConnectionDto), nextCursor: result.nextCursor };
   }
 
+  /** One connection: status, options, settings, masked credentials, last test and last error. */
   @Get(':id')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionDto> {

@@ -1,7 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { nullableRef } from '../common/api-schema';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../common/pagination';
+import { NestedObject } from '../common/validation';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 import { CONNECTION_STATUSES, type ConnectionStatus } from './connection.entity';
 
@@ -49,8 +50,7 @@ export class CreateConnectionDto {
   credentials: Record<string, string>;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ConnectionOptionsDto)
+  @NestedObject(() => ConnectionOptionsDto)
   options?: ConnectionOptionsDto;
 
   /** Site settings, as listed by `GET /v1/sales-sites` (`settingFields`). */
@@ -76,8 +76,7 @@ export class CreateConnectionDto {
 
 export class UpdateConnectionDto {
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ConnectionOptionsDto)
+  @NestedObject(() => ConnectionOptionsDto)
   options?: ConnectionOptionsDto;
 
   /** Replaces the given settings; others are kept. `null` removes a setting. */
@@ -130,6 +129,7 @@ export class LastConnectionTestDto {
   message?: string;
 }
 
+@ApiExtraModels(LastConnectionTestDto)
 export class ConnectionDto {
   id: string;
   @ApiProperty({ enum: SITE_IDS })
@@ -146,6 +146,7 @@ export class ConnectionDto {
   credentials: Record<string, string>;
   tokenExpiresAt: Date | null;
   orderSyncIntervalMinutes: number;
+  @ApiProperty(nullableRef(LastConnectionTestDto))
   lastTest: LastConnectionTestDto | null;
   /** the last failure's message, from the site when it said something */
   lastError: string | null;

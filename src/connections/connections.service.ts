@@ -249,6 +249,7 @@ export class ConnectionsService {
         'authorization-state-invalid',
         'Invalid authorization',
         'This authorization link is unknown, already used or expired. Start the authorization again.',
+        { errors: [{ field: AUTHORIZATION_STATE_PARAM, message: `${AUTHORIZATION_STATE_PARAM} is unknown, already used or expired` }] },
       );
     }
     const consumed = await this.connections.update(

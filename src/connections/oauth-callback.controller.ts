@@ -14,6 +14,7 @@ import { ConnectionsService } from './connections.service';
 export class OAuthCallbackController {
   constructor(private readonly connections: ConnectionsService) {}
 
+  /** The site's sign-in callback: completes the authorization and sends the browser back to the console. */
   @Get(':site/callback')
   @Public()
   @ApiFoundResponse({ description: 'Back to CONNECT_RETURN_URL with `connectionId`, `result` (connected|failed) and `message`.' })

@@ -26,6 +26,7 @@ export class SyncRunsController {
     return { data: page.data.map(toSyncRunDto), nextCursor: page.nextCursor };
   }
 
+  /** One sync run: trigger, timings, counts and error. */
   @Get(':id')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<SyncRunDto> {

@@ -16,7 +16,46 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
     .addSecurityRequirements('bearer')
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  typeNullableReferences(document);
+  fixPatterns(document);
+  return document;
+}
+
+/**
+ * OpenAPI 3.0 allows `nullable` only beside a `type`; @nestjs/swagger emits a nullable reference as
+ * `{ allOf: [{ $ref }], nullable: true }` and drops any `type` given with it. Every such schema is an
+ * object (our references all point at object schemas), so say so.
+ */
+function typeNullableReferences(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) typeNullableReferences(item);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const schema = node as Record<string, unknown>;
+  if (schema.nullable === true && schema.type === undefined && (schema.allOf || schema.oneOf || schema.anyOf)) schema.type = 'object';
+  for (const value of Object.values(schema)) typeNullableReferences(value);
+}
+
+/**
+ * The Swagger plugin's class-validator shim copies a `@Matches(…)` argument as written: a regex
+ * literal keeps its slashes, and a named constant becomes its name. Keep real patterns, unwrap
+ * literals, and drop names (the server still validates them; a wrong pattern would mislead clients).
+ */
+function fixPatterns(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) fixPatterns(item);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const schema = node as Record<string, unknown>;
+  if (typeof schema.pattern === 'string') {
+    const literal = /^\/(.*)\/[a-z]*$/s.exec(schema.pattern);
+    if (literal) schema.pattern = literal[1];
+    else if (/^[A-Z][A-Z0-9_]*$/.test(schema.pattern)) delete schema.pattern;
+  }
+  for (const value of Object.values(schema)) fixPatterns(value);
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -10,7 +10,7 @@ import { ConnectorRegistry } from '../connectors/connector-registry';
 import { SiteAuthError, SiteError, SiteRetryableError } from '../connectors/http/site-errors';
 import type { ExternalOrder, SalesSiteConnector, SiteDescriptor } from '../connectors/sales-site-connector';
 import type { SyncCounts } from '../jobs/sync-runs.service';
-import { LineResolutionService } from './line-resolution.service';
+import { SKU_LOOKUP, type SkuLookup } from './sku-lookup';
 import { OrderWriter, type PreparedOrder } from './order-writer';
 
 export const ORDERS_CURSOR = 'orders';
@@ -27,14 +27,21 @@ export interface PullOutcome extends SyncCounts {
   createdIds: string[];
 }
 
-/** A stable JSON text: object keys sorted, so equal content always hashes equal. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => {
-    if (item && typeof item === 'object' && !Array.isArray(item) && !(item instanceof Date)) {
-      return Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
-    }
-    return item;
-  });
+/**
+ * Reads one batch ahead: while a batch is written to the database, the next is already being
+ * fetched from the site. At most two batches are held, so memory stays flat.
+ */
+async function* prefetchOne<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = iterator.next();
+    // A failure of the prefetched call surfaces when it is awaited, not as an unhandled rejection.
+    next.catch(() => undefined);
+    yield current.value;
+  }
 }
 
 /**
@@ -53,7 +60,7 @@ export class OrderIntakeService {
     private readonly contexts: ConnectionContextFactory,
     private readonly connectors: ConnectorRegistry,
     private readonly writer: OrderWriter,
-    private readonly lines: LineResolutionService,
+    @Inject(SKU_LOOKUP) private readonly skus: SkuLookup,
     private readonly config: AppConfig,
   ) {}
 
@@ -92,12 +99,12 @@ export class OrderIntakeService {
     const stored = await this.writer.loadCursor(this.db.manager, connection.id, ORDERS_CURSOR);
     const scope = { tenantId: connection.tenantId, connectionId: connection.id, site: connection.site };
     try {
-      for await (const batch of connector.pullOrders!(context, stored === null ? null : { value: stored })) {
+      const batches = prefetchOne(connector.pullOrders!(context, stored === null ? null : { value: stored }));
+      for await (const batch of batches) {
         const prepared = batch.orders.map((order) => this.prepare(order, connector));
+        await this.resolveSkus(connection, prepared);
         await this.db.transaction(async (manager) => {
           const written = await this.writer.writeBatch(manager, scope, prepared);
-          const changed = [...written.createdIds, ...written.updatedIds];
-          if (changed.length) await this.lines.resolve(manager, connection.tenantId, changed);
           // The cursor moves only with the batch it describes.
           if (batch.nextCursor) await this.writer.saveCursor(manager, connection.id, ORDERS_CURSOR, batch.nextCursor.value);
           outcome.seen += prepared.length;
@@ -126,6 +133,28 @@ export class OrderIntakeService {
     return outcome;
   }
 
+  /** Which SKU each line sold, decided before the batch is written (one lookup for the whole batch). */
+  private async resolveSkus(connection: Connection, orders: PreparedOrder[]): Promise<void> {
+    const lines = orders.flatMap((order) => order.lines);
+    if (!lines.length) return;
+    const results = await this.skus.resolve(
+      connection.tenantId,
+      lines.map((line) => ({
+        site: connection.site,
+        connectionId: connection.id,
+        listingKey: line.listingKey,
+        optionCode: line.optionCode,
+        productCode: line.productCode,
+      })),
+    );
+    lines.forEach((line, index) => {
+      const result = results[index];
+      line.skuId = result?.skuId ?? null;
+      line.quantityPerUnit = result?.skuId ? (result.quantityPerUnit ?? 1) : null;
+      line.resolution = result?.skuId ? result.resolution : null;
+    });
+  }
+
   /** The normalized order as it is stored, with the hash that tells a changed order from a re-read. */
   prepare(order: ExternalOrder, connector: SalesSiteConnector): PreparedOrder {
     const { descriptor } = connector;
@@ -145,6 +174,8 @@ export class OrderIntakeService {
         raw: line.raw ?? null,
       };
     });
+    // The hash covers what the site said, not how its lines resolve today.
+    const resolvedLater = { skuId: null, quantityPerUnit: null, resolution: null };
     const content = {
       siteStatus: order.siteStatus,
       siteStatusName: order.siteStatusName ?? null,
@@ -170,8 +201,10 @@ export class OrderIntakeService {
       currency: order.total?.currency ?? null,
       refs: order.refs ?? {},
       raw: order.raw,
-      contentHash: createHash('sha256').update(canonical(content)).digest('base64url'),
-      lines,
+      // The content is built right here in a fixed shape, from objects each connector's mapper builds
+      // the same way every time, so plain JSON is a stable text to hash (no key sorting needed).
+      contentHash: createHash('sha256').update(JSON.stringify(content)).digest('base64url'),
+      lines: lines.map((line) => ({ ...line, ...resolvedLater })),
     };
   }
 }

@@ -15,6 +15,10 @@ export interface PreparedLine {
   unitPrice: string | null;
   listingKey: string;
   raw: Record<string, unknown> | null;
+  /** resolved before writing, so a batch is written once instead of inserted and then updated */
+  skuId: string | null;
+  quantityPerUnit: number | null;
+  resolution: 'mapping' | 'code' | null;
 }
 
 export interface PreparedOrder {
@@ -33,6 +37,10 @@ export interface PreparedOrder {
   raw: unknown;
   contentHash: string;
   lines: PreparedLine[];
+}
+
+export function unmappedLineCount(order: PreparedOrder): number {
+  return order.lines.filter((line) => line.skuId === null).length;
 }
 
 export interface BatchWriteResult {
@@ -72,6 +80,7 @@ const ORDER_COLUMNS = [
   'raw',
   'content_hash',
   'line_count',
+  'unmapped_line_count',
 ] as const;
 
 const LINE_COLUMNS = [
@@ -87,6 +96,9 @@ const LINE_COLUMNS = [
   'unit_price',
   'listing_key',
   'raw',
+  'sku_id',
+  'quantity_per_unit',
+  'resolution',
 ] as const;
 
 function placeholders(rows: number, columns: number, casts: Record<number, string> = {}): string {
@@ -138,6 +150,7 @@ export class OrderWriter {
           order.raw === undefined ? null : JSON.stringify(order.raw),
           order.contentHash,
           order.lines.length,
+          unmappedLineCount(order),
         );
       }
       const rows: { id: string; external_order_id: string; inserted: boolean }[] = await manager.query(
@@ -157,6 +170,7 @@ export class OrderWriter {
            raw = EXCLUDED.raw,
            content_hash = EXCLUDED.content_hash,
            line_count = EXCLUDED.line_count,
+           unmapped_line_count = EXCLUDED.unmapped_line_count,
            -- confirmed on the site meanwhile (by hand, or by our own earlier call): follow it
            status = CASE WHEN orders.status = 'new' AND EXCLUDED.status = 'confirmed' THEN 'confirmed' ELSE orders.status END,
            confirmation_state = CASE
@@ -174,11 +188,11 @@ export class OrderWriter {
       }
       result.unchanged += chunk.length - rows.length;
     }
-    if (changed.size) await this.writeLines(manager, scope.tenantId, changed);
+    if (changed.size) await this.writeLines(manager, scope.tenantId, changed, new Set(result.updatedIds));
     return result;
   }
 
-  private async writeLines(manager: EntityManager, tenantId: string, orders: Map<string, PreparedOrder>): Promise<void> {
+  private async writeLines(manager: EntityManager, tenantId: string, orders: Map<string, PreparedOrder>, updatedIds: Set<string>): Promise<void> {
     const lines: (PreparedLine & { orderId: string })[] = [];
     for (const [orderId, order] of orders) for (const line of order.lines) lines.push({ ...line, orderId });
     for (const chunk of chunks(lines, LINE_CHUNK)) {
@@ -197,11 +211,14 @@ export class OrderWriter {
           line.unitPrice,
           line.listingKey,
           line.raw ? JSON.stringify(line.raw) : null,
+          line.skuId,
+          line.quantityPerUnit,
+          line.resolution,
         );
       }
       await manager.query(
         `INSERT INTO order_lines (${LINE_COLUMNS.join(', ')})
-         VALUES ${placeholders(chunk.length, LINE_COLUMNS.length, { 11: '::jsonb' })}
+         VALUES ${placeholders(chunk.length, LINE_COLUMNS.length, { 11: '::jsonb', 12: '::uuid' })}
          ON CONFLICT (order_id, external_line_id) DO UPDATE SET
            position = EXCLUDED.position,
            product_code = EXCLUDED.product_code,
@@ -211,22 +228,21 @@ export class OrderWriter {
            quantity = EXCLUDED.quantity,
            unit_price = EXCLUDED.unit_price,
            raw = EXCLUDED.raw,
-           -- a line that now sells something else must be resolved again
-           sku_id = CASE WHEN order_lines.listing_key = EXCLUDED.listing_key THEN order_lines.sku_id END,
-           quantity_per_unit = CASE WHEN order_lines.listing_key = EXCLUDED.listing_key THEN order_lines.quantity_per_unit END,
-           resolution = CASE WHEN order_lines.listing_key = EXCLUDED.listing_key THEN order_lines.resolution END,
-           listing_key = EXCLUDED.listing_key`,
+           listing_key = EXCLUDED.listing_key,
+           sku_id = EXCLUDED.sku_id,
+           quantity_per_unit = EXCLUDED.quantity_per_unit,
+           resolution = EXCLUDED.resolution`,
         params,
       );
     }
-    // Lines the site no longer lists for a changed order are gone.
+    // Lines the site no longer lists for an updated order are gone (a new order has no old lines).
+    if (!updatedIds.size) return;
+    const kept = lines.filter((line) => updatedIds.has(line.orderId));
     await manager.query(
       `DELETE FROM order_lines l
        WHERE l.order_id = ANY($1::uuid[])
-         AND NOT EXISTS (
-           SELECT 1 FROM unnest($2::uuid[], $3::text[]) AS kept(order_id, external_line_id)
-           WHERE kept.order_id = l.order_id AND kept.external_line_id = l.external_line_id)`,
-      [[...orders.keys()], lines.map((line) => line.orderId), lines.map((line) => line.externalLineId)],
+         AND (l.order_id, l.external_line_id) NOT IN (SELECT * FROM unnest($2::uuid[], $3::text[]))`,
+      [[...updatedIds], kept.map((line) => line.orderId), kept.map((line) => line.externalLineId)],
     );
   }
 

@@ -63,6 +63,7 @@ export class OrdersController {
     return toOrderDto(await this.orders.createManual(caller.tenantId, body));
   }
 
+  /** One order with its lines, how each line resolved to a SKU, and its confirmation state. */
   @Get(':id')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDto> {
@@ -77,6 +78,7 @@ export class OrdersController {
     return toOrderDto(await this.orders.confirm(caller.tenantId, id));
   }
 
+  /** Cancel an order that has not shipped; an illegal transition answers 409. */
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiProblems(404, 409)

@@ -1,10 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { nullableRef } from '../common/api-schema';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsBoolean,
-  IsDate,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../common/pagination';
+import { IsoDateTime, NestedObject } from '../common/validation';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 import { ORDER_STATUSES, type OrderStatus } from './order-state';
 
@@ -42,15 +43,13 @@ export class ListOrdersQuery extends PageQuery {
   /** ordered at or after (ISO 8601) */
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsoDateTime()
   orderedFrom?: Date;
 
   /** ordered before (ISO 8601) */
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsoDateTime()
   orderedTo?: Date;
 
   /** free text on the site's order number or the recipient's name (at least 2 characters) */
@@ -132,17 +131,14 @@ export class CreateManualOrderDto {
   externalOrderId: string;
 
   @ApiProperty({ type: String, format: 'date-time' })
-  @Type(() => Date)
-  @IsDate()
+  @IsoDateTime()
   orderedAt: Date;
 
-  @ValidateNested()
-  @Type(() => AddressDto)
+  @NestedObject(() => AddressDto)
   recipient: AddressDto;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => AddressDto)
+  @NestedObject(() => AddressDto)
   buyer?: AddressDto;
 
   @ApiProperty({ type: [ManualOrderLineDto] })
@@ -190,6 +186,7 @@ export class MoneyDto {
   currency: string | null;
 }
 
+@ApiExtraModels(AddressDto, MoneyDto)
 export class OrderDto {
   id: string;
   connectionId: string;
@@ -207,8 +204,11 @@ export class OrderDto {
   siteStatusName: string | null;
   orderedAt: Date;
   paidAt: Date | null;
+  @ApiProperty(nullableRef(AddressDto))
   buyer: AddressDto | null;
+  @ApiProperty(nullableRef(AddressDto))
   recipient: AddressDto | null;
+  @ApiProperty(nullableRef(MoneyDto))
   total: MoneyDto | null;
   lineCount: number;
   unmappedLineCount: number;

@@ -39,4 +39,10 @@ describe('tabular files', () => {
       expect(table.slice(1)).toEqual(rows);
     }
   });
+
+  it('makes a cell with a NUL character a row error (PostgreSQL text cannot hold it)', () => {
+    const { records, errors } = toRecords([['sku_code', 'name'], ['A', 'ok'], ['B', 'a\u0000b']], ['sku_code', 'name'] as const, ['sku_code'] as const);
+    expect(records.map((r) => r.row)).toEqual([2]);
+    expect(errors).toEqual([{ row: 3, field: 'name', message: expect.stringContaining('NUL') }]);
+  });
 });

@@ -124,11 +124,17 @@ export function toRecords<C extends string>(
     const cells = table[index];
     if (!cells.some((cell) => cell.trim() !== '')) continue;
     const values = {} as Record<C, string>;
+    let clean = true;
     for (const column of columns) {
       const position = positions.get(column);
       values[column] = position === undefined ? '' : (cells[position] ?? '');
+      // PostgreSQL text cannot hold NUL: a row error here, not a failed insert later
+      if (values[column].includes('\u0000')) {
+        errors.push({ row: index + 1, field: column, message: `${column} must not contain NUL characters` });
+        clean = false;
+      }
     }
-    records.push({ row: index + 1, values });
+    if (clean) records.push({ row: index + 1, values });
   }
   return { records, errors };
 }

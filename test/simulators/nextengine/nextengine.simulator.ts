@@ -665,6 +665,7 @@ export class NextEngineSimulator extends SiteSimulator {
       ...(o.extra ?? {}),
     };
     company.orders.set(id, base);
+    this.sortedOrderCache.delete(company);
     company.rows.set(
       id,
       o.rows.map((r, i) => ({
@@ -981,21 +982,21 @@ export class NextEngineSimulator extends SiteSimulator {
   // -------------------------------------------------------------------------------------------------------------------
 
   private handlers(): Record<string, Handler> {
-    const search = (rows: (c: CompanyState) => NeRow[], fields: readonly string[]) => {
+    const search = (rows: (c: CompanyState, params: Map<string, string>) => NeRow[], fields: readonly string[]) => {
       const allowed = new Set(fields);
       const s: Handler = ({ params, company }) => {
-        const out = runSearch(params, rows(company), allowed, 'search');
+        const out = runSearch(params, rows(company, params), allowed, 'search');
         // UNCONFIRMED: `count` is the number of rows returned in `data` (the /count endpoints give totals).
         return { result: 'success', count: String(out.data.length), data: out.data };
       };
       const c: Handler = ({ params, company }) => {
-        const out = runSearch(params, rows(company), allowed, 'count');
+        const out = runSearch(params, rows(company, params), allowed, 'count');
         return { result: 'success', count: String(out.total) };
       };
       return { s, c };
     };
     const orders = search((c) => this.sortedOrders(c), ORDER_FIELDS);
-    const rows = search((c) => this.sortedRows(c), ROW_FIELDS);
+    const rows = search((c, params) => this.sortedRows(c, params), ROW_FIELDS);
     const goods = search((c) => this.goodsRows(c), GOODS_FIELDS);
     const stock = search((c) => this.stockRows(c), STOCK_FIELDS);
     const que = search((c) => this.queRows(c), QUE_FIELDS);
@@ -1311,11 +1312,31 @@ export class NextEngineSimulator extends SiteSimulator {
 
   /** receiveorder_base ordering is UNCONFIRMED (spec §3): receive_order_id ascending. */
   private sortedOrders(c: CompanyState): NeRow[] {
-    return [...c.orders.values()].sort((a, b) => Number(a.receive_order_id) - Number(b.receive_order_id));
+    // Orders are only ever added (and their rows edited in place), so the order by id changes only
+    // when the count does; re-sorting 100,000 orders for every page would make the simulator the bottleneck.
+    const cached = this.sortedOrderCache.get(c);
+    if (cached && cached.size === c.orders.size) return cached.list;
+    const list = [...c.orders.values()].sort((a, b) => Number(a.receive_order_id) - Number(b.receive_order_id));
+    this.sortedOrderCache.set(c, { size: c.orders.size, list });
+    return list;
   }
 
-  private sortedRows(c: CompanyState): NeRow[] {
-    return this.sortedOrders(c).flatMap((o) =>
+  private readonly sortedOrderCache = new WeakMap<CompanyState, { size: number; list: NeRow[] }>();
+
+  /**
+   * Every order row, in order. When the search names its orders (`-in`/`-eq` on the order id), only
+   * those orders' rows are gathered: the same answer as filtering all rows, without sorting a whole
+   * table per page (benchmarks search 100,000 orders a thousand ids at a time).
+   */
+  private sortedRows(c: CompanyState, params?: Map<string, string>): NeRow[] {
+    const named = params?.get('receive_order_row_receive_order_id-in') ?? params?.get('receive_order_row_receive_order_id-eq');
+    const orders = named
+      ? [...new Set(named.split(',').map((id) => id.trim()))]
+          .map((id) => c.orders.get(id) ?? c.orders.get(String(Number(id))))
+          .filter((o): o is NeRow => o !== undefined)
+          .sort((a, b) => Number(a.receive_order_id) - Number(b.receive_order_id))
+      : this.sortedOrders(c);
+    return orders.flatMap((o) =>
       [...(c.rows.get(o.receive_order_id as string) ?? [])].sort((a, b) => Number(a.receive_order_row_no) - Number(b.receive_order_row_no)),
     );
   }

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench:api` — `GET /v1/orders` under load with one million orders in the database.
+ *
+ * One tenant holds BENCH_ORDERS orders (default 1,000,000; seeded with SQL in seconds) over six connections,
+ * four sites, weighted statuses and two years of order dates. The app runs in this process; autocannon runs in
+ * a child process so the two never share an event loop. Two filtered first pages of 50 are measured beside a
+ * bare route of the same app (`GET /v1/bench/bare`, mounted through `AppModule.register`'s `extraModules`, so
+ * it crosses the same middleware, API-key guard and interceptors): the ratio is the figure, not the absolute
+ * numbers, which depend on the machine. Then each runs at a fixed 200 requests/s for its p99.
+ * Targets: orders list ≥ 50% of the bare route's rate; p99 < 50 ms at 200 req/s.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import type { Order } from '../src/orders/order.entity';
+import { BenchBareModule } from './support/bare.module';
+import { benchConfig, benchDatabase, startBenchApp } from './support/bench-app';
+import { seedOrders } from './support/seed-orders';
+
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 1_000_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const FIXED_RATE = 200;
+
+interface LoadResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+function load(options: Record<string, unknown>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'support', 'load.ts'), JSON.stringify(options)], {
+      cwd: join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`autocannon exited with ${code}`)),
+    );
+  });
+}
+
+/** The list query exactly as OrdersService builds it (filters, keyset order, limit + 1), for EXPLAIN. */
+function listSql(
+  db: DataSource,
+  tenantId: string,
+  filters: { site?: string; status?: string; orderedFrom?: Date; orderedTo?: Date },
+): [string, unknown[]] {
+  const builder = db.getRepository<Order>('Order').createQueryBuilder('o').where('o.tenant_id = :tenantId', { tenantId });
+  if (filters.site) builder.andWhere('o.site = :site', { site: filters.site });
+  if (filters.status) builder.andWhere('o.status = :status', { status: filters.status });
+  if (filters.orderedFrom) builder.andWhere('o.ordered_at >= :orderedFrom', { orderedFrom: filters.orderedFrom });
+  if (filters.orderedTo) builder.andWhere('o.ordered_at < :orderedTo', { orderedTo: filters.orderedTo });
+  return builder.orderBy('o.ordered_at', 'DESC').addOrderBy('o.id', 'DESC').limit(51).getQueryAndParameters();
+}
+
+async function explain(db: DataSource, sql: [string, unknown[]]): Promise<{ ms: number; plan: string[] }> {
+  await db.query(sql[0], sql[1]); // warm the cache: the plan, not the disk, is what is looked at
+  const rows: { 'QUERY PLAN': string }[] = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql[0]}`, sql[1]);
+  const plan = rows.map((row) => row['QUERY PLAN']);
+  const ms = Number(/Execution Time: ([\d.]+)/.exec(plan.join('\n'))?.[1] ?? NaN);
+  return { ms, plan: plan.filter((line) => /Scan|Sort|Limit|Filter|Index Cond|Rows Removed/.test(line)).map((line) => line.trimEnd()) };
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function main(): Promise<void> {
+  const database = await benchDatabase();
+  const config = benchConfig(database.url);
+  const { app, url, apiKey } = await startBenchApp(config, { extraModules: [BenchBareModule] });
+  const db = app.get(DataSource);
+  try {
+    const [{ id: tenantId }] = await db.query(`SELECT tenant_id AS id FROM api_keys LIMIT 1`);
+    process.stdout.write(`Seeding ${ORDERS.toLocaleString()} orders with SQL...\n`);
+    const seeded = await seedOrders(database.url, tenantId, ORDERS);
+    process.stdout.write(
+      `  ${seeded.orders.toLocaleString()} orders, ${seeded.lines.toLocaleString()} lines in ${round(seeded.seconds)} s ` +
+        `(rows ${seeded.phases.insert} s, ${seeded.connections.length} connections; index builds ${seeded.phases.indexes} s; ANALYZE ${seeded.phases.analyze} s)\n`,
+    );
+
+    const day = 86_400_000;
+    const windowTo = new Date(Date.now() - 180 * day);
+    const windowFrom = new Date(windowTo.getTime() - 30 * day);
+    const routes = {
+      bare: { path: '/v1/bench/bare' },
+      'status+site': { path: '/v1/orders?status=confirmed&site=nextengine&limit=50', filters: { status: 'confirmed', site: 'nextengine' } },
+      'date range': {
+        path: `/v1/orders?orderedFrom=${windowFrom.toISOString()}&orderedTo=${windowTo.toISOString()}&limit=50`,
+        filters: { orderedFrom: windowFrom, orderedTo: windowTo },
+      },
+    };
+
+    process.stdout.write('\nQuery plans (EXPLAIN ANALYZE of the list query as OrdersService builds it):\n');
+    const plans: Record<string, { ms: number; plan: string[] }> = {};
+    for (const [name, route] of Object.entries(routes)) {
+      if (!('filters' in route)) continue;
+      plans[name] = await explain(db, listSql(db, tenantId, route.filters));
+      process.stdout.write(`  ${name}: ${plans[name].ms} ms\n${plans[name].plan.map((line) => `    ${line}`).join('\n')}\n`);
+    }
+
+    const headers = { Authorization: `Bearer ${apiKey}` };
+    for (const route of Object.values(routes)) {
+      const response = await fetch(url + route.path, { headers });
+      if (!response.ok) throw new Error(`${route.path} → ${response.status} ${await response.text()}`);
+      const body = (await response.json()) as { data?: unknown[] };
+      if (route.path.startsWith('/v1/orders') && body.data?.length !== 50)
+        throw new Error(`${route.path} returned ${body.data?.length} orders, not 50`);
+    }
+    // Warm-up: JIT, connection pool, PostgreSQL cache.
+    for (const route of Object.values(routes)) await load({ url: url + route.path, headers, connections: CONNECTIONS, duration: 2 });
+
+    const max: Record<string, LoadResult> = {};
+    const fixed: Record<string, LoadResult> = {};
+    for (const [name, route] of Object.entries(routes)) {
+      process.stdout.write(
+        `Measuring ${name}: ${SECONDS} s at full speed (${CONNECTIONS} connections), then ${SECONDS} s at ${FIXED_RATE} req/s...\n`,
+      );
+      max[name] = await load({ url: url + route.path, headers, connections: CONNECTIONS, duration: SECONDS });
+      fixed[name] = await load({ url: url + route.path, headers, connections: CONNECTIONS, duration: SECONDS, overallRate: FIXED_RATE });
+    }
+
+    const bareRate = max.bare.requests.average;
+    const rows = Object.keys(routes).map((name) => ({
+      route: name,
+      path: routes[name as keyof typeof routes].path,
+      reqPerSec: round(max[name].requests.average, 0),
+      p50Ms: max[name].latency.p50,
+      p99Ms: max[name].latency.p99,
+      ratioToBare: round(max[name].requests.average / bareRate, 2),
+      [`p50At${FIXED_RATE}Ms`]: fixed[name].latency.p50,
+      [`p99At${FIXED_RATE}Ms`]: fixed[name].latency.p99,
+      [`achievedAt${FIXED_RATE}`]: round(fixed[name].requests.average, 0),
+      errors: max[name].non2xx + max[name].errors + max[name].timeouts + fixed[name].non2xx + fixed[name].errors + fixed[name].timeouts,
+    }));
+    process.stdout.write(
+      `\n${JSON.stringify({ orders: seeded.orders, lines: seeded.lines, seconds: SECONDS, connections: CONNECTIONS, results: rows }, null, 2)}\n\n`,
+    );
+    process.stdout.write(`route          req/s    p50    p99   ratio  | at ${FIXED_RATE} req/s: p50    p99\n`);
+    for (const row of rows) {
+      process.stdout.write(
+        `${row.route.padEnd(12)} ${String(row.reqPerSec).padStart(6)} ${String(row.p50Ms).padStart(5)}ms ${String(row.p99Ms).padStart(4)}ms ${row.ratioToBare.toFixed(2).padStart(6)}  |` +
+          `              ${String(row[`p50At${FIXED_RATE}Ms`]).padStart(3)}ms ${String(row[`p99At${FIXED_RATE}Ms`]).padStart(4)}ms\n`,
+      );
+    }
+    const lists = rows.filter((row) => row.route !== 'bare');
+    const worstRatio = Math.min(...lists.map((row) => row.ratioToBare));
+    const worstP99 = Math.max(...lists.map((row) => row[`p99At${FIXED_RATE}Ms`] as number));
+    process.stdout.write(
+      `\norders list at ${worstRatio.toFixed(2)} of the bare route's rate (target ≥ 0.50: ${worstRatio >= 0.5 ? 'met' : 'NOT met'}); ` +
+        `p99 at ${FIXED_RATE} req/s ${worstP99} ms (target < 50: ${worstP99 < 50 ? 'met' : 'NOT met'}); errors ${rows.reduce((n, row) => n + row.errors, 0)}.\n`,
+    );
+  } finally {
+    // the last fixed-rate run may leave requests in flight for a moment
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await app.close();
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(String(error instanceof Error ? error.stack : error) + '\n');
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import { QueryFailedError, type SelectQueryBuilder } from 'typeorm';
+import { paginate } from './pagination';
+import { ValidationProblem } from './problem';
+
+const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const ID = '6f1c1e9e-2f43-4b5e-9d3a-0c1e2b3a4d5e';
+
+/** A query builder that records the calls and answers (or fails) like the database. */
+function builder(result: () => Promise<unknown[]>) {
+  const calls: string[] = [];
+  const query = {
+    andWhere: (sql: string) => (calls.push(sql), query),
+    orderBy: () => query,
+    addOrderBy: () => query,
+    limit: () => query,
+    getMany: result,
+  };
+  return { query: query as unknown as SelectQueryBuilder<{ id: string; createdAt: Date }>, calls };
+}
+
+const options = { alias: 'r', sortColumn: 'created_at', sortProperty: 'createdAt' as const };
+
+describe('paginate', () => {
+  it.each([
+    ['not base64 JSON', '!!!'],
+    ['a non-uuid id', cursor({ v: '2026-01-01T00:00:00.000Z', id: 'not-a-uuid' })],
+    ['SQL in the id', cursor({ v: '2026-01-01T00:00:00.000Z', id: "' OR 1=1 --" })],
+    ['an object value', cursor({ v: { a: 1 }, id: ID })],
+    ['a NUL in the value', cursor({ v: 'a\u0000b', id: ID })],
+  ])('refuses a cursor with %s as a 400 on `cursor`, before any query', async (_label, value) => {
+    const { query, calls } = builder(async () => []);
+    const error = await paginate(query, { cursor: value }, options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationProblem);
+    expect((error as ValidationProblem).fieldErrors).toEqual([expect.objectContaining({ field: 'cursor' })]);
+    expect(calls).toEqual([]);
+  });
+
+  it('turns a value the sort column cannot take (text for a time) into a 400 on `cursor`', async () => {
+    const invalidTime = Object.assign(new QueryFailedError('SELECT …', [], new Error('invalid input syntax for type timestamp')), { code: '22007' });
+    const { query } = builder(() => Promise.reject(invalidTime));
+    const error = await paginate(query, { cursor: cursor({ v: 'not-a-time', id: ID }) }, options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationProblem);
+  });
+
+  it('lets other database errors through', async () => {
+    const broken = Object.assign(new QueryFailedError('SELECT …', [], new Error('connection lost')), { code: '08006' });
+    const { query } = builder(() => Promise.reject(broken));
+    await expect(paginate(query, { cursor: cursor({ v: '2026-01-01T00:00:00.000Z', id: ID }) }, options)).rejects.toBe(broken);
+  });
+});

@@ -1,0 +1,44 @@
+import { HttpStatus } from '@nestjs/common';
+import { ProblemException } from '../common/problem';
+import type { OrderStatus } from '../orders/order-state';
+
+export const FULFILLMENT_STATUSES = ['instructed', 'waybill_issued', 'received', 'shipped', 'cancelled'] as const;
+export type FulfillmentStatus = (typeof FULFILLMENT_STATUSES)[number];
+
+/**
+ * A fulfillment order's life at the warehouse. `received` is the labelled parcel scanned in; it may come
+ * before any waybill was issued here (the label was printed elsewhere), so `instructed → received` is legal.
+ * Shipping needs a tracking number, so never straight from `instructed`.
+ */
+const TRANSITIONS: Record<FulfillmentStatus, readonly FulfillmentStatus[]> = {
+  instructed: ['waybill_issued', 'received', 'cancelled'],
+  waybill_issued: ['received', 'shipped', 'cancelled'],
+  received: ['shipped', 'cancelled'],
+  shipped: [],
+  cancelled: [],
+};
+
+/** What the sales order's own status becomes when its fulfillment order enters a status. */
+export const ORDER_STATUS_FOR: Record<FulfillmentStatus, OrderStatus> = {
+  instructed: 'shipping_instructed',
+  waybill_issued: 'shipping_instructed',
+  received: 'shipping_instructed',
+  shipped: 'shipped',
+  cancelled: 'confirmed',
+};
+
+export function canFulfillmentTransition(from: FulfillmentStatus, to: FulfillmentStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function assertFulfillmentTransition(from: FulfillmentStatus, to: FulfillmentStatus): void {
+  if (!canFulfillmentTransition(from, to)) {
+    throw new ProblemException(
+      HttpStatus.CONFLICT,
+      'illegal-transition',
+      'Illegal transition',
+      `A fulfillment order in status "${from}" cannot become "${to}".`,
+      { from, to, allowed: TRANSITIONS[from] },
+    );
+  }
+}

@@ -1,0 +1,47 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JobQueue } from '../jobs/job-queue.service';
+
+export const FULFILLMENT_INSTRUCT = 'fulfillment.instruct';
+export const TRACKING_PUSH = 'fulfillment.tracking-push';
+export const STOCK_PUSH = 'fulfillment.stock-push';
+export const STOCK_RECONCILE = 'fulfillment.stock-reconcile';
+
+export interface InstructJob {
+  /** null: every tenant */
+  tenantId: string | null;
+  /** also try held orders again (stock arrived, lines mapped, a reservation was released) */
+  recheckHeld: boolean;
+}
+
+/**
+ * Wakes fulfillment's workers after a committed change, through the shared job queue, so that
+ * whichever instance runs workers picks it up. At most one wake-up waits per kind and tenant; the
+ * ticks catch anything a lost wake-up missed, so a failure here is only logged.
+ */
+@Injectable()
+export class FulfillmentWakeups {
+  private readonly logger = new Logger(FulfillmentWakeups.name);
+
+  constructor(private readonly queue: JobQueue) {}
+
+  instruct(tenantId: string | null, recheckHeld: boolean): Promise<void> {
+    return this.send<InstructJob>(FULFILLMENT_INSTRUCT, { tenantId, recheckHeld }, `${tenantId ?? 'all'}:${recheckHeld ? 'held' : 'new'}`);
+  }
+
+  trackingPush(): Promise<void> {
+    return this.send(TRACKING_PUSH, {}, 'drain');
+  }
+
+  /** Stock changes gather for `delaySeconds` before the drain runs (coalescing bursts). */
+  stockPush(delaySeconds = 0): Promise<void> {
+    return this.send(STOCK_PUSH, {}, 'drain', delaySeconds);
+  }
+
+  private async send<T extends object>(queue: string, data: T, singletonKey: string, startAfterSeconds?: number): Promise<void> {
+    try {
+      await this.queue.send(queue, data, { singletonKey, startAfterSeconds });
+    } catch (error) {
+      this.logger.warn({ err: error, queue }, 'Could not wake a fulfillment worker; the next tick will do the work');
+    }
+  }
+}

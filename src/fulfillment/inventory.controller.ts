@@ -1,0 +1,55 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
+import { ApiProblems } from '../common/api-problems';
+import { ApiPageResponse, type Page } from '../common/pagination';
+import { FulfillmentWakeups } from './fulfillment-wakeups';
+import { toLevelDto, toMovementDto } from './fulfillment.mapper';
+import {
+  AdjustmentResultDto,
+  CreateAdjustmentDto,
+  InventoryLevelDto,
+  InventoryMovementDto,
+  ListInventoryQuery,
+  ListMovementsQuery,
+} from './inventory.dto';
+import { InventoryService } from './inventory.service';
+
+@ApiTags('Inventory')
+@ApiProblems(400, 401)
+@Controller('v1/inventory')
+export class InventoryController {
+  constructor(
+    private readonly inventory: InventoryService,
+    private readonly wakeups: FulfillmentWakeups,
+  ) {}
+
+  /** Stock per SKU: on hand, reserved for fulfillment orders, and available. */
+  @Get()
+  @ApiPageResponse(InventoryLevelDto)
+  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListInventoryQuery): Promise<Page<InventoryLevelDto>> {
+    const page = await this.inventory.list(caller.tenantId, query);
+    return { data: page.data.map(toLevelDto), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Record a receipt, a loss or a correction (a change), or a stocktake (the counted quantity). Orders held
+   * for lack of stock are re-checked, and sites with autoStockSync get the new quantity.
+   */
+  @Post('adjustments')
+  @ApiCreatedResponse({ type: AdjustmentResultDto })
+  @ApiProblems(404, 409)
+  async adjust(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateAdjustmentDto): Promise<AdjustmentResultDto> {
+    const result = await this.inventory.adjust(caller.tenantId, body);
+    if (result.movement && result.movement.onHandDelta > 0) await this.wakeups.instruct(caller.tenantId, true);
+    return { level: toLevelDto(result.level), ...(result.movement ? { movement: toMovementDto(result.movement) } : {}) };
+  }
+
+  /** The stock ledger, newest first: every change with its reason and what caused it. */
+  @Get('movements')
+  @ApiPageResponse(InventoryMovementDto)
+  async movements(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListMovementsQuery): Promise<Page<InventoryMovementDto>> {
+    const page = await this.inventory.listMovements(caller.tenantId, query);
+    return { data: page.data.map(toMovementDto), nextCursor: page.nextCursor };
+  }
+}

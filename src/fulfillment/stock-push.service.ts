@@ -1,0 +1,332 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Connection } from '../connections/connection.entity';
+import { ConnectionContextFactory } from '../connections/connection-context.factory';
+import { ConnectionsService } from '../connections/connections.service';
+import { ConnectorRegistry } from '../connectors/connector-registry';
+import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
+import type { ItemResult, StockUpdate } from '../connectors/sales-site-connector';
+import { FulfillmentTimings } from './fulfillment-timings';
+import { backoffMs, listingQuantity, relativeChange } from './quantities';
+import { returnedRows } from './sql';
+import { StockPushQueue, type StockTarget } from './stock-push-queue';
+
+interface ClaimedItem {
+  id: string;
+  tenant_id: string;
+  connection_id: string;
+  listing_key: string;
+  product_code: string | null;
+  sku_id: string;
+  quantity_per_unit: number;
+  version: number;
+  attempts: number;
+  baseline: number | null;
+}
+
+/** What one queue row becomes on the wire, and what to remember once the site accepted it. */
+export interface PlannedStockUpdate {
+  itemId: string;
+  version: number;
+  update: StockUpdate;
+  /** absolute: the quantity sent; relative: the change sent */
+  sent: number;
+}
+
+/**
+ * The stock the sites should show, from the warehouse levels. Absolute sites get whole listing units
+ * of the available stock; a relative site (NextEngine) gets the change of on-hand listing units since
+ * what it is known to hold. Pure, so the arithmetic is tested without a database.
+ */
+export function planStockUpdates(
+  items: readonly {
+    id: string;
+    version: number;
+    listingKey: string;
+    productCode: string | null;
+    skuId: string;
+    quantityPerUnit: number;
+    baseline: number | null;
+  }[],
+  levels: ReadonlyMap<string, { onHand: number; reserved: number }>,
+  mode: 'absolute' | 'relative',
+): { send: PlannedStockUpdate[]; unchanged: { itemId: string; baseline: number }[] } {
+  const send: PlannedStockUpdate[] = [];
+  const unchanged: { itemId: string; baseline: number }[] = [];
+  for (const item of items) {
+    const level = levels.get(item.skuId) ?? { onHand: 0, reserved: 0 };
+    const productCode = item.productCode && item.productCode !== item.listingKey ? { productCode: item.productCode } : {};
+    if (mode === 'absolute') {
+      const quantity = listingQuantity(level.onHand - level.reserved, item.quantityPerUnit);
+      send.push({
+        itemId: item.id,
+        version: item.version,
+        update: { listingKey: item.listingKey, quantity, ...productCode },
+        sent: quantity,
+      });
+      continue;
+    }
+    // Without a known starting point nothing can be said as a change: today's level becomes the start.
+    const baseline = item.baseline ?? listingQuantity(level.onHand, item.quantityPerUnit);
+    const delta = relativeChange(level.onHand, item.quantityPerUnit, baseline);
+    if (delta === 0) unchanged.push({ itemId: item.id, baseline });
+    else send.push({ itemId: item.id, version: item.version, update: { listingKey: item.listingKey, delta, ...productCode }, sent: delta });
+  }
+  return { send, unchanged };
+}
+
+/**
+ * Sends queued stock to the sites and records each listing's outcome; re-sends what failed and, for
+ * absolute sites, levels that changed since they were last sent or were not sent for a while.
+ */
+@Injectable()
+export class StockPushService {
+  private readonly logger = new Logger(StockPushService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly queue: StockPushQueue,
+    private readonly connections: ConnectionsService,
+    private readonly contexts: ConnectionContextFactory,
+    private readonly connectors: ConnectorRegistry,
+    private readonly timings: FulfillmentTimings,
+  ) {}
+
+  /** Sends every due listing; returns how many were attempted. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.claim(100);
+      if (!claimed.length) return total;
+      total += claimed.length;
+      const byConnection = new Map<string, ClaimedItem[]>();
+      for (const item of claimed) byConnection.set(item.connection_id, [...(byConnection.get(item.connection_id) ?? []), item]);
+      for (const [connectionId, items] of byConnection) {
+        try {
+          await this.sendConnection(connectionId, items);
+        } catch (error) {
+          this.logger.error({ err: error, connectionId }, 'Stock push failed');
+          await this.recordFailure(items, error instanceof Error ? error.message : String(error), undefined, true);
+        }
+      }
+    }
+  }
+
+  /**
+   * Failed listings are tried again (on relative sites only those whose change surely did not apply),
+   * and every absolute listing whose level differs from what was last sent, or was sent long ago.
+   */
+  async reconcile(): Promise<void> {
+    const absoluteSites = this.connectors
+      .list()
+      .filter((c) => c.descriptor.capabilities.stock === 'absolute')
+      .map((c) => c.descriptor.site);
+    await this.db.query(
+      `UPDATE stock_push_queue q SET state = 'pending', due_at = now(), attempts = 0, updated_at = now()
+         FROM connections c
+        WHERE c.id = q.connection_id AND q.state = 'failed' AND c.deleted_at IS NULL AND c.status = 'active'
+          AND (c.options ->> 'autoStockSync')::boolean IS TRUE AND (q.retryable OR c.site = ANY($1::text[]))`,
+      [absoluteSites],
+    );
+    const tenants: { tenant_id: string }[] = await this.db.query(
+      `SELECT DISTINCT l.tenant_id FROM inventory_levels l
+        WHERE EXISTS (SELECT 1 FROM connections c WHERE c.tenant_id = l.tenant_id AND c.deleted_at IS NULL AND c.site = ANY($1::text[])
+                        AND (c.options ->> 'autoStockSync')::boolean IS TRUE)`,
+      [absoluteSites],
+    );
+    for (const { tenant_id: tenantId } of tenants) {
+      await this.db.transaction(async (manager) => {
+        const targets = (await this.queue.findTargets(manager, tenantId, null)).filter(
+          (target) => this.queue.modeOf(target.site) === 'absolute',
+        );
+        const stale = await this.staleTargets(manager, tenantId, targets);
+        await this.queue.requeue(manager, tenantId, stale);
+      });
+    }
+  }
+
+  private async staleTargets(manager: EntityManager, tenantId: string, targets: StockTarget[]): Promise<StockTarget[]> {
+    if (!targets.length) return [];
+    const rows: {
+      connection_id: string;
+      listing_key: string;
+      state: string;
+      last_sent_quantity: number | null;
+      last_sent_at: Date | null;
+    }[] = await manager.query(
+      `SELECT connection_id, listing_key, state, last_sent_quantity, last_sent_at FROM stock_push_queue
+        WHERE tenant_id = $1 AND connection_id = ANY($2::uuid[])`,
+      [tenantId, [...new Set(targets.map((target) => target.connectionId))]],
+    );
+    const known = new Map(rows.map((row) => [`${row.connection_id}\n${row.listing_key}`, row]));
+    const levels = await this.levels(
+      manager,
+      tenantId,
+      targets.map((target) => target.skuId),
+    );
+    const now = Date.now();
+    return targets.filter((target) => {
+      const row = known.get(`${target.connectionId}\n${target.listingKey}`);
+      if (!row) return true;
+      if (row.state === 'pending') return false;
+      const level = levels.get(target.skuId) ?? { onHand: 0, reserved: 0 };
+      const wanted = listingQuantity(level.onHand - level.reserved, target.quantityPerUnit);
+      return (
+        row.last_sent_quantity !== wanted || !row.last_sent_at || now - new Date(row.last_sent_at).getTime() > this.timings.refreshAfterMs
+      );
+    });
+  }
+
+  /** Due listings, claimed for this worker until the lease ends (a crashed worker's claim comes back). */
+  private async claim(limit: number): Promise<ClaimedItem[]> {
+    const result: unknown = await this.db.query(
+      `UPDATE stock_push_queue SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+        WHERE id IN (SELECT id FROM stock_push_queue
+                      WHERE state = 'pending' AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+                      ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, tenant_id, connection_id, listing_key, product_code, sku_id, quantity_per_unit, version, attempts, baseline`,
+      [limit, this.timings.leaseMs / 1000],
+    );
+    return returnedRows<ClaimedItem>(result);
+  }
+
+  private async sendConnection(connectionId: string, items: ClaimedItem[]): Promise<void> {
+    const connection = await this.connections.findLive(connectionId);
+    if (!connection || !connection.options.autoStockSync) {
+      await this.recordFailure(items, 'Stock sync is off for this connection, or it was deleted.', undefined, false);
+      return;
+    }
+    if (connection.status !== 'active') {
+      await this.recordFailure(items, `The connection is ${connection.status}; stock waits until it is active again.`, undefined, true);
+      return;
+    }
+    const connector = this.connectors.get(connection.site);
+    const mode = this.queue.modeOf(connection.site);
+    if (!connector.pushStock || !mode) {
+      await this.recordFailure(items, `${connector.descriptor.displayName} takes no stock updates.`, undefined, false);
+      return;
+    }
+    const levels = await this.levels(
+      this.db.manager,
+      connection.tenantId,
+      items.map((item) => item.sku_id),
+    );
+    const plan = planStockUpdates(
+      items.map((item) => ({
+        id: item.id,
+        version: item.version,
+        listingKey: item.listing_key,
+        productCode: item.product_code,
+        skuId: item.sku_id,
+        quantityPerUnit: item.quantity_per_unit,
+        baseline: item.baseline,
+      })),
+      levels,
+      mode,
+    );
+    for (const { itemId, baseline } of plan.unchanged)
+      await this.recordSuccess(items.find((item) => item.id === itemId)!, mode, 0, baseline);
+    if (!plan.send.length) return;
+
+    let results: ItemResult[];
+    try {
+      results = await connector.pushStock(
+        this.contexts.create(connection),
+        plan.send.map((planned) => planned.update),
+      );
+    } catch (error) {
+      await this.callFailed(
+        connection,
+        items.filter((item) => plan.send.some((planned) => planned.itemId === item.id)),
+        error,
+      );
+      return;
+    }
+    const byKey = new Map(results.map((result) => [result.key, result]));
+    for (const planned of plan.send) {
+      const item = items.find((candidate) => candidate.id === planned.itemId)!;
+      const result = byKey.get(planned.update.listingKey) ?? {
+        key: planned.update.listingKey,
+        ok: false,
+        message: 'The site did not report on this listing.',
+        retryable: true,
+      };
+      if (result.ok) await this.recordSuccess(item, mode, planned.sent);
+      else await this.recordItemFailure(item, mode, planned.sent, result);
+    }
+  }
+
+  private async callFailed(connection: Connection, items: ClaimedItem[], error: unknown): Promise<void> {
+    if (error instanceof SiteAuthError) await this.connections.markAuthExpired(connection.id, error.siteMessage ?? error.message);
+    if (!(error instanceof SiteError)) throw error;
+    await this.recordFailure(items, error.siteMessage ?? error.message, error.siteCode, true);
+  }
+
+  private async recordSuccess(
+    item: ClaimedItem,
+    mode: 'absolute' | 'relative',
+    sent: number,
+    baselineIfUnknown: number | null = null,
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE stock_push_queue SET
+         state = CASE WHEN version = $2 THEN 'sent' ELSE 'pending' END,
+         attempts = CASE WHEN version = $2 THEN 0 ELSE attempts END,
+         last_sent_quantity = CASE WHEN $3 THEN $4 ELSE last_sent_quantity END,
+         baseline = CASE WHEN $3 THEN baseline ELSE COALESCE(baseline + $4, $5) END,
+         last_sent_at = now(), last_error = NULL, last_site_code = NULL, retryable = true, claimed_until = NULL, updated_at = now()
+       WHERE id = $1`,
+      [item.id, item.version, mode === 'absolute', sent, baselineIfUnknown],
+    );
+  }
+
+  /**
+   * A relative change the site refused without "try again" may or may not have applied (NextEngine
+   * cannot always tell): it is counted as sent, so that it is never applied twice, and shown as failed.
+   */
+  private async recordItemFailure(item: ClaimedItem, mode: 'absolute' | 'relative', sent: number, result: ItemResult): Promise<void> {
+    const message = [result.siteCode, result.message].filter(Boolean).join(': ') || 'The site refused the stock update.';
+    if (result.retryable) {
+      await this.recordFailure([item], message, result.siteCode, true);
+      return;
+    }
+    await this.db.query(
+      `UPDATE stock_push_queue SET state = 'failed', retryable = false, last_error = $2, last_site_code = $3,
+         baseline = CASE WHEN $4 THEN baseline + $5 ELSE baseline END, claimed_until = NULL, updated_at = now()
+       WHERE id = $1`,
+      [item.id, message.slice(0, 2000), result.siteCode ?? null, mode === 'relative', sent],
+    );
+  }
+
+  private async recordFailure(items: ClaimedItem[], message: string, siteCode: string | undefined, retryable: boolean): Promise<void> {
+    for (const item of items) {
+      const giveUp = !retryable || item.attempts >= this.timings.maxAttempts;
+      await this.db.query(
+        `UPDATE stock_push_queue SET state = $2, retryable = $3, last_error = $4, last_site_code = $5,
+           due_at = now() + make_interval(secs => $6), claimed_until = NULL, updated_at = now()
+         WHERE id = $1`,
+        [
+          item.id,
+          giveUp ? 'failed' : 'pending',
+          retryable,
+          message.slice(0, 2000),
+          siteCode ?? null,
+          backoffMs(item.attempts, this.timings.retryBaseMs, this.timings.retryMaxMs) / 1000,
+        ],
+      );
+    }
+  }
+
+  private async levels(
+    manager: EntityManager,
+    tenantId: string,
+    skuIds: string[],
+  ): Promise<Map<string, { onHand: number; reserved: number }>> {
+    const rows: { sku_id: string; on_hand: number; reserved: number }[] = await manager.query(
+      `SELECT sku_id, on_hand, reserved FROM inventory_levels WHERE tenant_id = $1 AND sku_id = ANY($2::uuid[])`,
+      [tenantId, [...new Set(skuIds)]],
+    );
+    return new Map(rows.map((row) => [row.sku_id, { onHand: row.on_hand, reserved: row.reserved }]));
+  }
+}

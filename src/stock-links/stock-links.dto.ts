@@ -1,0 +1,210 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsEmail, IsObject, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { PageQuery } from '../common/pagination';
+import { ID_MATCHINGS, type IdMatching, STOCK_MASTERS, type StockMaster } from './stock-link.entity';
+
+/** Importing NextEngine orders into Smaregi as shipments (Retail Business plan). */
+export class ShipmentSettingsDto {
+  @IsBoolean()
+  enabled: boolean;
+
+  /** Smaregi contract id (契約ID) the shipments are registered in. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  contractId: string;
+
+  /** The store (店舗ID) the shipped stock leaves from. */
+  @ApiProperty({ pattern: '^[0-9]{1,15}$', example: '1' })
+  @Matches(/^[0-9]{1,15}$/, { message: 'storeId must be 1 to 15 digits' })
+  storeId: string;
+
+  /** Retail Business access token; stored encrypted, shown masked. Optional on update when one is stored. */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  accessToken?: string;
+}
+
+export class CreateStockLinkDto {
+  @IsUUID()
+  smaregiConnectionId: string;
+
+  @IsUUID()
+  nextengineConnectionId: string;
+
+  /** Which side is the master: `smaregi` (every Smaregi change reaches NE) or `nextengine` (Smaregi sends its sales deltas). */
+  @ApiProperty({ enum: STOCK_MASTERS })
+  @IsIn(STOCK_MASTERS as unknown as string[])
+  stockMaster: StockMaster;
+
+  /** How Smaregi product ids become NextEngine goods codes: an uploaded CSV map (`csv`) or the JAN (`jan`). */
+  @ApiProperty({ enum: ID_MATCHINGS })
+  @IsIn(ID_MATCHINGS as unknown as string[])
+  idMatching: IdMatching;
+
+  /** Forward only this Smaregi store's (or warehouse's) changes; omit to forward every store's, transfers netting to zero. */
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: '^[0-9]{1,15}$', example: '1' })
+  @IsOptional()
+  @Matches(/^[0-9]{1,15}$/, { message: 'storeId must be 1 to 15 digits' })
+  storeId?: string | null;
+
+  /** Where upload results are mailed. */
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'stock@example.jp' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  notificationEmail?: string | null;
+
+  /** How long pending deltas wait so that they are uploaded together (default 60). */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  uploadDelaySeconds?: number;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ShipmentSettingsDto)
+  shipments?: ShipmentSettingsDto;
+}
+
+export class UpdateStockLinkDto {
+  @ApiPropertyOptional({ enum: STOCK_MASTERS })
+  @IsOptional()
+  @IsIn(STOCK_MASTERS as unknown as string[])
+  stockMaster?: StockMaster;
+
+  @ApiPropertyOptional({ enum: ID_MATCHINGS })
+  @IsOptional()
+  @IsIn(ID_MATCHINGS as unknown as string[])
+  idMatching?: IdMatching;
+
+  /** `null` removes the store filter. */
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: '^[0-9]{1,15}$', example: '1' })
+  @IsOptional()
+  @Matches(/^[0-9]{1,15}$/, { message: 'storeId must be 1 to 15 digits' })
+  storeId?: string | null;
+
+  /** `null` stops the mails. */
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  notificationEmail?: string | null;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  uploadDelaySeconds?: number;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ShipmentSettingsDto)
+  shipments?: ShipmentSettingsDto;
+}
+
+export class ListStockLinksQuery extends PageQuery {}
+
+export class ShipmentSettingsViewDto {
+  enabled: boolean;
+  contractId: string | null;
+  storeId: string | null;
+  /** the stored access token, masked (last four characters) */
+  accessToken: string | null;
+}
+
+export class StockUploadDto {
+  id: string;
+  @ApiProperty({ enum: ['schedule', 'flush'] })
+  trigger: string;
+  @ApiProperty({ enum: ['running', 'succeeded', 'partial', 'failed'] })
+  status: string;
+  /** rows in the CSV sent to NextEngine (after netting) */
+  rowsSent: number;
+  /** changes that reached NextEngine */
+  uploaded: number;
+  /** changes that failed (each with its reason, in the mail) */
+  failed: number;
+  /** changes that cancelled out within the batch (transfers) */
+  netted: number;
+  error: string | null;
+  /** `sent`, `off` (no SMTP configured), `no-address`, `failed` */
+  mailStatus: string | null;
+  mailError: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+export class StockLinkDto {
+  id: string;
+  smaregiConnectionId: string;
+  nextengineConnectionId: string;
+  @ApiProperty({ enum: STOCK_MASTERS })
+  stockMaster: StockMaster;
+  @ApiProperty({ enum: ID_MATCHINGS })
+  idMatching: IdMatching;
+  @ApiProperty({ type: String, nullable: true })
+  storeId: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  notificationEmail: string | null;
+  uploadDelaySeconds: number;
+  shipments: ShipmentSettingsViewDto;
+  /** Enter this as the 送信URL in Smaregi (API送信設定), or as the Platform app's webhook URL. */
+  customerUrl: string;
+  /** changes received or waiting for the next upload */
+  pendingUploads: number;
+  /** payloads kept raw because they were not understood */
+  unrecognisedEvents: number;
+  @ApiProperty({ type: Date, nullable: true })
+  lastUploadAt: Date | null;
+  /** the most recent upload run; absent before the first */
+  lastUpload?: StockUploadDto;
+  @ApiProperty({ type: Date, nullable: true })
+  seededAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class CreatedStockLinkDto extends StockLinkDto {
+  /**
+   * The secret code (`sncode`), shown only now. Add it on Smaregi's send screen as a ヘッダ情報 row
+   * `sncode` (or append `?sncode=` to the customer URL).
+   */
+  secretCode: string;
+}
+
+export class CodeMapResultDto {
+  /** entries now in the map */
+  entries: number;
+  /** true when the upload was empty and the map was cleared */
+  reset: boolean;
+}
+
+export class ShipmentImportDto {
+  registered: number;
+  failed: number;
+}
+
+export class FlushResultDto {
+  /** received changes turned into deltas by this flush */
+  processed: number;
+  /** the upload run; absent when nothing was pending */
+  upload?: StockUploadDto;
+  /** NextEngine orders imported as Smaregi shipments; absent when the link does not import them */
+  shipments?: ShipmentImportDto;
+}
+
+export class WebhookAcceptedDto {
+  /** changes stored for processing */
+  accepted: number;
+  /** changes already stored earlier (a resend) */
+  duplicates: number;
+  /** payload parts kept raw because they were not understood */
+  unrecognised: number;
+}

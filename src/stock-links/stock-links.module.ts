@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConnectionsModule } from '../connections/connections.module';
+import { NextEngineClient } from '../connectors/nextengine/nextengine.client';
+import { NextEngineModule } from '../connectors/nextengine/nextengine.module';
+import { SmaregiModule } from '../connectors/smaregi/smaregi.module';
+import { NeOrderShipments } from './ne-order-shipments.service';
+import { NextEngineGoodsLookup } from './nextengine-goods.lookup';
+import { SmaregiWebhookController } from './smaregi-webhook.controller';
+import { StockBaselineSeeder } from './stock-baseline.seeder';
+import { StockBridge } from './stock-bridge.service';
+import { StockCodeResolver } from './stock-code-resolver';
+import { StockLink } from './stock-link.entity';
+import { StockLinkFlush } from './stock-link.flush';
+import { StockLinkJobs } from './stock-link.jobs';
+import { StockLinkMailer } from './stock-link.mailer';
+import { StockLinksController } from './stock-links.controller';
+import { StockLinksService } from './stock-links.service';
+import { StockWebhookIntake } from './stock-webhook-intake.service';
+
+/** The Smaregi ↔ NextEngine stock bridge (DESIGN §7). Needs `AppConfig`, `Clock` and `JobQueue` from the root. */
+@Module({
+  imports: [TypeOrmModule.forFeature([StockLink]), ConnectionsModule, NextEngineModule, SmaregiModule],
+  controllers: [StockLinksController, SmaregiWebhookController],
+  providers: [
+    // NextEngine's module exports no goods search; its stateless client reads the goods master for JAN matching.
+    NextEngineClient,
+    NextEngineGoodsLookup,
+    StockLinksService,
+    StockBaselineSeeder,
+    StockCodeResolver,
+    StockBridge,
+    StockLinkMailer,
+    StockLinkJobs,
+    StockLinkFlush,
+    StockWebhookIntake,
+    NeOrderShipments,
+  ],
+})
+export class StockLinksModule {}
