@@ -26,3 +26,15 @@ function buildIfNeeded(entry) {
 }
 
 module.exports = { buildIfNeeded, root };
+
+// As npm's `prepare` step (run by `npm ci`): build once at install, so `npm start` only has to boot.
+if (require.main === module) {
+  let cli;
+  try {
+    cli = require.resolve('@nestjs/cli/bin/nest.js');
+  } catch {
+    process.stdout.write('Skipping the build: dev dependencies are not installed (production install).\n');
+    process.exit(0);
+  }
+  if (cli) buildIfNeeded(join(root, 'dist', 'src', 'main.js'));
+}
