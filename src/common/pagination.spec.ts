@@ -1,5 +1,5 @@
 import { QueryFailedError, type SelectQueryBuilder } from 'typeorm';
-import { paginate } from './pagination';
+import { paginate, paginateSql } from './pagination';
 import { ValidationProblem } from './problem';
 
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -46,5 +46,42 @@ describe('paginate', () => {
     const broken = Object.assign(new QueryFailedError('SELECT …', [], new Error('connection lost')), { code: '08006' });
     const { query } = builder(() => Promise.reject(broken));
     await expect(paginate(query, { cursor: cursor({ v: '2026-01-01T00:00:00.000Z', id: ID }) }, options)).rejects.toBe(broken);
+  });
+
+  describe('over plain SQL', () => {
+    const rows = [3, 2, 1].map((day) => ({ id: ID.replace(/.$/, String(day)), created_at: new Date(Date.UTC(2026, 0, day)) }));
+    const sqlOptions = {
+      select: 'r.id, r.created_at',
+      from: 'runs r',
+      where: ['r.tenant_id = $1'],
+      params: ['tenant'],
+      sortColumn: 'r.created_at',
+      idColumn: 'r.id',
+      map: (row: (typeof rows)[number]) => ({ id: row.id, createdAt: row.created_at }),
+      sortProperty: 'createdAt' as const,
+    };
+
+    it('appends the keyset condition, order and limit + 1 after the caller\'s parameters, and keeps the cursor format', async () => {
+      const run = jest.fn(async () => rows);
+      const page = await paginateSql(run, { limit: 2, cursor: cursor({ v: '2026-02-01T00:00:00.000Z', id: ID }) }, sqlOptions);
+      expect(run).toHaveBeenCalledWith(
+        'SELECT r.id, r.created_at FROM runs r WHERE r.tenant_id = $1 AND (r.created_at, r.id) < ($2, $3) ORDER BY r.created_at DESC, r.id DESC LIMIT $4',
+        ['tenant', '2026-02-01T00:00:00.000Z', ID, 3],
+      );
+      expect(page.data).toEqual(rows.slice(0, 2).map(sqlOptions.map));
+      expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString('utf8'))).toEqual({ v: '2026-01-02T00:00:00.000Z', id: rows[1].id });
+      expect(sqlOptions.params).toEqual(['tenant']);
+    });
+
+    it('answers the last page with no cursor', async () => {
+      const page = await paginateSql(async () => rows, { limit: 3 }, sqlOptions);
+      expect(page).toEqual({ data: rows.map(sqlOptions.map), nextCursor: null });
+    });
+
+    it('turns a value the sort column cannot take into a 400 on `cursor`', async () => {
+      const invalidTime = Object.assign(new QueryFailedError('SELECT …', [], new Error('invalid input syntax for type timestamp')), { code: '22007' });
+      const error = await paginateSql(() => Promise.reject(invalidTime), { cursor: cursor({ v: 'not-a-time', id: ID }) }, sqlOptions).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationProblem);
+    });
   });
 });

@@ -69,36 +69,82 @@ function isDataException(error: unknown): boolean {
  * Keyset pagination, newest first, on (`sortColumn`, `id`). Stable under concurrent inserts, unlike
  * OFFSET, and an index on (tenant_id, sortColumn DESC, id DESC) keeps every page equally cheap.
  */
-export async function paginate<T extends ObjectLiteral & { id: string }>(
+export function paginate<T extends ObjectLiteral & { id: string }>(
   query: SelectQueryBuilder<T>,
   page: PageQuery,
   options: { alias: string; sortColumn: string; sortProperty: keyof T & string },
 ): Promise<Page<T>> {
-  const limit = page.limit ?? DEFAULT_PAGE_SIZE;
   const sort = `${options.alias}.${options.sortColumn}`;
-  if (page.cursor) {
-    const position = decodeCursor(page.cursor);
-    query.andWhere(`(${sort}, ${options.alias}.id) < (:cursorValue, :cursorId)`, {
-      cursorValue: position.v,
-      cursorId: position.id,
-    });
-  }
+  return keysetPage(
+    page,
+    (after, take) => {
+      if (after) query.andWhere(`(${sort}, ${options.alias}.id) < (:cursorValue, :cursorId)`, { cursorValue: after.v, cursorId: after.id });
+      return query.orderBy(sort, 'DESC').addOrderBy(`${options.alias}.id`, 'DESC').limit(take).getMany();
+    },
+    (row) => row[options.sortProperty] as unknown,
+  );
+}
+
+/**
+ * `paginate` over plain SQL, for hot lists where building the query with TypeORM and hydrating entities
+ * cost more than running it. `where` refers to `params` as $1…; the keyset condition, order and limit are
+ * appended here, so the same cursors work. Rows go through `map`, whose `sortProperty` makes the cursor.
+ */
+export function paginateSql<Row, T extends { id: string }>(
+  run: (sql: string, params: unknown[]) => Promise<Row[]>,
+  page: PageQuery,
+  query: {
+    select: string;
+    from: string;
+    where: string[];
+    params: unknown[];
+    /** the sort and id columns as SQL, e.g. `o.ordered_at`, `o.id` */
+    sortColumn: string;
+    idColumn: string;
+    map: (row: Row) => T;
+    sortProperty: keyof T & string;
+  },
+): Promise<Page<T>> {
+  return keysetPage(
+    page,
+    async (after, take) => {
+      const where = [...query.where];
+      const params = [...query.params];
+      if (after) {
+        params.push(after.v, after.id);
+        where.push(`(${query.sortColumn}, ${query.idColumn}) < ($${params.length - 1}, $${params.length})`);
+      }
+      params.push(take);
+      const rows = await run(
+        `SELECT ${query.select} FROM ${query.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
+          ` ORDER BY ${query.sortColumn} DESC, ${query.idColumn} DESC LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(query.map);
+    },
+    (item) => item[query.sortProperty] as unknown,
+  );
+}
+
+async function keysetPage<T extends { id: string }>(
+  page: PageQuery,
+  fetch: (after: CursorPosition | null, take: number) => Promise<T[]>,
+  sortValue: (item: T) => unknown,
+): Promise<Page<T>> {
+  const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+  const after = page.cursor ? decodeCursor(page.cursor) : null;
   let rows: T[];
   try {
-    rows = await query
-      .orderBy(sort, 'DESC')
-      .addOrderBy(`${options.alias}.id`, 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    rows = await fetch(after, limit + 1);
   } catch (error) {
-    if (page.cursor && isDataException(error)) throw invalidCursor();
+    if (after && isDataException(error)) throw invalidCursor();
     throw error;
   }
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
   let nextCursor: string | null = null;
   if (rows.length > limit && last) {
-    const value = last[options.sortProperty] as unknown;
+    const value = sortValue(last);
     nextCursor = encodeCursor({ v: value instanceof Date ? value.toISOString() : (value as string | number), id: last.id });
   }
   return { data, nextCursor };

@@ -44,6 +44,10 @@ async function* prefetchOne<T>(source: AsyncIterable<T>): AsyncIterable<T> {
   }
 }
 
+async function* mapBatches<T, U>(source: AsyncIterable<T>, map: (item: T) => Promise<U>): AsyncIterable<U> {
+  for await (const item of source) yield await map(item);
+}
+
 /**
  * Pulls a connection's collectable orders into the database: batch by batch from the connector,
  * each batch upserted and its cursor saved in one transaction, so a crash resumes from the last
@@ -99,14 +103,21 @@ export class OrderIntakeService {
     const stored = await this.writer.loadCursor(this.db.manager, connection.id, ORDERS_CURSOR);
     const scope = { tenantId: connection.tenantId, connectionId: connection.id, site: connection.site };
     try {
-      const batches = prefetchOne(connector.pullOrders!(context, stored === null ? null : { value: stored }));
-      for await (const batch of batches) {
-        const prepared = batch.orders.map((order) => this.prepare(order, connector));
-        await this.resolveSkus(connection, prepared);
+      const pulled = connector.pullOrders!(context, stored === null ? null : { value: stored });
+      // Preparing and resolving a batch is part of what is read ahead, so that it too overlaps the previous
+      // batch's write instead of following it; resolution reads mappings only, which writing orders never changes.
+      const batches = prefetchOne(
+        mapBatches(pulled, async (batch) => {
+          const prepared = batch.orders.map((order) => this.prepare(order, connector));
+          await this.resolveSkus(connection, prepared);
+          return { prepared, nextCursor: batch.nextCursor };
+        }),
+      );
+      for await (const { prepared, nextCursor } of batches) {
         await this.db.transaction(async (manager) => {
           const written = await this.writer.writeBatch(manager, scope, prepared);
           // The cursor moves only with the batch it describes.
-          if (batch.nextCursor) await this.writer.saveCursor(manager, connection.id, ORDERS_CURSOR, batch.nextCursor.value);
+          if (nextCursor) await this.writer.saveCursor(manager, connection.id, ORDERS_CURSOR, nextCursor.value);
           outcome.seen += prepared.length;
           outcome.created += written.createdIds.length;
           outcome.updated += written.updatedIds.length;

@@ -9,14 +9,14 @@ import type { OrderLine } from './order-line.entity';
 import type { Order } from './order.entity';
 import { OrderSyncJobs } from './order-sync.jobs';
 import { CreateManualOrderDto, ListOrdersQuery, OrderDto, type OrderLineDto } from './orders.dto';
-import { OrdersService } from './orders.service';
+import { type OrderSummary, OrdersService } from './orders.service';
 
 function toLineDto(line: OrderLine): OrderLineDto {
   const { tenantId: _tenant, orderId: _order, raw: _raw, order: _parent, ...dto } = line;
   return dto;
 }
 
-export function toOrderDto(order: Order): OrderDto {
+export function toOrderDto(order: OrderSummary & Pick<Order, 'lines'>): OrderDto {
   return {
     id: order.id,
     connectionId: order.connectionId,

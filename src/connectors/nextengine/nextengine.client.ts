@@ -288,15 +288,24 @@ function apiBase(ctx: ConnectionContext): string {
   return ctx.endpoint.replace(/\/+$/, '');
 }
 
+/**
+ * Every response is read twice (token rotation in `afterResponse`, then the caller), and a search page is
+ * megabytes of JSON: it is decoded and parsed once per response, not twice (the pull's largest CPU cost).
+ */
+const parsedEnvelopes = new WeakMap<SiteHttpResponse, NextEngineEnvelope | undefined>();
+
 function tryParseEnvelope(response: SiteHttpResponse): NextEngineEnvelope | undefined {
+  if (parsedEnvelopes.has(response)) return parsedEnvelopes.get(response);
+  let envelope: NextEngineEnvelope | undefined;
   try {
     const parsed: unknown = JSON.parse(response.text());
     if (parsed && typeof parsed === 'object' && typeof (parsed as NextEngineEnvelope).result === 'string')
-      return parsed as NextEngineEnvelope;
+      envelope = parsed as NextEngineEnvelope;
   } catch {
     // not JSON: the caller reports the HTTP status instead
   }
-  return undefined;
+  parsedEnvelopes.set(response, envelope);
+  return envelope;
 }
 
 function messageText(message: NextEngineEnvelope['message']): string {

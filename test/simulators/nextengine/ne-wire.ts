@@ -146,11 +146,6 @@ export const DEFAULT_LIMIT = 10000;
 
 const NUMERIC = /^-?\d+(\.\d+)?$/;
 
-function compare(a: string, b: string): number {
-  if (NUMERIC.test(a) && NUMERIC.test(b)) return Number(a) - Number(b);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function likeToRegExp(pattern: string): RegExp {
   let src = '';
   for (let i = 0; i < pattern.length; i++) {
@@ -170,9 +165,17 @@ interface Condition {
   value: string;
   /** for -in / -nin: the listed values, normalised once (a search may test 1,000 values against every row) */
   valueSet?: Set<string>;
+  /** `Number(value)` when the value is numeric: tested once per search, not once per row */
+  numericValue?: number;
 }
 
-/** Equal keys exactly when {@link compare} says 0: numbers by value, everything else as text. */
+/** Numbers by value when both sides are numeric, everything else as text; the condition's side is tested once per search. */
+function compareWith(v: string, c: Condition): number {
+  if (c.numericValue !== undefined && NUMERIC.test(v)) return Number(v) - c.numericValue;
+  return v < c.value ? -1 : v > c.value ? 1 : 0;
+}
+
+/** Equal keys exactly when {@link compareWith} says 0: numbers by value, everything else as text. */
 function equalityKey(value: string): string {
   return NUMERIC.test(value) ? String(Number(value)) : value;
 }
@@ -195,17 +198,17 @@ function matches(row: NeRow, c: Condition): boolean {
   if (v === null) return false;
   switch (c.op) {
     case 'eq':
-      return compare(v, c.value) === 0;
+      return compareWith(v, c) === 0;
     case 'neq':
-      return compare(v, c.value) !== 0;
+      return compareWith(v, c) !== 0;
     case 'lt':
-      return compare(v, c.value) < 0;
+      return compareWith(v, c) < 0;
     case 'lte':
-      return compare(v, c.value) <= 0;
+      return compareWith(v, c) <= 0;
     case 'gt':
-      return compare(v, c.value) > 0;
+      return compareWith(v, c) > 0;
     case 'gte':
-      return compare(v, c.value) >= 0;
+      return compareWith(v, c) >= 0;
     case 'in':
       return c.valueSet!.has(equalityKey(v));
     case 'nin':
@@ -218,7 +221,7 @@ function matches(row: NeRow, c: Condition): boolean {
 }
 
 export interface SearchOutcome {
-  /** rows after conditions, before paging */
+  /** count mode: rows after conditions; search mode: rows matched up to the end of the page (the scan stops there) */
   total: number;
   data: NeRow[];
 }
@@ -246,10 +249,10 @@ export function runSearch(
       throw new NeError(NE_CODES.badParam, `検索条件[${key}]の値が指定されていません`);
     }
     const valueSet = op === 'in' || op === 'nin' ? new Set(value.split(',').map((x) => equalityKey(x.trim()))) : undefined;
-    conditions.push({ field, op, value, valueSet });
+    conditions.push({ field, op, value, valueSet, numericValue: NUMERIC.test(value) ? Number(value) : undefined });
   }
-  const hit = rows.filter((row) => conditions.every((c) => matches(row, c)));
-  if (mode === 'count') return { total: hit.length, data: [] };
+  const hits = (row: NeRow) => conditions.every((c) => matches(row, c));
+  if (mode === 'count') return { total: rows.filter(hits).length, data: [] };
 
   // Spec §3: `fields` is required (like SELECT) and only the requested columns come back.
   const fieldsParam = params.get('fields');
@@ -265,12 +268,19 @@ export function runSearch(
   }
   const offset = parseNonNegative(params.get('offset'), 0, 'offset');
   const limit = parseNonNegative(params.get('limit'), DEFAULT_LIMIT, 'limit');
-  const data = hit.slice(offset, offset + limit).map((row) => {
+  // The scan stops at the end of the page: paging through 100,000 orders would otherwise test every
+  // order once per page.
+  const data: NeRow[] = [];
+  let matched = 0;
+  for (const row of rows) {
+    if (data.length >= limit) break;
+    if (!hits(row)) continue;
+    if (matched++ < offset) continue;
     const out: NeRow = {};
     for (const f of fields) out[f] = row[f] ?? null;
-    return out;
-  });
-  return { total: hit.length, data };
+    data.push(out);
+  }
+  return { total: matched, data };
 }
 
 function parseNonNegative(raw: string | undefined, fallback: number, name: string): number {
