@@ -1,5 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { nullableRef } from '../common/api-schema';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import { NestedObject } from '../common/validation';
@@ -129,7 +128,6 @@ export class LastConnectionTestDto {
   message?: string;
 }
 
-@ApiExtraModels(LastConnectionTestDto)
 export class ConnectionDto {
   id: string;
   @ApiProperty({ enum: SITE_IDS })
@@ -146,7 +144,7 @@ export class ConnectionDto {
   credentials: Record<string, string>;
   tokenExpiresAt: Date | null;
   orderSyncIntervalMinutes: number;
-  @ApiProperty(nullableRef(LastConnectionTestDto))
+  @ApiProperty({ type: () => LastConnectionTestDto, nullable: true })
   lastTest: LastConnectionTestDto | null;
   /** the last failure's message, from the site when it said something */
   lastError: string | null;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter } from 'node:events';
+import { type Listener, Listeners } from '../common/listeners';
 
 /**
  * Orders of a tenant may have become ready for fulfillment: a pull wrote new or changed orders, or a
@@ -12,7 +12,7 @@ export interface OrdersChangedEvent {
   reason: 'intake' | 'lines-resolved';
 }
 
-type OrdersChangedListener = (event: OrdersChangedEvent) => void | Promise<void>;
+type OrdersChangedListener = Listener<OrdersChangedEvent>;
 
 /**
  * The Orders module's extension point for modules above it (fulfillment): they subscribe here instead
@@ -21,31 +21,14 @@ type OrdersChangedListener = (event: OrdersChangedEvent) => void | Promise<void>
  */
 @Injectable()
 export class OrderEvents {
-  private readonly logger = new Logger(OrderEvents.name);
-  private readonly emitter = new EventEmitter();
-
-  constructor() {
-    this.emitter.setMaxListeners(0);
-  }
+  private readonly ordersChanged = new Listeners<OrdersChangedEvent>('orders-changed', new Logger(OrderEvents.name));
 
   /** Subscribes; returns a function that unsubscribes. */
   onOrdersChanged(listener: OrdersChangedListener): () => void {
-    this.emitter.on('orders-changed', listener);
-    return () => this.emitter.off('orders-changed', listener);
+    return this.ordersChanged.add(listener);
   }
 
   emitOrdersChanged(event: OrdersChangedEvent): void {
-    for (const listener of this.emitter.listeners('orders-changed') as OrdersChangedListener[]) {
-      try {
-        const result = listener(event);
-        if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(error));
-      } catch (error) {
-        this.listenerFailed(error);
-      }
-    }
-  }
-
-  private listenerFailed(error: unknown): void {
-    this.logger.error({ err: error }, 'An orders-changed listener failed');
+    this.ordersChanged.emit(event);
   }
 }

@@ -1,5 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { nullableRef } from '../common/api-schema';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -186,7 +185,6 @@ export class MoneyDto {
   currency: string | null;
 }
 
-@ApiExtraModels(AddressDto, MoneyDto)
 export class OrderDto {
   id: string;
   connectionId: string;
@@ -204,11 +202,11 @@ export class OrderDto {
   siteStatusName: string | null;
   orderedAt: Date;
   paidAt: Date | null;
-  @ApiProperty(nullableRef(AddressDto))
+  @ApiProperty({ type: () => AddressDto, nullable: true })
   buyer: AddressDto | null;
-  @ApiProperty(nullableRef(AddressDto))
+  @ApiProperty({ type: () => AddressDto, nullable: true })
   recipient: AddressDto | null;
-  @ApiProperty(nullableRef(MoneyDto))
+  @ApiProperty({ type: () => MoneyDto, nullable: true })
   total: MoneyDto | null;
   lineCount: number;
   unmappedLineCount: number;

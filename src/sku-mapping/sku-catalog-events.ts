@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter } from 'node:events';
+import { type Listener, Listeners } from '../common/listeners';
 
 /** The tenant's SKUs or mappings changed: lines waiting for a SKU may resolve now. */
 export interface CatalogChangedEvent {
@@ -20,35 +20,20 @@ export type CatalogListener<E extends keyof CatalogEvents> = (...args: CatalogEv
  */
 @Injectable()
 export class SkuCatalogEvents {
-  private readonly logger = new Logger(SkuCatalogEvents.name);
-  private readonly emitter = new EventEmitter();
-
-  constructor() {
-    this.emitter.setMaxListeners(0);
-  }
+  private readonly listeners: { [E in keyof CatalogEvents]: Listeners<CatalogEvents[E][0]> } = {
+    'catalog-changed': new Listeners('catalog-changed', new Logger(SkuCatalogEvents.name)),
+  };
 
   /** Subscribes; returns a function that unsubscribes. */
   on<E extends keyof CatalogEvents>(event: E, listener: CatalogListener<E>): () => void {
-    this.emitter.on(event, listener);
-    return () => this.off(event, listener);
+    return this.listeners[event].add(listener as Listener<CatalogEvents[E][0]>);
   }
 
   off<E extends keyof CatalogEvents>(event: E, listener: CatalogListener<E>): void {
-    this.emitter.off(event, listener);
+    this.listeners[event].remove(listener as Listener<CatalogEvents[E][0]>);
   }
 
   emit<E extends keyof CatalogEvents>(event: E, ...args: CatalogEvents[E]): void {
-    for (const listener of this.emitter.listeners(event) as CatalogListener<E>[]) {
-      try {
-        const result = listener(...args);
-        if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(event, error));
-      } catch (error) {
-        this.listenerFailed(event, error);
-      }
-    }
-  }
-
-  private listenerFailed(event: string, error: unknown): void {
-    this.logger.error({ err: error, event }, `A ${event} listener failed`);
+    this.listeners[event].emit(args[0]);
   }
 }

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
-import { NE_DEFAULT_APP, NextEngineSimulator, type NeOrderSeed } from '../simulators/nextengine';
+import { NextEngineSimulator, type NeOrderSeed } from '../simulators/nextengine';
 import { QOO10_DEFAULT_ACCOUNT, Qoo10Simulator } from '../simulators/qoo10';
 import { connectNextEngine } from '../support/site-connections';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, syncingApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -37,13 +37,7 @@ describe('Fulfillment', () => {
     qoo10.seed(undefined);
     await ne.start();
     await qoo10.start();
-    t = await startTestApp({
-      workersEnabled: true,
-      syncTickSeconds: 1,
-      jobPollingSeconds: 0.5,
-      siteRetryBaseDelayMs: 5,
-      nextEngine: { clientId: NE_DEFAULT_APP.clientId, clientSecret: NE_DEFAULT_APP.clientSecret, signInUrl: ne.url },
-    });
+    t = await startTestApp(syncingApp(ne.url, { siteRetryBaseDelayMs: 5 }));
     tenant = await t.createTenant('Fulfillment seller');
   });
 

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
-import { NextEngineSimulator, NE_DEFAULT_APP, type NeOrderSeed } from '../simulators/nextengine';
+import { NextEngineSimulator, type NeOrderSeed } from '../simulators/nextengine';
 import { startAppProcess } from '../support/app-processes';
 import { connectNextEngine } from '../support/site-connections';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, syncingApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 function neOrder(id: number, name = `受取人 ${id}`): NeOrderSeed {
@@ -41,14 +41,7 @@ describe('Order intake under faults', () => {
   async function boot(workersEnabled: boolean) {
     ne.seed(undefined);
     await ne.start();
-    t = await startTestApp({
-      workersEnabled,
-      syncTickSeconds: 1,
-      jobPollingSeconds: 0.5,
-      siteRequestTimeoutMs: 1500,
-      siteRetryBaseDelayMs: 50,
-      nextEngine: { clientId: NE_DEFAULT_APP.clientId, clientSecret: NE_DEFAULT_APP.clientSecret, signInUrl: ne.url },
-    });
+    t = await startTestApp(syncingApp(ne.url, { workersEnabled, siteRequestTimeoutMs: 1500, siteRetryBaseDelayMs: 50 }));
     apiKey = (await t.createTenant('Fault seller')).apiKey;
   }
 

@@ -3,9 +3,8 @@ import { Clock } from '../../src/common/clock';
 import { NextEngineSimulator, type NeOrderSeed } from '../simulators/nextengine';
 import { Qoo10Simulator, QOO10_DEFAULT_ACCOUNT } from '../simulators/qoo10';
 import { connectNextEngine } from '../support/site-connections';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, syncingApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
-import { NE_DEFAULT_APP } from '../simulators/nextengine';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 
@@ -43,12 +42,7 @@ describe('Order intake', () => {
     qoo10.seed(undefined);
     await ne.start();
     await qoo10.start();
-    t = await startTestApp({
-      workersEnabled: true,
-      syncTickSeconds: 1,
-      jobPollingSeconds: 0.5,
-      nextEngine: { clientId: NE_DEFAULT_APP.clientId, clientSecret: NE_DEFAULT_APP.clientSecret, signInUrl: ne.url },
-    });
+    t = await startTestApp(syncingApp(ne.url));
     tenant = await t.createTenant('Order seller');
   });
 

@@ -1,10 +1,10 @@
 import { createTransport } from 'nodemailer';
 import { DataSource } from 'typeorm';
 import { StockLinkMailer } from '../../src/stock-links/stock-link.mailer';
-import { NE_DEFAULT_APP, NextEngineSimulator } from '../simulators/nextengine';
+import { NextEngineSimulator } from '../simulators/nextengine';
 import { SmaregiSimulator } from '../simulators/smaregi';
 import { connectNextEngine } from '../support/site-connections';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, syncingApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -78,12 +78,7 @@ describe('Stock links (Smaregi ↔ NextEngine)', () => {
     }
     await ne.start();
     await sr.start();
-    t = await startTestApp({
-      workersEnabled: true,
-      syncTickSeconds: 1,
-      jobPollingSeconds: 0.5,
-      nextEngine: { clientId: NE_DEFAULT_APP.clientId, clientSecret: NE_DEFAULT_APP.clientSecret, signInUrl: ne.url },
-    });
+    t = await startTestApp(syncingApp(ne.url));
     db = t.app.get(DataSource);
     const json = createTransport({ jsonTransport: true });
     t.app.get(StockLinkMailer).useTransport({

@@ -5,6 +5,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
+import { NE_DEFAULT_APP as NE_APP_FOR_TESTS } from '../simulators/nextengine';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
@@ -77,5 +78,19 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
       await app.close();
       await database.drop();
     },
+  };
+}
+
+/**
+ * Settings for an app that talks to the NextEngine simulator `neUrl` (the simulator's own app
+ * credentials) and, unless overridden, runs its scheduler and workers with short ticks.
+ */
+export function syncingApp(neUrl: string, overrides: Partial<AppConfig> = {}): Partial<AppConfig> {
+  return {
+    workersEnabled: true,
+    syncTickSeconds: 1,
+    jobPollingSeconds: 0.5,
+    nextEngine: { clientId: NE_APP_FOR_TESTS.clientId, clientSecret: NE_APP_FOR_TESTS.clientSecret, signInUrl: neUrl },
+    ...overrides,
   };
 }

@@ -3,7 +3,7 @@ import Bottleneck from 'bottleneck';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import type { SiteDescriptor } from '../sales-site-connector';
-import { redactUrl } from './redact';
+import { redactUrl } from '../../common/redaction';
 import { parseRetryAfter } from './retry-after';
 import { SiteRetryableError } from './site-errors';
 import type { SiteHttpClient, SiteHttpRequest, SiteHttpResponse } from './site-http-client';

@@ -18,7 +18,7 @@ import {
   type TrackingUpdate,
 } from '../sales-site-connector';
 import { runConnectionTest } from '../shared/connection-test';
-import { itemFailure as failure } from '../shared/item-result';
+import { itemFailure as failure } from '../shared/item-outcome';
 import {
   NE_BULK_PARTIAL,
   NE_LAST_MODIFIED_CHANGED,

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import { SiteAuthError, SiteError, SiteRetryableError } from '../http/site-errors';
 import type { ConnectionContext, ItemResult } from '../sales-site-connector';
-import { itemFailure as failure } from '../shared/item-result';
+import { itemFailure as failure } from '../shared/item-outcome';
 import { NE_MAX_IN_VALUES, NextEngineClient } from './nextengine.client';
 
 /** One stock change for NextEngine: `delta` is added to 在庫数 (negative subtracts). */

@@ -17,7 +17,7 @@ import type {
   TrackingUpdate,
 } from '../sales-site-connector';
 import { runConnectionTest } from '../shared/connection-test';
-import { itemFailure } from '../shared/item-result';
+import { itemFailure } from '../shared/item-outcome';
 import { JST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
 import { Qoo10Client } from './qoo10.client';
 import { QOO10_CREDENTIALS, QOO10_DESCRIPTOR } from './qoo10.descriptor';

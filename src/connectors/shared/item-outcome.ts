@@ -25,6 +25,15 @@ export async function itemOutcome(
   }
 }
 
+/**
+ * A site failure already caught, as one item's result. Auth failures and anything that is not a
+ * SiteError propagate, for the same reasons as in {@link itemOutcome}.
+ */
+export function itemFailure(key: string, error: unknown): ItemResult {
+  if (error instanceof SiteAuthError || !(error instanceof SiteError)) throw error;
+  return { key, ...failure(error, error instanceof SiteRetryableError) };
+}
+
 function failure(error: SiteError, retryable: boolean): ItemOutcome {
   return {
     ok: false,
