@@ -18,6 +18,7 @@ describe('loadConfig', () => {
     expect(config.nextEngine.signInUrl).toBe('https://base.next-engine.org');
     expect(config.logLevel).toBe('info');
     expect(config.egressIps).toEqual([]);
+    expect(config.orderListCacheMb).toBe(32);
   });
 
   it('generates and then reuses a credentials key for the embedded default, with a warning', () => {
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
     [{ EMBEDDED_DATABASE: 'false' }, 'DATABASE_URL'],
     [{ WORKERS_ENABLED: 'maybe' }, 'WORKERS_ENABLED'],
     [{ PUBLIC_BASE_URL: 'ftp://x' }, 'PUBLIC_BASE_URL'],
+    [{ ORDER_LIST_CACHE_MB: '-1' }, 'ORDER_LIST_CACHE_MB'],
   ])('stops on %j naming %s', (env, variable) => {
     const run = () => loadConfig({ DATA_DIR: dataDir(), ...env });
     expect(run).toThrow(ConfigError);

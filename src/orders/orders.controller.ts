@@ -1,22 +1,22 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
 import { ApiProblems } from '../common/api-problems';
-import { ApiPageResponse, type Page } from '../common/pagination';
+import { ApiPageResponse, JSON_CONTENT_TYPE, pageJson } from '../common/pagination';
 import { ConnectionsService } from '../connections/connections.service';
 import { SyncStartedDto } from '../jobs/sync-runs.dto';
 import type { OrderLine } from './order-line.entity';
 import type { Order } from './order.entity';
 import { OrderSyncJobs } from './order-sync.jobs';
 import { CreateManualOrderDto, ListOrdersQuery, OrderDto, type OrderLineDto } from './orders.dto';
-import { type OrderSummary, OrdersService } from './orders.service';
+import { OrdersService } from './orders.service';
 
 function toLineDto(line: OrderLine): OrderLineDto {
   const { tenantId: _tenant, orderId: _order, raw: _raw, order: _parent, ...dto } = line;
   return dto;
 }
 
-export function toOrderDto(order: OrderSummary & Pick<Order, 'lines'>): OrderDto {
+export function toOrderDto(order: Order): OrderDto {
   return {
     id: order.id,
     connectionId: order.connectionId,
@@ -48,12 +48,12 @@ export function toOrderDto(order: OrderSummary & Pick<Order, 'lines'>): OrderDto
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
-  /** Orders, newest first, with filters. */
+  /** Orders, newest first, with filters; each as `GET /v1/orders/{id}` shows it, without its lines. */
   @Get()
   @ApiPageResponse(OrderDto)
-  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListOrdersQuery): Promise<Page<OrderDto>> {
-    const page = await this.orders.list(caller.tenantId, query);
-    return { data: page.data.map(toOrderDto), nextCursor: page.nextCursor };
+  @Header('Content-Type', JSON_CONTENT_TYPE)
+  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListOrdersQuery): Promise<string> {
+    return pageJson(await this.orders.list(caller.tenantId, query));
   }
 
   /** Enter an order the site can no longer hand over (waybill already printed there, or delivery started). */

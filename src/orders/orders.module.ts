@@ -10,6 +10,7 @@ import { OrderConfirmationService } from './order-confirmation.service';
 import { OrderEvents } from './order-events';
 import { OrderIntakeService } from './order-intake.service';
 import { OrderLine } from './order-line.entity';
+import { OrderListRenderer } from './order-list-renderer';
 import { OrderSyncJobs } from './order-sync.jobs';
 import { OrderWriter } from './order-writer';
 import { Order } from './order.entity';
@@ -28,6 +29,7 @@ import { SKU_LOOKUP } from './sku-lookup';
     OrderConfirmationService,
     OrderSyncJobs,
     OrdersService,
+    OrderListRenderer,
     OrderCatalogListener,
     OrderLinesReferenceCheck,
     OrderEvents,

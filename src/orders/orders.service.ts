@@ -8,6 +8,7 @@ import { ConnectionsService } from '../connections/connections.service';
 import { ConnectorRegistry } from '../connectors/connector-registry';
 import { LineResolutionService } from './line-resolution.service';
 import { OrderConfirmationService } from './order-confirmation.service';
+import { OrderListRenderer, type OrderVersion } from './order-list-renderer';
 import { OrderLine } from './order-line.entity';
 import { assertTransition } from './order-state';
 import { Order } from './order.entity';
@@ -15,73 +16,16 @@ import type { UnmappedListingDto, UnmappedQuery } from '../sku-mapping/unmapped-
 import { type UnmappedListingsSource, UnmappedListingsSourceProvider } from '../sku-mapping/unmapped-listings';
 import type { CreateManualOrderDto, ListOrdersQuery } from './orders.dto';
 
-/** An order as the list shows it: what `toOrderDto` reads, without lines. */
-export type OrderSummary = Omit<Order, 'tenantId' | 'recipientName' | 'raw' | 'contentHash' | 'lines'>;
-
-interface OrderSummaryRow {
+/** An order of the list as its JSON text. */
+export interface OrderListItem {
   id: string;
-  connection_id: string;
-  site: Order['site'];
-  external_order_id: string;
-  source: Order['source'];
-  status: Order['status'];
-  hold_reason: string | null;
-  site_status: string;
-  site_status_name: string | null;
-  ordered_at: number;
-  paid_at: number | null;
-  buyer: Order['buyer'];
-  recipient: Order['recipient'];
-  total_amount: string | null;
-  currency: string | null;
-  line_count: number;
-  unmapped_line_count: number;
-  confirmation_state: Order['confirmationState'];
-  confirmation_error: string | null;
-  confirmation_attempts: number;
-  refs: Order['refs'];
-  created_at: number;
-  updated_at: number;
+  json: string;
 }
 
-/**
- * A timestamp as epoch milliseconds, floored as pg's own parser truncates: a Date from a number costs far
- * less than parsing the four timestamp texts of every row, a large part of reading a page.
- * (`extract` is exact numeric from PostgreSQL 14 on.)
- */
-const ms = (column: string) => `floor(extract(epoch FROM o.${column}) * 1000)::float8 AS ${column}`;
-const ORDER_SUMMARY_COLUMNS =
-  'o.id, o.connection_id, o.site, o.external_order_id, o.source, o.status, o.hold_reason, o.site_status, o.site_status_name, ' +
-  `${ms('ordered_at')}, ${ms('paid_at')}, o.buyer, o.recipient, o.total_amount, o.currency, o.line_count, o.unmapped_line_count, ` +
-  `o.confirmation_state, o.confirmation_error, o.confirmation_attempts, o.refs, ${ms('created_at')}, ${ms('updated_at')}`;
-
-/** The other columns pg already decodes as the entity holds them (jsonb → object, numeric → string). */
-function toOrderSummary(row: OrderSummaryRow): OrderSummary {
-  return {
-    id: row.id,
-    connectionId: row.connection_id,
-    site: row.site,
-    externalOrderId: row.external_order_id,
-    source: row.source,
-    status: row.status,
-    holdReason: row.hold_reason,
-    siteStatus: row.site_status,
-    siteStatusName: row.site_status_name,
-    orderedAt: new Date(row.ordered_at),
-    paidAt: row.paid_at === null ? null : new Date(row.paid_at),
-    buyer: row.buyer,
-    recipient: row.recipient,
-    totalAmount: row.total_amount,
-    currency: row.currency,
-    lineCount: row.line_count,
-    unmappedLineCount: row.unmapped_line_count,
-    confirmationState: row.confirmation_state,
-    confirmationError: row.confirmation_error,
-    confirmationAttempts: row.confirmation_attempts,
-    refs: row.refs,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-  };
+interface OrderKeyRow {
+  id: string;
+  version: string;
+  ordered_at: number;
 }
 
 @UnmappedListingsSourceProvider()
@@ -95,13 +39,15 @@ export class OrdersService implements UnmappedListingsSource {
     private readonly connectors: ConnectorRegistry,
     private readonly resolution: LineResolutionService,
     private readonly confirmation: OrderConfirmationService,
+    private readonly listRenderer: OrderListRenderer,
   ) {}
 
   /**
    * Plain SQL, not the query builder and entities: on this hot path building the query and hydrating 50
-   * entities cost more than running it.
+   * entities cost more than running it. The page's rows are found first (id, version, sort key), then
+   * rendered, mostly from cache (see `OrderListRenderer`).
    */
-  list(tenantId: string, query: ListOrdersQuery): Promise<Page<OrderSummary>> {
+  async list(tenantId: string, query: ListOrdersQuery): Promise<Page<OrderListItem>> {
     const params: unknown[] = [tenantId];
     const where = ['o.tenant_id = $1'];
     const filter = (condition: (param: string) => string, value: unknown) => {
@@ -119,16 +65,18 @@ export class OrdersService implements UnmappedListingsSource {
       const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       filter((p) => `(o.external_order_id ILIKE ${p} OR o.recipient_name ILIKE ${p})`, pattern);
     }
-    return paginateSql((sql, values) => this.db.query<OrderSummaryRow[]>(sql, values), query, {
-      select: ORDER_SUMMARY_COLUMNS,
+    const page = await paginateSql<OrderKeyRow, OrderVersion & { orderedAt: Date }>((sql, values) => this.db.query<OrderKeyRow[]>(sql, values), query, {
+      // epoch milliseconds: the cursor needs only a Date, cheaper from a number than from a timestamp's text
+      select: 'o.id, o.xmin::text AS version, floor(extract(epoch FROM o.ordered_at) * 1000)::float8 AS ordered_at',
       from: 'orders o',
       where,
       params,
       sortColumn: 'o.ordered_at',
       idColumn: 'o.id',
-      map: toOrderSummary,
+      map: (row) => ({ id: row.id, version: row.version, orderedAt: new Date(row.ordered_at) }),
       sortProperty: 'orderedAt',
     });
+    return { data: await this.listRenderer.render(tenantId, page.data), nextCursor: page.nextCursor };
   }
 
   async get(tenantId: string, id: string): Promise<Order> {

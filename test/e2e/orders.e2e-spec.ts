@@ -268,6 +268,38 @@ describe('Order intake', () => {
     });
   });
 
+  describe('the list', () => {
+    it('shows every order exactly as GET /v1/orders/{id} does, without its lines', async () => {
+      const response = await t.http.get('/v1/orders?limit=200').set(auth()).expect(200);
+      expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+      const items: Record<string, unknown>[] = response.body.data;
+      // the orders above cover site and manual orders, paid and unpaid, with and without totals, confirmed,
+      // cancelled and failed states: every nullable field is compared both ways
+      expect(new Set(items.map((item) => item.source))).toEqual(new Set(['site', 'manual']));
+      expect(items.some((item) => item.paidAt === null) && items.some((item) => item.paidAt !== null)).toBe(true);
+      expect(items.some((item) => item.total === null) && items.some((item) => item.total !== null)).toBe(true);
+      for (const item of items) {
+        const { lines, ...detail } = (await t.http.get(`/v1/orders/${String(item.id)}`).set(auth()).expect(200)).body;
+        expect(lines.length).toBe(item.lineCount);
+        expect(item).toEqual(detail);
+      }
+    });
+
+    it('shows every change made after an order was listed, whoever wrote it', async () => {
+      const listed = async () => (await t.http.get('/v1/orders?limit=200').set(auth()).expect(200)).body.data as { id: string; holdReason: string | null }[];
+      const [order] = await listed();
+      // written straight to the table, updated_at left as it was: the list must not rely on any writer of
+      // ours touching it
+      const db = t.app.get(DataSource);
+      await db.query(`UPDATE orders SET hold_reason = 'first', updated_at = updated_at WHERE id = $1`, [order.id]);
+      expect((await listed()).find((item) => item.id === order.id)?.holdReason).toBe('first');
+      await db.query(`UPDATE orders SET hold_reason = 'second', updated_at = updated_at WHERE id = $1`, [order.id]);
+      const [again, detail] = [(await listed()).find((item) => item.id === order.id), (await t.http.get(`/v1/orders/${order.id}`).set(auth())).body];
+      expect(again?.holdReason).toBe('second');
+      expect(again).toEqual({ ...detail, lines: undefined });
+    });
+  });
+
   describe('isolation', () => {
     it('another tenant sees none of these orders and gets 404 on each', async () => {
       const other = await t.createTenant('Other');
