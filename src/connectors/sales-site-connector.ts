@@ -46,6 +46,12 @@ export interface SettingField {
   description?: string;
 }
 
+/**
+ * A boolean setting a site with relative stock may declare: the site lowers its own stock when our tracking
+ * push confirms a shipment on it, so that shipment must not reach it again as a stock change.
+ */
+export const SHIPMENT_LOWERS_STOCK_SETTING = 'shipmentLowersStock';
+
 export interface ConnectorCapabilities {
   orders: boolean;
   confirm: boolean;

@@ -10,6 +10,7 @@ import type { InboundScanDto, IssueWaybillDto, ListFulfillmentOrdersQuery } from
 import { InventoryLedger, type LevelChange } from './inventory-ledger';
 import { type FulfillableLine, type LockedOrder, OrderGateway } from './order-gateway';
 import { generateTrackingNumber, shortageReason, shortages, stockNeeds, unmappedReason } from './quantities';
+import { StockPushQueue } from './stock-push-queue';
 import { TrackingPush } from './tracking-push.entity';
 import { TrackingPushService } from './tracking-push.service';
 
@@ -38,6 +39,7 @@ export class FulfillmentOrdersService {
     private readonly orders: OrderGateway,
     private readonly ledger: InventoryLedger,
     private readonly tracking: TrackingPushService,
+    private readonly stockPush: StockPushQueue,
   ) {}
 
   /** POST /v1/orders/{id}/fulfillment: reserve the order's stock and hand it to the warehouse, or hold it saying why. */
@@ -252,6 +254,7 @@ export class FulfillmentOrdersService {
     await this.transition(tenantId, id, 'shipped', async (manager, fo) => {
       const lines = await this.lines.find({ where: { fulfillmentOrderId: fo.id } });
       await this.ledger.apply(manager, tenantId, this.perSku(lines, 'shipment', fo.id, -1, -1));
+      await this.stockPush.leaveOutOwnShipment(manager, tenantId, fo.id);
       await manager.query(`UPDATE fulfillment_orders SET shipped_at = now() WHERE id = $1`, [fo.id]);
       return undefined;
     });

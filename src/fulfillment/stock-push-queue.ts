@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ConnectorRegistry } from '../connectors/connector-registry';
+import { SHIPMENT_LOWERS_STOCK_SETTING } from '../connectors/sales-site-connector';
 import { listingQuantity } from './quantities';
 import { FulfillmentTimings } from './fulfillment-timings';
 
@@ -84,6 +85,30 @@ export class StockPushQueue {
       this.timings.stockCoalesceMs,
     );
     return targets.length;
+  }
+
+  /**
+   * The order's own site already took this shipment out of its stock (a connection with
+   * `shipmentLowersStock` on: NextEngine's 出荷確定, performed by the tracking push). Lowering the baseline
+   * of its listings by the units shipped leaves the shipment out of what is uploaded there, while every
+   * other site still gets it. Call after the shipment's ledger change, in the same transaction.
+   */
+  async leaveOutOwnShipment(manager: EntityManager, tenantId: string, fulfillmentOrderId: string): Promise<void> {
+    const [order]: { connection_id: string; site: string; settings: Record<string, unknown> | null }[] = await manager.query(
+      `SELECT c.id AS connection_id, c.site, c.settings FROM fulfillment_orders f
+         JOIN orders o ON o.id = f.order_id JOIN connections c ON c.id = o.connection_id
+        WHERE f.id = $1 AND f.tenant_id = $2`,
+      [fulfillmentOrderId, tenantId],
+    );
+    if (!order || this.modeOf(order.site) !== 'relative' || order.settings?.[SHIPMENT_LOWERS_STOCK_SETTING] !== true) return;
+    await manager.query(
+      `UPDATE stock_push_queue q SET baseline = q.baseline - shipped.units, updated_at = now()
+         FROM (SELECT l.listing_key, sum(fl.ordered_quantity)::int AS units
+                 FROM fulfillment_order_lines fl JOIN order_lines l ON l.id = fl.order_line_id
+                WHERE fl.fulfillment_order_id = $2 GROUP BY l.listing_key) shipped
+        WHERE q.tenant_id = $1 AND q.connection_id = $3 AND q.listing_key = shipped.listing_key AND q.baseline IS NOT NULL`,
+      [tenantId, fulfillmentOrderId, order.connection_id],
+    );
   }
 
   /** Marks these listings pending now (reconciliation), creating rows for listings never sent. */

@@ -218,6 +218,43 @@ describe('Fulfillment', () => {
       const refused = await t.http.delete(`/v1/skus/${skuId}`).set(auth()).expect(409);
       expect(refused.body.detail).toMatch(/stock on hand 8/);
     });
+
+    it('with shipmentLowersStock on, an order\'s own shipment is left to NextEngine\'s 出荷確定; other changes still go up', async () => {
+      await t.http
+        .patch(`/v1/connections/${neConnectionId}`)
+        .set(auth())
+        .send({ settings: { shipmentLowersStock: true } })
+        .expect(200);
+      ne.addOrder({
+        receiveOrderId: 2002,
+        shopId: '1',
+        shopCutFormId: 'M-2002',
+        statusId: 20,
+        printingInMinutes: -60,
+        purchaser: { name: '佐藤 次郎', zipCode: '1500001', address1: '東京都渋谷区神宮前2-2-2', tel: '03-2222-2222' },
+        rows: [{ goodsId: 'NE-TEE', goodsName: 'Tシャツ', quantity: 1, unitPrice: 1980 }],
+      });
+      await t.http.post(`/v1/connections/${neConnectionId}/sync`).set(auth()).expect(202);
+      const order = await waitFor(() => orderByNumber('2002', neConnectionId), { what: 'NE order 2002 pulled' });
+      const second = await waitFor(() => fulfillmentOf(order.id), { what: 'fulfillment order for 2002' });
+      const issued = (await t.http.post(`/v1/fulfillment-orders/${second.id}/waybill`).set(auth()).send({ carrier: 'yamato' }).expect(200)).body;
+      await waitFor(async () => ne.getOrder('2002')?.receive_order_order_status_id === '50', { what: 'NE order 2002 shipped (出荷確定)' });
+      await t.http.post(`/v1/fulfillment-orders/${second.id}/inbound-scan`).set(auth()).send({ barcode: issued.label.trackingNumber }).expect(200);
+      await t.http.post(`/v1/fulfillment-orders/${second.id}/ship`).set(auth()).expect(200);
+      expect(await level(skuId)).toMatchObject({ onHand: 7, reserved: 0 });
+
+      // Our stock is 7 and NextEngine's would be 7 after its own 出荷確定 (the simulator models no stock effect
+      // of /shipped: the spec names none). A receipt of 3 must reach NextEngine as +3 alone: had the shipment
+      // been uploaded too, the simulator would end at 10 instead of 11.
+      await adjust(skuId, 'receipt', 3);
+      await waitFor(async () => ne.getStock('NE-TEE')!.stock === 11, { what: 'NE stock 8 + 3', timeoutMs: 30_000 });
+      const db = t.app.get(DataSource);
+      await waitFor(
+        async () => (await db.query(`SELECT state FROM stock_push_queue WHERE connection_id = $1 AND listing_key = 'NE-TEE'`, [neConnectionId]))[0]?.state === 'sent',
+        { what: 'stock push settled' },
+      );
+      expect(ne.getStock('NE-TEE')!.stock).toBe(11);
+    });
   });
 
   describe('Qoo10: auto instruction at intake, a tracking push through site outages, absolute stock', () => {
