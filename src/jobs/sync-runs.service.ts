@@ -66,6 +66,16 @@ export class SyncRunsService {
     );
   }
 
+  /** Every tenant's runs marked running, for the check for abandoned runs. */
+  listRunning(kind: string): Promise<Pick<SyncRun, 'id' | 'connectionId'>[]> {
+    return this.runs.find({ select: { id: true, connectionId: true }, where: { kind, status: 'running' } });
+  }
+
+  /** Still running only if no worker finished it meanwhile; the queue will try it again. */
+  async markAbandoned(id: string, error: string): Promise<void> {
+    await this.runs.update({ id, status: 'running' }, { status: 'retrying', error });
+  }
+
   list(tenantId: string, query: ListSyncRunsQuery): Promise<Page<SyncRun>> {
     const builder = this.runs.createQueryBuilder('r').where('r.tenant_id = :tenantId', { tenantId });
     if (query.connectionId) builder.andWhere('r.connection_id = :connectionId', { connectionId: query.connectionId });

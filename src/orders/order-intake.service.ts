@@ -68,7 +68,14 @@ export class OrderIntakeService {
     private readonly config: AppConfig,
   ) {}
 
-  async pull(connectionId: string, onProgress?: (counts: SyncCounts) => Promise<void>): Promise<PullOutcome> {
+  /**
+   * `onStarted` runs once this worker holds the connection's lock: a run marked running from there on is
+   * truly running for as long as the lock is held (see {@link isPulling}).
+   */
+  async pull(
+    connectionId: string,
+    hooks: { onStarted?: () => Promise<void>; onProgress?: (counts: SyncCounts) => Promise<void> } = {},
+  ): Promise<PullOutcome> {
     const connection = await this.connections.findLive(connectionId);
     if (!connection) throw new PullNotPossibleError('The connection no longer exists.');
     if (connection.status !== 'active') {
@@ -83,12 +90,29 @@ export class OrderIntakeService {
       const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock(hashtext('orders.pull'), hashtext($1)) AS locked`, [connectionId]);
       if (!locked) throw new ConnectionBusyError('Another worker is pulling this connection.');
       try {
-        return await this.pullLocked(connection, connector, onProgress);
+        await hooks.onStarted?.();
+        return await this.pullLocked(connection, connector, hooks.onProgress);
       } finally {
         await lock.query(`SELECT pg_advisory_unlock(hashtext('orders.pull'), hashtext($1))`, [connectionId]);
       }
     } finally {
       await lock.release();
+    }
+  }
+
+  /**
+   * Whether a live worker holds this connection's pull lock. The lock is a session lock, so it goes with
+   * the connection of a process that died: a run still marked running without it was abandoned.
+   */
+  async isPulling(connectionId: string): Promise<boolean> {
+    const probe = this.db.createQueryRunner();
+    await probe.connect();
+    try {
+      const [{ locked }] = await probe.query(`SELECT pg_try_advisory_lock(hashtext('orders.pull'), hashtext($1)) AS locked`, [connectionId]);
+      if (locked) await probe.query(`SELECT pg_advisory_unlock(hashtext('orders.pull'), hashtext($1))`, [connectionId]);
+      return !locked;
+    } finally {
+      await probe.release();
     }
   }
 

@@ -63,6 +63,7 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
       try {
         const now = new Date();
         for (const connection of await this.connections.dueForOrderSync(now)) await this.enqueuePull(connection, 'schedule', now);
+        await this.releaseAbandonedRuns();
       } catch (error) {
         this.logger.error({ err: error }, 'Order sync tick failed');
       } finally {
@@ -70,6 +71,20 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
       }
     })();
     return this.ticking;
+  }
+
+  /**
+   * A run whose worker died (killed, out of memory) would show `running` until the queue expires its job
+   * (30 minutes) and tries it again. Once no live worker holds the connection's lock, it says so at once.
+   */
+  private async releaseAbandonedRuns(): Promise<void> {
+    for (const run of await this.runs.listRunning(ORDERS_PULL)) {
+      if (await this.intake.isPulling(run.connectionId)) continue;
+      await this.runs.markAbandoned(
+        run.id,
+        'The process running this sync stopped. The queue runs it again within 30 minutes, from the last saved batch; scheduled syncs go on meanwhile.',
+      );
+    }
   }
 
   /** Queue a pull now; when one is already waiting for this connection, answer with that run instead. */
@@ -90,10 +105,12 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async runPull(job: PullJob, retryCount: number, retryLimit: number): Promise<void> {
-    await this.runs.markRunning(job.runId);
     let outcome: PullOutcome;
     try {
-      outcome = await this.intake.pull(job.connectionId, (counts) => this.runs.recordProgress(job.runId, counts));
+      outcome = await this.intake.pull(job.connectionId, {
+        onStarted: () => this.runs.markRunning(job.runId),
+        onProgress: (counts) => this.runs.recordProgress(job.runId, counts),
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const partial = (error as { partialOutcome?: PullOutcome }).partialOutcome ?? null;

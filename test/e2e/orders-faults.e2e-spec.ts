@@ -144,6 +144,15 @@ describe('Order intake under faults', () => {
       ne.faults.clear();
       const second = await startAppProcess(t);
       try {
+        // The surviving process sees that no worker holds the run any more and says so, instead of
+        // leaving it shown as running until the queue expires the job.
+        const abandoned = await waitFor(async () => {
+          const run = await runOf(started.body.runId);
+          return run.status !== 'running' ? run : null;
+        }, { what: 'the killed run no longer shown as running' });
+        expect(abandoned.status).toBe('retrying');
+        expect(abandoned.error).toMatch(/process running this sync stopped/);
+
         const runs = await syncUntilConverged(connectionId);
         expect(runs[0].status).toBe('succeeded');
         const stored = await storedOrders(connectionId);
