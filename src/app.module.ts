@@ -2,13 +2,16 @@ import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Writable } from 'node:stream';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
+import { TenantRateLimitGuard } from './auth/tenant-rate-limit.guard';
 import { ProblemFilter } from './common/problem.filter';
 import { ConnectionsModule } from './connections/connections.module';
 import type { AppConfig } from './config/app-config';
+import { DEFAULT_API_RATE_LIMIT_PER_MINUTE } from './config/config.loader';
 import { ConfigModule } from './config/config.module';
 import { FulfillmentModule } from './fulfillment/fulfillment.module';
 import { dataSourceOptions } from './database/data-source-options';
@@ -32,6 +35,7 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static register(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    const rateLimit = config.apiRateLimitPerMinute ?? DEFAULT_API_RATE_LIMIT_PER_MINUTE;
     return {
       module: AppModule,
       imports: [
@@ -44,6 +48,11 @@ export class AppModule {
         }),
         ScheduleModule.forRoot(),
         PassportModule,
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(rateLimit, 1) }],
+          // one count per tenant across every route (the default key is per route)
+          generateKey: (_context, tenantId) => `tenant:${tenantId}`,
+        }),
         AuthModule,
         TenantsModule,
         ConnectionsModule,
@@ -58,7 +67,9 @@ export class AppModule {
         ...(options.extraModules ?? []),
       ],
       providers: [
+        // in this order: the rate limit counts per tenant, which the API-key guard resolves
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        ...(rateLimit > 0 ? [{ provide: APP_GUARD, useClass: TenantRateLimitGuard }] : []),
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

@@ -8,7 +8,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Links a seller\'s sales sites (NextEngine, Qoo10 JP, 11st, Crossmall, Smaregi POS) to a fulfillment service.\n\n' +
         'Authenticate with `Authorization: Bearer <api key>`. Errors are `application/problem+json`. ' +
         'Lists are cursor-paginated (`limit` ≤ 200, `cursor` → `{ data, nextCursor }`). ' +
-        'Mutating POSTs accept an `Idempotency-Key` header: a replay returns the first response and changes nothing.',
+        'Mutating POSTs accept an `Idempotency-Key` header: a replay returns the first response and changes nothing. ' +
+        'Calls with an API key are rate-limited per account (`API_RATE_LIMIT_PER_MINUTE`, default 1,200 a minute): ' +
+        'past it they answer 429 with `Retry-After`, and `X-RateLimit-Remaining` tells how many are left.',
     )
     .setVersion('1.0.0')
     .setLicense('Proprietary', 'https://mallbridge.dev/license')
@@ -21,7 +23,23 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   });
   typeNullableReferences(document);
   fixPatterns(document);
+  documentRateLimit(document);
   return document;
+}
+
+/** Every operation that takes an API key (public ones say `security: [{}]`) can answer 429. */
+function documentRateLimit(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
+      if (!operation || operation.security?.every((requirement) => Object.keys(requirement).length === 0)) continue;
+      operation.responses['429'] ??= {
+        description: 'Too many requests from this account; retry after the `Retry-After` seconds.',
+        headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemSchema' } } },
+      };
+    }
+  }
 }
 
 /**
