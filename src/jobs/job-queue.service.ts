@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import PgBoss from 'pg-boss';
+import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 
 export interface QueueDefinition {
@@ -69,12 +70,23 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
     else await this.boss.createQueue(queue.name, options);
   }
 
-  /** Enqueue; returns null when the queue's policy refused it (one is already waiting for that key). */
-  async send<T extends object>(queue: string, data: T, options: { singletonKey?: string; startAfterSeconds?: number } = {}): Promise<string | null> {
+  /**
+   * Enqueue; returns null when the queue's policy refused it (one is already waiting for that key).
+   * With `transaction`, the job is written in that transaction: it exists, for workers too, only if it commits.
+   */
+  async send<T extends object>(
+    queue: string,
+    data: T,
+    options: { singletonKey?: string; startAfterSeconds?: number; transaction?: EntityManager } = {},
+  ): Promise<string | null> {
     await this.ensureStarted();
+    const transaction = options.transaction;
     return this.boss.send(queue, data, {
       singletonKey: options.singletonKey,
       startAfter: options.startAfterSeconds,
+      ...(transaction
+        ? { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: (await transaction.queryRunner!.query(text, values, true)).records }) } }
+        : {}),
     });
   }
 

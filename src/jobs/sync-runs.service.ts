@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, Repository } from 'typeorm';
+import { type EntityManager, In, Repository } from 'typeorm';
 import { type Page, paginate } from '../common/pagination';
 import { NotFoundProblem } from '../common/problem';
 import { SyncRun, type SyncRunTrigger } from './sync-run.entity';
@@ -27,8 +27,11 @@ export class SyncRunsService {
     return randomUUID();
   }
 
-  async recordQueued(run: { id: string; tenantId: string; connectionId: string; kind: string; trigger: SyncRunTrigger }): Promise<void> {
-    await this.runs
+  async recordQueued(
+    run: { id: string; tenantId: string; connectionId: string; kind: string; trigger: SyncRunTrigger },
+    transaction?: EntityManager,
+  ): Promise<void> {
+    await (transaction?.getRepository(SyncRun) ?? this.runs)
       .createQueryBuilder()
       .insert()
       .values({ ...run, status: 'queued', attempts: 0, queuedAt: new Date(), seen: 0, created: 0, updated: 0, unchanged: 0, failed: 0 })

@@ -1,4 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import type { Connection } from '../connections/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
@@ -34,6 +36,7 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
   private ticking: Promise<void> | null = null;
 
   constructor(
+    @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly queue: JobQueue,
     private readonly runs: SyncRunsService,
@@ -87,19 +90,39 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  /** Queue a pull now; when one is already waiting for this connection, answer with that run instead. */
+  /**
+   * Queue a pull now; when one is already waiting for this connection, answer with that run instead.
+   * The run and its job are written in one transaction: a worker never starts a job whose run is not
+   * recorded yet (its updates would find no row), and a refused job leaves no run behind.
+   */
   async enqueuePull(connection: Connection, trigger: SyncRunTrigger, now = new Date()): Promise<{ runId: string | null; queued: boolean }> {
     const runId = this.runs.newRunId();
-    const jobId = await this.queue.send<PullJob>(
-      ORDERS_PULL,
-      { connectionId: connection.id, tenantId: connection.tenantId, runId },
-      { singletonKey: connection.id },
-    );
+    const transaction = this.db.createQueryRunner();
+    await transaction.connect();
+    let jobId: string | null;
+    try {
+      await transaction.startTransaction();
+      await this.runs.recordQueued(
+        { id: runId, tenantId: connection.tenantId, connectionId: connection.id, kind: ORDERS_PULL, trigger },
+        transaction.manager,
+      );
+      jobId = await this.queue.send<PullJob>(
+        ORDERS_PULL,
+        { connectionId: connection.id, tenantId: connection.tenantId, runId },
+        { singletonKey: connection.id, transaction: transaction.manager },
+      );
+      if (jobId) await transaction.commitTransaction();
+      else await transaction.rollbackTransaction();
+    } catch (error) {
+      if (transaction.isTransactionActive) await transaction.rollbackTransaction();
+      throw error;
+    } finally {
+      await transaction.release();
+    }
     if (!jobId) {
       const waiting = await this.runs.findWaiting(connection.id, ORDERS_PULL);
       return { runId: waiting?.id ?? null, queued: false };
     }
-    await this.runs.recordQueued({ id: runId, tenantId: connection.tenantId, connectionId: connection.id, kind: ORDERS_PULL, trigger });
     await this.connections.markOrderSyncQueued(connection.id, now);
     return { runId, queued: true };
   }
