@@ -7,6 +7,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Writable } from 'node:stream';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
+import { FixedWindowCounter } from './auth/fixed-window-counter';
 import { TenantRateLimitGuard } from './auth/tenant-rate-limit.guard';
 import { ProblemFilter } from './common/problem.filter';
 import { ConnectionsModule } from './connections/connections.module';
@@ -52,6 +53,7 @@ export class AppModule {
           throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(rateLimit, 1) }],
           // one count per tenant across every route (the default key is per route)
           generateKey: (_context, tenantId) => `tenant:${tenantId}`,
+          storage: new FixedWindowCounter(),
         }),
         AuthModule,
         TenantsModule,
