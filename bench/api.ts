@@ -49,7 +49,11 @@ function load(options: Record<string, unknown>): Promise<LoadResult> {
   });
 }
 
-/** The list query exactly as OrdersService builds it (filters, keyset order, limit + 1), for EXPLAIN. */
+/**
+ * The list query's filters, keyset order and limit + 1 as OrdersService builds them, for EXPLAIN. It selects
+ * whole rows where the service reads only id, xmin and the sort key first: the plan (which index, how many
+ * rows) is what is looked at.
+ */
 function listSql(
   db: DataSource,
   tenantId: string,

@@ -48,6 +48,10 @@ async function* mapBatches<T, U>(source: AsyncIterable<T>, map: (item: T) => Pro
   for await (const item of source) yield await map(item);
 }
 
+/** A connection's pull lock ($1: its id): a session advisory lock, held while a worker pulls it. */
+const TRY_PULL_LOCK = `SELECT pg_try_advisory_lock(hashtext('orders.pull'), hashtext($1)) AS locked`;
+const RELEASE_PULL_LOCK = `SELECT pg_advisory_unlock(hashtext('orders.pull'), hashtext($1))`;
+
 /**
  * Pulls a connection's collectable orders into the database: batch by batch from the connector,
  * each batch upserted and its cursor saved in one transaction, so a crash resumes from the last
@@ -87,13 +91,13 @@ export class OrderIntakeService {
     const lock = this.db.createQueryRunner();
     await lock.connect();
     try {
-      const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock(hashtext('orders.pull'), hashtext($1)) AS locked`, [connectionId]);
+      const [{ locked }] = await lock.query(TRY_PULL_LOCK, [connectionId]);
       if (!locked) throw new ConnectionBusyError('Another worker is pulling this connection.');
       try {
         await hooks.onStarted?.();
         return await this.pullLocked(connection, connector, hooks.onProgress);
       } finally {
-        await lock.query(`SELECT pg_advisory_unlock(hashtext('orders.pull'), hashtext($1))`, [connectionId]);
+        await lock.query(RELEASE_PULL_LOCK, [connectionId]);
       }
     } finally {
       await lock.release();
@@ -108,8 +112,8 @@ export class OrderIntakeService {
     const probe = this.db.createQueryRunner();
     await probe.connect();
     try {
-      const [{ locked }] = await probe.query(`SELECT pg_try_advisory_lock(hashtext('orders.pull'), hashtext($1)) AS locked`, [connectionId]);
-      if (locked) await probe.query(`SELECT pg_advisory_unlock(hashtext('orders.pull'), hashtext($1))`, [connectionId]);
+      const [{ locked }] = await probe.query(TRY_PULL_LOCK, [connectionId]);
+      if (locked) await probe.query(RELEASE_PULL_LOCK, [connectionId]);
       return !locked;
     } finally {
       await probe.release();

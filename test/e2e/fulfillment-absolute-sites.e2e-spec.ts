@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { CROSSMALL_DEFAULT_ACCOUNT, CrossmallSimulator, type CrossmallOrderSeed } from '../simulators/crossmall';
 import { ELEVEN_STREET_DEFAULT_ACCOUNT, ElevenStreetSimulator, formatKst, type ElevenStreetOrderSeed } from '../simulators/eleven-street';
 import type { RecordedRequest } from '../simulators/site-simulator';
+import { type FulfillmentOrderBody, fulfillmentApi } from '../support/fulfillment-api';
 import { startTestApp, syncingApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -13,23 +14,6 @@ interface OrderBody {
   unmappedLineCount: number;
   confirmation: { state: string; error: string | null };
   refs: Record<string, unknown>;
-}
-
-interface FulfillmentOrderBody {
-  id: string;
-  orderId: string;
-  status: string;
-  trigger: string;
-  waybill: { carrier: string | null; trackingNumber: string | null; issuedAt: string | null };
-  trackingPush: { state: string | null; lastError: string | null; lastSiteCode: string | null; attempts: number };
-  lines: { skuCode: string; quantity: number; orderedQuantity: number }[];
-  timeline: { event: string }[];
-}
-
-interface Level {
-  onHand: number;
-  reserved: number;
-  available: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -54,6 +38,9 @@ describe('Fulfillment on the absolute-stock sites (11st, CROSS MALL)', () => {
   const eleven = new ElevenStreetSimulator();
   const crossmall = new CrossmallSimulator();
   const auth = () => ({ Authorization: `Bearer ${tenant.apiKey}` });
+  const { orderByNumber: listedOrder, fulfillmentOf, level, createSku, adjust } = fulfillmentApi(() => t, auth);
+  const orderByNumber = (externalOrderId: string, connectionId: string) => listedOrder<OrderBody>(externalOrderId, connectionId);
+  const receive = (skuId: string, quantity: number) => adjust(skuId, 'receipt', quantity);
 
   beforeAll(async () => {
     eleven.seed(undefined);
@@ -71,16 +58,6 @@ describe('Fulfillment on the absolute-stock sites (11st, CROSS MALL)', () => {
     await crossmall.stop();
   });
 
-  async function orderByNumber(externalOrderId: string, connectionId: string): Promise<OrderBody | undefined> {
-    const list = (
-      await t.http
-        .get(`/v1/orders?connectionId=${connectionId}&q=${encodeURIComponent(externalOrderId)}`)
-        .set(auth())
-        .expect(200)
-    ).body.data as OrderBody[];
-    return list.find((o) => o.externalOrderId === externalOrderId);
-  }
-
   async function orderInStatus(externalOrderId: string, connectionId: string, status: string): Promise<OrderBody> {
     return waitFor(
       async () => {
@@ -89,30 +66,6 @@ describe('Fulfillment on the absolute-stock sites (11st, CROSS MALL)', () => {
       },
       { what: `order ${externalOrderId} ${status}`, timeoutMs: 30_000 },
     );
-  }
-
-  async function fulfillmentOf(orderId: string): Promise<FulfillmentOrderBody | null> {
-    const [summary] = (await t.http.get(`/v1/fulfillment-orders?orderId=${orderId}`).set(auth()).expect(200)).body.data;
-    return summary ? (await t.http.get(`/v1/fulfillment-orders/${summary.id}`).set(auth()).expect(200)).body : null;
-  }
-
-  async function level(skuId: string): Promise<Level | undefined> {
-    const [row] = (await t.http.get(`/v1/inventory?skuId=${skuId}`).set(auth()).expect(200)).body.data;
-    return row as Level | undefined;
-  }
-
-  async function createSku(code: string): Promise<string> {
-    return (
-      await t.http
-        .post('/v1/skus')
-        .set(auth())
-        .send({ code, name: `${code} name` })
-        .expect(201)
-    ).body.id;
-  }
-
-  async function receive(skuId: string, quantity: number) {
-    return (await t.http.post('/v1/inventory/adjustments').set(auth()).send({ skuId, reason: 'receipt', quantity }).expect(201)).body;
   }
 
   /** The app's record of what it last sent for a listing, once nothing is waiting to be sent. */

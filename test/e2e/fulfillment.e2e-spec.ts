@@ -1,22 +1,12 @@
 import { DataSource } from 'typeorm';
 import { NextEngineSimulator, type NeOrderSeed } from '../simulators/nextengine';
 import { QOO10_DEFAULT_ACCOUNT, Qoo10Simulator } from '../simulators/qoo10';
+import { type FulfillmentOrderBody, fulfillmentApi } from '../support/fulfillment-api';
 import { connectNextEngine } from '../support/site-connections';
 import { startTestApp, syncingApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
-
-interface FulfillmentOrderBody {
-  id: string;
-  orderId: string;
-  status: string;
-  trigger: string;
-  waybill: { carrier: string | null; trackingNumber: string | null };
-  trackingPush: { state: string | null; lastError: string | null; attempts: number };
-  lines: { skuCode: string; quantity: number; orderedQuantity: number }[];
-  timeline: { event: string }[];
-}
 
 /**
  * Fulfillment end to end: the real app with its workers and scheduler, real PostgreSQL, and the
@@ -31,6 +21,7 @@ describe('Fulfillment', () => {
   const auth = () => ({ Authorization: `Bearer ${tenant.apiKey}` });
   let neConnectionId: string;
   let qoo10ConnectionId: string;
+  const { orderByNumber, fulfillmentOf, level, createSku, adjust } = fulfillmentApi(() => t, auth);
 
   beforeAll(async () => {
     ne.seed({ queueDelayMs: 200 });
@@ -46,43 +37,6 @@ describe('Fulfillment', () => {
     await ne.stop();
     await qoo10.stop();
   });
-
-  async function orderByNumber(externalOrderId: string, connectionId: string) {
-    const list = (
-      await t.http
-        .get(`/v1/orders?connectionId=${connectionId}&q=${encodeURIComponent(externalOrderId)}`)
-        .set(auth())
-        .expect(200)
-    ).body.data;
-    return list.find((o: { externalOrderId: string }) => o.externalOrderId === externalOrderId) as
-      | { id: string; status: string; holdReason: string | null }
-      | undefined;
-  }
-
-  async function fulfillmentOf(orderId: string): Promise<FulfillmentOrderBody | null> {
-    const [summary] = (await t.http.get(`/v1/fulfillment-orders?orderId=${orderId}&status=instructed`).set(auth()).expect(200)).body.data;
-    const any = summary ?? (await t.http.get(`/v1/fulfillment-orders?orderId=${orderId}`).set(auth()).expect(200)).body.data[0];
-    return any ? (await t.http.get(`/v1/fulfillment-orders/${any.id}`).set(auth()).expect(200)).body : null;
-  }
-
-  async function level(skuId: string) {
-    const [row] = (await t.http.get(`/v1/inventory?skuId=${skuId}`).set(auth()).expect(200)).body.data;
-    return row as { onHand: number; reserved: number; available: number } | undefined;
-  }
-
-  async function createSku(code: string): Promise<string> {
-    return (
-      await t.http
-        .post('/v1/skus')
-        .set(auth())
-        .send({ code, name: `${code} name` })
-        .expect(201)
-    ).body.id;
-  }
-
-  async function adjust(skuId: string, reason: string, quantity: number, status = 201) {
-    return (await t.http.post('/v1/inventory/adjustments').set(auth()).send({ skuId, reason, quantity }).expect(status)).body;
-  }
 
   /** The ledger's movements add up to the level, for on hand and reserved alike. */
   async function expectLedgerMatchesLevel(skuId: string) {
