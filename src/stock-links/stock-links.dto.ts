@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEmail, IsObject, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQuery } from '../common/pagination';
@@ -45,13 +45,13 @@ export class CreateStockLinkDto {
   @IsIn(ID_MATCHINGS as unknown as string[])
   idMatching: IdMatching;
 
-  /** Forward only this Smaregi store's (or warehouse's) changes; omit to forward every store's, transfers netting to zero. */
+  /** Forward only this Smaregi store's (or warehouse's) changes; omit (or, on update, `null`) to forward every store's, transfers netting to zero. */
   @ApiPropertyOptional({ type: String, nullable: true, pattern: '^[0-9]{1,15}$', example: '1' })
   @IsOptional()
   @Matches(/^[0-9]{1,15}$/, { message: 'storeId must be 1 to 15 digits' })
   storeId?: string | null;
 
-  /** Where upload results are mailed. */
+  /** Where upload results are mailed; on update, `null` stops the mails. */
   @ApiPropertyOptional({ type: String, nullable: true, example: 'stock@example.jp' })
   @IsOptional()
   @IsEmail()
@@ -72,42 +72,8 @@ export class CreateStockLinkDto {
   shipments?: ShipmentSettingsDto;
 }
 
-export class UpdateStockLinkDto {
-  @ApiPropertyOptional({ enum: STOCK_MASTERS })
-  @IsOptional()
-  @IsIn(STOCK_MASTERS as unknown as string[])
-  stockMaster?: StockMaster;
-
-  @ApiPropertyOptional({ enum: ID_MATCHINGS })
-  @IsOptional()
-  @IsIn(ID_MATCHINGS as unknown as string[])
-  idMatching?: IdMatching;
-
-  /** `null` removes the store filter. */
-  @ApiPropertyOptional({ type: String, nullable: true, pattern: '^[0-9]{1,15}$', example: '1' })
-  @IsOptional()
-  @Matches(/^[0-9]{1,15}$/, { message: 'storeId must be 1 to 15 digits' })
-  storeId?: string | null;
-
-  /** `null` stops the mails. */
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @IsOptional()
-  @IsEmail()
-  @MaxLength(254)
-  notificationEmail?: string | null;
-
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(86400)
-  uploadDelaySeconds?: number;
-
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ShipmentSettingsDto)
-  shipments?: ShipmentSettingsDto;
-}
+/** Any field of the link but its two connections; `null` clears the store filter or the mail address. */
+export class UpdateStockLinkDto extends PartialType(OmitType(CreateStockLinkDto, ['smaregiConnectionId', 'nextengineConnectionId'] as const)) {}
 
 export class ListStockLinksQuery extends PageQuery {}
 
