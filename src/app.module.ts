@@ -14,6 +14,7 @@ import { ConnectionsModule } from './connections/connections.module';
 import type { AppConfig } from './config/app-config';
 import { DEFAULT_API_RATE_LIMIT_PER_MINUTE } from './config/config.loader';
 import { ConfigModule } from './config/config.module';
+import { EventsModule } from './events/event-bus';
 import { FulfillmentModule } from './fulfillment/fulfillment.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
@@ -23,6 +24,7 @@ import { OrdersModule } from './orders/orders.module';
 import { loggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SkuMappingModule } from './sku-mapping/sku-mapping.module';
+import { SchedulesModule } from './schedules/schedules';
 import { StockLinksModule } from './stock-links/stock-links.module';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -55,6 +57,7 @@ export class AppModule {
           generateKey: (_context, tenantId) => `tenant:${tenantId}`,
           storage: new FixedWindowCounter(),
         }),
+        EventsModule,
         AuthModule,
         TenantsModule,
         ConnectionsModule,
@@ -64,6 +67,7 @@ export class AppModule {
         StockLinksModule,
         FulfillmentModule,
         IdempotencyModule,
+        SchedulesModule,
         HealthModule,
         MetricsModule,
         ...(options.extraModules ?? []),

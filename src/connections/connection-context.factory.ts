@@ -8,14 +8,20 @@ import { ConnectorRegistry } from '../connectors/connector-registry';
 import { SiteHttpClientFactory } from '../connectors/http/site-http-client.factory';
 import type { ConnectionContext, Credentials, SiteDescriptor } from '../connectors/sales-site-connector';
 import { Connection } from './connection.entity';
+import { KeyedTurns } from './keyed-turns';
 
 /**
  * Builds the {@link ConnectionContext} a connector works with: decrypted credentials, the shared
  * transport for this connection, and callbacks that persist rotated tokens before the next call.
  */
+/** A connection's site-call lock ($1: its id), for sites whose tokens rotate. */
+const LOCK_SITE_CALLS = `SELECT pg_advisory_lock(hashtext('site-calls'), hashtext($1))`;
+const UNLOCK_SITE_CALLS = `SELECT pg_advisory_unlock(hashtext('site-calls'), hashtext($1))`;
+
 @Injectable()
 export class ConnectionContextFactory {
   readonly cipher: CredentialCipher;
+  private readonly localTurns = new KeyedTurns();
 
   constructor(
     config: AppConfig,
@@ -60,8 +66,37 @@ export class ConnectionContextFactory {
         replaceContents(context.credentials, this.decryptCredentials(row));
         return context.credentials;
       },
+      serialized: (call) =>
+        descriptor.tokensRotate
+          ? this.alone(connection.id, async () => {
+              await context.reloadCredentials();
+              return call();
+            })
+          : call(),
     };
     return context;
+  }
+
+  /**
+   * Runs `work` as the only one for this connection across every instance: first in line in this process
+   * (so one pooled connection at most waits on the lock), then holding the connection's Postgres advisory
+   * lock, which dies with the session of a process that dies.
+   */
+  private alone<T>(connectionId: string, work: () => Promise<T>): Promise<T> {
+    return this.localTurns.run(connectionId, async () => {
+      const session = this.db.createQueryRunner();
+      await session.connect();
+      try {
+        await session.query(LOCK_SITE_CALLS, [connectionId]);
+        try {
+          return await work();
+        } finally {
+          await session.query(UNLOCK_SITE_CALLS, [connectionId]);
+        }
+      } finally {
+        await session.release();
+      }
+    });
   }
 
   /** Read-modify-write under a row lock, so two workers rotating tokens never lose one another's write. */

@@ -1,6 +1,7 @@
 import type { FieldError } from '../common/problem';
 import type { Credentials, SiteDescriptor } from '../connectors/sales-site-connector';
 import type { ConnectionOptions } from './connection.entity';
+import type { SiteCapabilities } from '../connectors/site-ports';
 import type { ConnectionOptionsDto } from './connections.dto';
 
 const MAX_CREDENTIAL_LENGTH = 4000;
@@ -25,13 +26,18 @@ export function validateCredentials(descriptor: SiteDescriptor, credentials: Rec
       errors.push({ field: path, message: `${name} must be a non-empty string` });
       continue;
     }
-    if (value.length > MAX_CREDENTIAL_LENGTH) errors.push({ field: path, message: `${name} must be at most ${MAX_CREDENTIAL_LENGTH} characters` });
-    if (field.pattern && !new RegExp(field.pattern).test(value)) errors.push({ field: path, message: `${name} must match ${field.pattern}` });
+    if (value.length > MAX_CREDENTIAL_LENGTH)
+      errors.push({ field: path, message: `${name} must be at most ${MAX_CREDENTIAL_LENGTH} characters` });
+    if (field.pattern && !new RegExp(field.pattern).test(value))
+      errors.push({ field: path, message: `${name} must match ${field.pattern}` });
   }
   if (!partial) {
     for (const field of descriptor.credentialFields) {
       if (field.required && field.lifecycle !== 'obtained' && !(field.name in credentials)) {
-        errors.push({ field: `credentials.${field.name}`, message: `${field.label} (${field.name}) is required for ${descriptor.displayName}` });
+        errors.push({
+          field: `credentials.${field.name}`,
+          message: `${field.label} (${field.name}) is required for ${descriptor.displayName}`,
+        });
       }
     }
   }
@@ -58,12 +64,16 @@ export function validateSettings(descriptor: SiteDescriptor, settings: Record<st
     if (value === null && partial) continue;
     const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
     if (actual !== field.type) errors.push({ field: path, message: `${name} must be of type ${field.type}` });
-    else if (typeof value === 'string' && value.length > 2000) errors.push({ field: path, message: `${name} must be at most 2000 characters` });
+    else if (typeof value === 'string' && value.length > 2000)
+      errors.push({ field: path, message: `${name} must be at most 2000 characters` });
   }
   if (!partial) {
     for (const field of descriptor.settingFields) {
       if (field.required && field.default === undefined && !(field.name in settings)) {
-        errors.push({ field: `settings.${field.name}`, message: `${field.label} (${field.name}) is required for ${descriptor.displayName}` });
+        errors.push({
+          field: `settings.${field.name}`,
+          message: `${field.label} (${field.name}) is required for ${descriptor.displayName}`,
+        });
       }
     }
   }
@@ -71,8 +81,7 @@ export function validateSettings(descriptor: SiteDescriptor, settings: Record<st
 }
 
 /** The options a site can honour, given what it can do. */
-export function supportedOptions(descriptor: SiteDescriptor): (keyof ConnectionOptions)[] {
-  const { capabilities } = descriptor;
+export function supportedOptions(capabilities: SiteCapabilities): (keyof ConnectionOptions)[] {
   const options: (keyof ConnectionOptions)[] = [];
   if (capabilities.orders) options.push('autoOrderIntegration', 'autoFulfillmentShippingInstruction');
   if (capabilities.confirm) options.push('autoOrderConfirmation');
@@ -80,8 +89,8 @@ export function supportedOptions(descriptor: SiteDescriptor): (keyof ConnectionO
   return options;
 }
 
-export function validateOptions(descriptor: SiteDescriptor, options: ConnectionOptionsDto): FieldError[] {
-  const supported = new Set(supportedOptions(descriptor));
+export function validateOptions(descriptor: SiteDescriptor, capabilities: SiteCapabilities, options: ConnectionOptionsDto): FieldError[] {
+  const supported = new Set(supportedOptions(capabilities));
   return Object.entries(options)
     .filter(([name, value]) => value === true && !supported.has(name as keyof ConnectionOptions))
     .map(([name]) => ({ field: `options.${name}`, message: `${descriptor.displayName} does not support ${name}` }));

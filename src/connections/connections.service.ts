@@ -7,7 +7,12 @@ import { ConflictProblem, NotFoundProblem, ProblemException, ValidationProblem }
 import { AppConfig } from '../config/app-config';
 import { ConnectorRegistry } from '../connectors/connector-registry';
 import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
-import { AUTHORIZATION_STATE_PARAM, type ConnectionTestResult, type Credentials, type SalesSiteConnector } from '../connectors/sales-site-connector';
+import {
+  AUTHORIZATION_STATE_PARAM,
+  type ConnectionTestResult,
+  type Credentials,
+  type SiteConnector,
+} from '../connectors/sales-site-connector';
 import { Connection, type ConnectionStatus } from './connection.entity';
 import { ConnectionContextFactory } from './connection-context.factory';
 import {
@@ -53,8 +58,8 @@ export class ConnectionsService {
       credentialFields: descriptor.credentialFields,
       settingFields: descriptor.settingFields,
       collectableStatuses: descriptor.collectableStatuses,
-      capabilities: descriptor.capabilities,
-      options: supportedOptions(descriptor),
+      capabilities: this.connectors.capabilities(descriptor.site),
+      options: supportedOptions(this.connectors.capabilities(descriptor.site)),
       egressIps: descriptor.requiresIpAllowList ? this.config.egressIps : [],
       requiresIpAllowList: descriptor.requiresIpAllowList,
     }));
@@ -67,12 +72,12 @@ export class ConnectionsService {
     const errors = [
       ...validateCredentials(descriptor, input.credentials),
       ...validateSettings(descriptor, settings),
-      ...validateOptions(descriptor, input.options ?? {}),
+      ...validateOptions(descriptor, this.connectors.capabilities(descriptor.site), input.options ?? {}),
     ];
     if (errors.length) throw new ValidationProblem(errors);
 
     const id = randomUUID();
-    const initialStatus: ConnectionStatus = descriptor.capabilities.authorization === 'none' ? 'active' : 'pending_authorization';
+    const initialStatus: ConnectionStatus = descriptor.authorization === 'none' ? 'active' : 'pending_authorization';
     const row = this.connections.create({
       id,
       tenantId,
@@ -94,7 +99,7 @@ export class ConnectionsService {
       throw error;
     }
 
-    if (descriptor.capabilities.authorization === 'key-exchange' && connector.authorize) {
+    if (descriptor.authorization === 'key-exchange' && connector.authorize) {
       await this.keyExchange(row, connector, input.credentials);
     }
     return this.get(tenantId, id);
@@ -120,7 +125,7 @@ export class ConnectionsService {
     const errors = [
       ...validateCredentials(descriptor, input.credentials ?? {}, true),
       ...validateSettings(descriptor, input.settings ?? {}, true),
-      ...validateOptions(descriptor, input.options ?? {}),
+      ...validateOptions(descriptor, this.connectors.capabilities(descriptor.site), input.options ?? {}),
     ];
     if (errors.length) throw new ValidationProblem(errors);
 
@@ -142,7 +147,8 @@ export class ConnectionsService {
     }
     if (input.enabled === false) update.status = 'disabled';
     if (input.enabled === true && row.status === 'disabled') {
-      update.status = descriptor.capabilities.authorization === 'none' || row.tokenExpiresAt || this.hasObtainedCredentials(row) ? 'active' : 'pending_authorization';
+      update.status =
+        descriptor.authorization === 'none' || row.tokenExpiresAt || this.hasObtainedCredentials(row) ? 'active' : 'pending_authorization';
     }
     if (Object.keys(update).length) await this.connections.update({ id: row.id, tenantId }, update);
     return this.get(tenantId, id);
@@ -161,7 +167,7 @@ export class ConnectionsService {
     let result: ConnectionTestResult;
     let status: ConnectionStatus = row.status;
     try {
-      result = await connector.testConnection(this.contexts.create(row));
+      result = await connector.ports.connection.testConnection(this.contexts.create(row));
       if (result.ok && row.status !== 'disabled') status = 'active';
     } catch (error) {
       if (!(error instanceof SiteError)) throw error;
@@ -177,7 +183,13 @@ export class ConnectionsService {
       { id: row.id, tenantId },
       {
         status,
-        lastTest: { ok: result.ok, at: new Date().toISOString(), latencyMs: result.latencyMs, siteCode: result.siteCode, message: result.message },
+        lastTest: {
+          ok: result.ok,
+          at: new Date().toISOString(),
+          latencyMs: result.latencyMs,
+          siteCode: result.siteCode,
+          message: result.message,
+        },
         lastError: result.ok ? null : (result.message ?? 'The connection test failed'),
       },
     );
@@ -192,7 +204,12 @@ export class ConnectionsService {
     const errors = validateCredentials(descriptor, input, true);
     if (errors.length) throw new ValidationProblem(errors);
     if (!connector.renewCredentials) {
-      throw new ProblemException(HttpStatus.CONFLICT, 'renew-not-supported', 'Conflict', `${descriptor.displayName} has no credentials to renew.`);
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'renew-not-supported',
+        'Conflict',
+        `${descriptor.displayName} has no credentials to renew.`,
+      );
     }
     const context = this.contexts.create(row);
     try {
@@ -224,7 +241,10 @@ export class ConnectionsService {
     }
     const state = randomBytes(24).toString('base64url');
     const expiresAt = new Date(Date.now() + AUTHORIZATION_STATE_TTL_MS);
-    await this.connections.update({ id: row.id, tenantId }, { authorizationStateHash: hashState(state), authorizationStateExpiresAt: expiresAt });
+    await this.connections.update(
+      { id: row.id, tenantId },
+      { authorizationStateHash: hashState(state), authorizationStateExpiresAt: expiresAt },
+    );
     const callbackUrl = `${this.config.publicBaseUrl}/v1/connections/oauth/${row.site}/callback`;
     const { redirectUrl } = connector.authorizationRedirect(this.contexts.create(row), state, callbackUrl);
     return { authorizationUrl: redirectUrl, expiresAt };
@@ -240,7 +260,12 @@ export class ConnectionsService {
     const state = params[AUTHORIZATION_STATE_PARAM];
     const row = state
       ? await this.connections.findOne({
-          where: { site: site as Connection['site'], authorizationStateHash: hashState(state), authorizationStateExpiresAt: MoreThan(new Date()), deletedAt: IsNull() },
+          where: {
+            site: site as Connection['site'],
+            authorizationStateHash: hashState(state),
+            authorizationStateExpiresAt: MoreThan(new Date()),
+            deletedAt: IsNull(),
+          },
         })
       : null;
     if (!row) {
@@ -292,7 +317,10 @@ export class ConnectionsService {
       .createQueryBuilder('c')
       .where('c.deleted_at IS NULL AND c.status = :active', { active: 'active' })
       .andWhere(`(c.options ->> 'autoOrderIntegration')::boolean IS TRUE`)
-      .andWhere(`(c.last_order_sync_queued_at IS NULL OR c.last_order_sync_queued_at + make_interval(mins => c.order_sync_interval_minutes) <= :now)`, { now })
+      .andWhere(
+        `(c.last_order_sync_queued_at IS NULL OR c.last_order_sync_queued_at + make_interval(mins => c.order_sync_interval_minutes) <= :now)`,
+        { now },
+      )
       .orderBy('c.last_order_sync_queued_at', 'ASC', 'NULLS FIRST')
       .limit(limit)
       .getMany();
@@ -302,7 +330,7 @@ export class ConnectionsService {
     await this.connections.update({ id }, { lastOrderSyncQueuedAt: at });
   }
 
-  private async keyExchange(row: Connection, connector: SalesSiteConnector, input: Credentials): Promise<void> {
+  private async keyExchange(row: Connection, connector: SiteConnector, input: Credentials): Promise<void> {
     try {
       await connector.authorize!(this.contexts.create(row), input);
       await this.connections.update({ id: row.id }, { status: 'active', lastError: null });

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { ConnectorRegistry } from './connector-registry';
 import { ConnectorsModule } from './connectors.module';
 import { SiteHttpClientFactory } from './http/site-http-client.factory';
-import { SITE_IDS, type SalesSiteConnector } from './sales-site-connector';
+import { SITE_IDS, type SiteConnector } from './sales-site-connector';
 
 @Global()
 @Module({
@@ -33,7 +33,7 @@ import { SITE_IDS, type SalesSiteConnector } from './sales-site-connector';
 class GlobalConfigModule {}
 
 describe('ConnectorRegistry', () => {
-  const fakeConnector = (site: string) => ({ descriptor: { site } }) as unknown as SalesSiteConnector;
+  const fakeConnector = (site: string) => ({ descriptor: { site } }) as unknown as SiteConnector;
 
   it('wires one connector per site through ConnectorsModule', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [GlobalConfigModule, ConnectorsModule] }).compile();

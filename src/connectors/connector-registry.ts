@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 
-import { SALES_SITE_CONNECTORS, type SalesSiteConnector, type SiteDescriptor, type SiteId } from './sales-site-connector';
+import { SALES_SITE_CONNECTORS, type SiteConnector, type SiteDescriptor, type SiteId } from './sales-site-connector';
+import { type SiteCapabilities, capabilitiesOf } from './site-ports';
 
 /** Site id → connector, from every connector provided under {@link SALES_SITE_CONNECTORS}. */
 @Injectable()
 export class ConnectorRegistry {
-  private readonly bySite = new Map<SiteId, SalesSiteConnector>();
+  private readonly bySite = new Map<SiteId, SiteConnector>();
 
-  constructor(@Inject(SALES_SITE_CONNECTORS) connectors: SalesSiteConnector[]) {
+  constructor(@Inject(SALES_SITE_CONNECTORS) connectors: SiteConnector[]) {
     for (const connector of connectors) {
       const site = connector.descriptor.site;
       if (this.bySite.has(site)) throw new Error(`Two connectors are registered for the sales site "${site}"`);
@@ -15,7 +16,7 @@ export class ConnectorRegistry {
     }
   }
 
-  get(site: string): SalesSiteConnector {
+  get(site: string): SiteConnector {
     const connector = this.bySite.get(site as SiteId);
     if (!connector) {
       throw new Error(`No connector for the sales site "${site}"; known sites: ${[...this.bySite.keys()].join(', ')}`);
@@ -27,11 +28,17 @@ export class ConnectorRegistry {
     return this.bySite.has(site as SiteId);
   }
 
-  list(): SalesSiteConnector[] {
+  list(): SiteConnector[] {
     return [...this.bySite.values()];
   }
 
   descriptors(): SiteDescriptor[] {
     return this.list().map((connector) => connector.descriptor);
+  }
+
+  /** What the site can do, read off the ports its connector provides. */
+  capabilities(site: string): SiteCapabilities {
+    const connector = this.get(site);
+    return capabilitiesOf(connector.ports, connector.descriptor.authorization);
   }
 }

@@ -11,7 +11,7 @@ import { NextEngineConnector } from './nextengine/nextengine.connector';
 import { NextEngineModule } from './nextengine/nextengine.module';
 import { Qoo10Connector } from './qoo10/qoo10.connector';
 import { Qoo10Module } from './qoo10/qoo10.module';
-import { SALES_SITE_CONNECTORS, type SalesSiteConnector } from './sales-site-connector';
+import { SALES_SITE_CONNECTORS, type SiteConnector } from './sales-site-connector';
 import { SmaregiConnector } from './smaregi/smaregi.connector';
 import { SmaregiModule } from './smaregi/smaregi.module';
 
@@ -36,7 +36,7 @@ const CONNECTOR_CLASSES = [NextEngineConnector, Qoo10Connector, ElevenStreetConn
     SiteHttpClientFactory,
     {
       provide: SALES_SITE_CONNECTORS,
-      useFactory: (...connectors: SalesSiteConnector[]) => connectors,
+      useFactory: (...connectors: SiteConnector[]) => connectors,
       inject: CONNECTOR_CLASSES,
     },
     ConnectorRegistry,

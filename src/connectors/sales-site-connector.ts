@@ -9,6 +9,7 @@
  * (Qoo10 `result_cd`, NextEngine 020500), so one bad item never sinks the batch.
  */
 import type { SiteHttpClient } from './http/site-http-client';
+import type { SitePorts } from './site-ports';
 
 export const SITE_IDS = ['nextengine', 'qoo10-jp', '11st', 'crossmall', 'smaregi'] as const;
 export type SiteId = (typeof SITE_IDS)[number];
@@ -52,16 +53,6 @@ export interface SettingField {
  */
 export const SHIPMENT_LOWERS_STOCK_SETTING = 'shipmentLowersStock';
 
-export interface ConnectorCapabilities {
-  orders: boolean;
-  confirm: boolean;
-  tracking: boolean;
-  /** how the site takes stock: absolute quantities, relative deltas, or not at all */
-  stock: 'absolute' | 'relative' | false;
-  /** 'redirect': browser sign-in (NextEngine); 'key-exchange': credentials exchanged for a key (Qoo10) */
-  authorization: 'none' | 'redirect' | 'key-exchange';
-}
-
 export interface CollectableStatus {
   code: string;
   name: string;
@@ -81,7 +72,22 @@ export interface SiteDescriptor {
    * (Qoo10 2 新規注文, 11st 202 결제완료); orders in the others arrive already confirmed.
    */
   unconfirmedStatuses?: string[];
-  capabilities: ConnectorCapabilities;
+  /**
+   * How a connection gets its credentials: 'none' (entered as they are), 'redirect' (browser sign-in,
+   * NextEngine), 'key-exchange' (credentials exchanged for a key, Qoo10). What else the site can do is said
+   * by the ports its connector provides (site-ports.ts), not here.
+   */
+  authorization: 'none' | 'redirect' | 'key-exchange';
+  /**
+   * The site rotates the connection's tokens on its answers (NextEngine): every call for one connection runs
+   * alone across all instances, with the newest stored tokens (`ConnectionContext.serialized`).
+   */
+  tokensRotate?: boolean;
+  /**
+   * The site's tokens die unless used (NextEngine's refresh token, 3 days after its last rotation): a
+   * connection whose `tokenExpiresAt` comes within this window gets a cheap authenticated call on schedule.
+   */
+  keepAliveWithinMs?: number;
   /** the seller must whitelist our egress IPs on the site (11st, Crossmall) */
   requiresIpAllowList: boolean;
   /** default outbound pacing; NextEngine is strictly one call at a time per account */
@@ -112,6 +118,13 @@ export interface ConnectionContext {
    * Connectors also copy the result into `credentials`, so an implementation may or may not do it.
    */
   reloadCredentials(): Promise<Credentials>;
+  /**
+   * Runs one call to the site as the only call for this connection across every instance, with
+   * `credentials` reloaded from the store first. Where the site rotates tokens (`tokensRotate`) this holds
+   * a Postgres advisory lock, so two instances never race a rotation; elsewhere it just runs `call`.
+   * Connectors wrap each request in it: read the tokens, send, persist what came back.
+   */
+  serialized<T>(call: () => Promise<T>): Promise<T>;
   now(): Date;
 }
 
@@ -246,16 +259,15 @@ export interface ListingKey {
   productCode?: string;
 }
 
-export interface SalesSiteConnector {
+/**
+ * One site's connector: its descriptor, the capability ports it provides (site-ports.ts), and the
+ * authorization flows that registration runs. Only Connections holds connectors; business modules call a
+ * port through `siteCalls.run`.
+ */
+export interface SiteConnector {
   readonly descriptor: SiteDescriptor;
-
-  /**
-   * A cheap authenticated call (DESIGN §1). Every failure resolves `{ ok: false, siteCode, message }`
-   * with the site's own code and message — except credentials the site no longer accepts, which throw
-   * `SiteAuthError` (http/site-errors.ts, carrying the site's code and message) exactly as every other method does,
-   * so the caller sets `auth_expired` in one place for all calls.
-   */
-  testConnection(ctx: ConnectionContext): Promise<ConnectionTestResult>;
+  /** What the site can do; `connection` (the cheap authenticated call) every site has. */
+  readonly ports: SitePorts;
 
   /** Key exchange (Qoo10: API key + login + password → SAK), storing what it obtains via `ctx.saveCredentials`. */
   authorize?(ctx: ConnectionContext, input: AuthorizationInput): Promise<void>;
@@ -268,13 +280,6 @@ export interface SalesSiteConnector {
 
   /** Renew expiring credentials (NE token refresh; Qoo10 with a password or fresh key in `input`). */
   renewCredentials?(ctx: ConnectionContext, input?: AuthorizationInput): Promise<void>;
-
-  pullOrders?(ctx: ConnectionContext, cursor: SyncCursor | null): AsyncIterable<OrderBatch>;
-  confirmOrders?(ctx: ConnectionContext, refs: ExternalOrderRef[]): Promise<ItemResult[]>;
-  pushTracking?(ctx: ConnectionContext, shipments: TrackingUpdate[]): Promise<ItemResult[]>;
-  pushStock?(ctx: ConnectionContext, levels: StockUpdate[]): Promise<ItemResult[]>;
-
-  listingKey?(line: ExternalOrderLine): ListingKey;
 }
 
 /** The DI token under which every connector is provided (a multi-provider collected by the registry). */

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { JobQueue } from '../jobs/job-queue.service';
-import { OrderEvents } from '../orders/order-events';
+import { EventBus } from '../events/event-bus';
 import { FulfillmentOrdersService } from './fulfillment-orders.service';
 import { FulfillmentTimings } from './fulfillment-timings';
 import {
@@ -31,7 +31,6 @@ import { TrackingPushService } from './tracking-push.service';
 export class FulfillmentJobs implements OnModuleInit, OnModuleDestroy, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FulfillmentJobs.name);
   private unsubscribe: (() => void) | null = null;
-  private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private lastReconcile = 0;
 
@@ -40,14 +39,14 @@ export class FulfillmentJobs implements OnModuleInit, OnModuleDestroy, OnApplica
     private readonly timings: FulfillmentTimings,
     private readonly queue: JobQueue,
     private readonly wakeups: FulfillmentWakeups,
-    private readonly orderEvents: OrderEvents,
+    private readonly events: EventBus,
     private readonly fulfillment: FulfillmentOrdersService,
     private readonly tracking: TrackingPushService,
     private readonly stock: StockPushService,
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.orderEvents.onOrdersChanged(({ tenantId, reason }) =>
+    this.unsubscribe = this.events.subscribe('orders.changed', ({ tenantId, reason }) =>
       this.wakeups.instruct(tenantId, reason === 'lines-resolved'),
     );
   }
@@ -71,11 +70,9 @@ export class FulfillmentJobs implements OnModuleInit, OnModuleDestroy, OnApplica
       await this.wakeups.stockPush();
     });
     this.lastReconcile = Date.now();
-    this.timer = setInterval(() => void this.tick(), this.timings.tickMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     await this.ticking;
   }
 

@@ -24,7 +24,7 @@ import { TrackingPushService } from './tracking-push.service';
 /**
  * Fulfillment orders (shipping instruction, waybill, inbound scan, shipment), the inventory ledger, and
  * the pushes back to the sites: tracking numbers (an outbox) and stock (a coalescing queue). Sits above
- * Orders and the SKU catalog; they wake it through OrderEvents, never by importing it.
+ * Orders and the SKU catalog; they wake it through the EventBus, never by importing it.
  */
 @Module({
   imports: [
@@ -48,6 +48,6 @@ import { TrackingPushService } from './tracking-push.service';
     FulfillmentJobs,
     InventoryReferenceCheck,
   ],
-  exports: [FulfillmentOrdersService, InventoryService],
+  exports: [FulfillmentOrdersService, InventoryService, FulfillmentJobs],
 })
 export class FulfillmentModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ConnectorRegistry } from '../connectors/connector-registry';
+import { SiteCalls } from '../connections/site-calls';
 import { SHIPMENT_LOWERS_STOCK_SETTING } from '../connectors/sales-site-connector';
 import { listingQuantity } from './quantities';
 import { FulfillmentTimings } from './fulfillment-timings';
@@ -34,13 +34,12 @@ export type StockMode = 'absolute' | 'relative';
 @Injectable()
 export class StockPushQueue {
   constructor(
-    private readonly connectors: ConnectorRegistry,
+    private readonly siteCalls: SiteCalls,
     private readonly timings: FulfillmentTimings,
   ) {}
 
   modeOf(site: string): StockMode | null {
-    if (!this.connectors.has(site)) return null;
-    return this.connectors.get(site).descriptor.capabilities.stock || null;
+    return this.siteCalls.sites().includes(site as never) ? this.siteCalls.capabilities(site).stock || null : null;
   }
 
   async enqueue(manager: EntityManager, tenantId: string, changes: readonly SkuStockChange[]): Promise<number> {

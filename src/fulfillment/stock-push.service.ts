@@ -1,11 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Connection } from '../connections/connection.entity';
-import { ConnectionContextFactory } from '../connections/connection-context.factory';
-import { ConnectionsService } from '../connections/connections.service';
-import { ConnectorRegistry } from '../connectors/connector-registry';
-import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
+import { Capability, ConnectionUnavailableError, SiteCalls } from '../connections/site-calls';
 import type { ItemResult, StockUpdate } from '../connectors/sales-site-connector';
 import { FulfillmentTimings } from './fulfillment-timings';
 import { backoffMs, listingQuantity, relativeChange } from './quantities';
@@ -87,9 +83,7 @@ export class StockPushService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly queue: StockPushQueue,
-    private readonly connections: ConnectionsService,
-    private readonly contexts: ConnectionContextFactory,
-    private readonly connectors: ConnectorRegistry,
+    private readonly siteCalls: SiteCalls,
     private readonly timings: FulfillmentTimings,
   ) {}
 
@@ -118,10 +112,7 @@ export class StockPushService {
    * and every absolute listing whose level differs from what was last sent, or was sent long ago.
    */
   async reconcile(): Promise<void> {
-    const absoluteSites = this.connectors
-      .list()
-      .filter((c) => c.descriptor.capabilities.stock === 'absolute')
-      .map((c) => c.descriptor.site);
+    const absoluteSites = this.siteCalls.sites((capabilities) => capabilities.stock === 'absolute');
     await this.db.query(
       `UPDATE stock_push_queue q SET state = 'pending', due_at = now(), attempts = 0, updated_at = now()
          FROM connections c
@@ -192,7 +183,7 @@ export class StockPushService {
   }
 
   private async sendConnection(connectionId: string, items: ClaimedItem[]): Promise<void> {
-    const connection = await this.connections.findLive(connectionId);
+    const connection = await this.siteCalls.describe(connectionId);
     if (!connection || !connection.options.autoStockSync) {
       await this.recordFailure(items, 'Stock sync is off for this connection, or it was deleted.', undefined, false);
       return;
@@ -201,10 +192,9 @@ export class StockPushService {
       await this.recordFailure(items, `The connection is ${connection.status}; stock waits until it is active again.`, undefined, true);
       return;
     }
-    const connector = this.connectors.get(connection.site);
     const mode = this.queue.modeOf(connection.site);
-    if (!connector.pushStock || !mode) {
-      await this.recordFailure(items, `${connector.descriptor.displayName} takes no stock updates.`, undefined, false);
+    if (!mode) {
+      await this.recordFailure(items, `${connection.displayName} takes no stock updates.`, undefined, false);
       return;
     }
     const levels = await this.levels(
@@ -229,38 +219,28 @@ export class StockPushService {
       await this.recordSuccess(items.find((item) => item.id === itemId)!, mode, 0, baseline);
     if (!plan.send.length) return;
 
+    const updates = plan.send.map((planned) => planned.update);
     let results: ItemResult[];
     try {
-      results = await connector.pushStock(
-        this.contexts.create(connection),
-        plan.send.map((planned) => planned.update),
+      results = await this.siteCalls.runBulk(
+        connectionId,
+        Capability.StockSink,
+        updates,
+        (update) => update.listingKey,
+        (sink, ctx) => sink.pushStock(ctx, updates),
       );
     } catch (error) {
-      await this.callFailed(
-        connection,
-        items.filter((item) => plan.send.some((planned) => planned.itemId === item.id)),
-        error,
-      );
+      if (!(error instanceof ConnectionUnavailableError)) throw error;
+      const unsent = items.filter((item) => plan.send.some((planned) => planned.itemId === item.id));
+      await this.recordFailure(unsent, error.message, undefined, !error.permanent);
       return;
     }
-    const byKey = new Map(results.map((result) => [result.key, result]));
-    for (const planned of plan.send) {
+    for (const [index, planned] of plan.send.entries()) {
       const item = items.find((candidate) => candidate.id === planned.itemId)!;
-      const result = byKey.get(planned.update.listingKey) ?? {
-        key: planned.update.listingKey,
-        ok: false,
-        message: 'The site did not report on this listing.',
-        retryable: true,
-      };
+      const result = results[index];
       if (result.ok) await this.recordSuccess(item, mode, planned.sent);
       else await this.recordItemFailure(item, mode, planned.sent, result);
     }
-  }
-
-  private async callFailed(connection: Connection, items: ClaimedItem[], error: unknown): Promise<void> {
-    if (error instanceof SiteAuthError) await this.connections.markAuthExpired(connection.id, error.siteMessage ?? error.message);
-    if (!(error instanceof SiteError)) throw error;
-    await this.recordFailure(items, error.siteMessage ?? error.message, error.siteCode, true);
   }
 
   private async recordSuccess(

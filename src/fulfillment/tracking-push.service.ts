@@ -2,10 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ConflictProblem } from '../common/problem';
-import { ConnectionContextFactory } from '../connections/connection-context.factory';
-import { ConnectionsService } from '../connections/connections.service';
-import { ConnectorRegistry } from '../connectors/connector-registry';
-import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
+import { Capability, CapabilityMissingError, ConnectionUnavailableError, SiteCalls } from '../connections/site-calls';
 import type { ItemResult, TrackingUpdate } from '../connectors/sales-site-connector';
 import type { TrackingPushState } from './fulfillment-order.entity';
 import { FulfillmentTimings } from './fulfillment-timings';
@@ -39,9 +36,7 @@ export class TrackingPushService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly orders: OrderGateway,
-    private readonly connections: ConnectionsService,
-    private readonly contexts: ConnectionContextFactory,
-    private readonly connectors: ConnectorRegistry,
+    private readonly siteCalls: SiteCalls,
     private readonly timings: FulfillmentTimings,
   ) {}
 
@@ -135,19 +130,6 @@ export class TrackingPushService {
   }
 
   private async send(connectionId: string, pushes: ClaimedPush[]): Promise<Outcome[]> {
-    const connection = await this.connections.findLive(connectionId);
-    if (!connection) return pushes.map(() => ({ ok: false, retryable: false, message: 'The connection was deleted.' }));
-    if (connection.status !== 'active') {
-      return pushes.map(() => ({
-        ok: false,
-        retryable: true,
-        message: `The connection is ${connection.status}; the push waits until it is active again.`,
-      }));
-    }
-    const connector = this.connectors.get(connection.site);
-    if (!connector.pushTracking) {
-      return pushes.map(() => ({ ok: false, retryable: false, message: `${connector.descriptor.displayName} takes no tracking numbers.` }));
-    }
     const updates: TrackingUpdate[] = [];
     for (const push of pushes) {
       updates.push({
@@ -159,25 +141,35 @@ export class TrackingPushService {
     }
     let results: ItemResult[];
     try {
-      results = await connector.pushTracking(this.contexts.create(connection), updates);
+      results = await this.siteCalls.runBulk(
+        connectionId,
+        Capability.TrackingSink,
+        updates,
+        (update) => update.externalOrderId,
+        (sink, ctx) => sink.pushTracking(ctx, updates),
+      );
     } catch (error) {
-      if (!(error instanceof SiteError)) throw error;
-      if (error instanceof SiteAuthError) await this.connections.markAuthExpired(connection.id, error.siteMessage ?? error.message);
-      const message = error.siteMessage ?? error.message;
-      return pushes.map(() => ({ ok: false, retryable: true, message, siteCode: error.siteCode }));
+      if (error instanceof ConnectionUnavailableError) {
+        const message = error.permanent
+          ? 'The connection was deleted.'
+          : `The connection is ${error.state}; the push waits until it is active again.`;
+        return pushes.map(() => ({ ok: false, retryable: !error.permanent, message }));
+      }
+      if (error instanceof CapabilityMissingError)
+        return pushes.map(() => ({ ok: false, retryable: false, message: `${error.site} takes no tracking numbers.` }));
+      throw error;
     }
-    const byKey = new Map(results.map((result) => [result.key, result]));
-    return updates.map((update): Outcome => {
-      const result = byKey.get(update.externalOrderId);
-      if (!result) return { ok: false, retryable: true, message: 'The site did not report on this order.' };
-      if (result.ok) return { ok: true };
-      return {
-        ok: false,
-        retryable: !!result.retryable,
-        message: result.message ?? 'The site refused the tracking number.',
-        siteCode: result.siteCode,
-      };
-    });
+    return results.map(
+      (result): Outcome =>
+        result.ok
+          ? { ok: true }
+          : {
+              ok: false,
+              retryable: !!result.retryable,
+              message: result.message ?? 'The site refused the tracking number.',
+              siteCode: result.siteCode,
+            },
+    );
   }
 
   private async record(push: ClaimedPush, outcome: Outcome): Promise<void> {

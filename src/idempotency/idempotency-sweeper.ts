@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { IdempotencyService } from './idempotency.service';
 
@@ -12,7 +11,7 @@ export class IdempotencySweeper {
     private readonly config: AppConfig,
   ) {}
 
-  @Cron(CronExpression.EVERY_HOUR)
+  /** Hourly (schedules.ts). */
   async sweep(): Promise<void> {
     if (!this.config.workersEnabled) return;
     const removed = await this.idempotency.sweepExpired();

@@ -6,6 +6,6 @@ import { IdempotencySweeper } from './idempotency-sweeper';
 
 @Module({
   providers: [IdempotencyService, IdempotencySweeper, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
-  exports: [IdempotencyService],
+  exports: [IdempotencyService, IdempotencySweeper],
 })
 export class IdempotencyModule {}

@@ -1,9 +1,8 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { SkuCatalogEvents } from '../sku-mapping/sku-catalog-events';
+import { EventBus } from '../events/event-bus';
 import { type SkuReference, type SkuReferenceCheck, SkuReferenceCheckProvider } from '../sku-mapping/sku-reference-check';
-import { OrderEvents } from './order-events';
 import { OrdersService } from './orders.service';
 
 /** A new SKU or mapping may complete orders that were waiting on unmapped lines. */
@@ -13,17 +12,16 @@ export class OrderCatalogListener implements OnModuleInit, OnModuleDestroy {
   private unsubscribe: (() => void) | null = null;
 
   constructor(
-    private readonly events: SkuCatalogEvents,
+    private readonly events: EventBus,
     private readonly orders: OrdersService,
-    private readonly orderEvents: OrderEvents,
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.events.on('catalog-changed', async ({ tenantId }) => {
+    this.unsubscribe = this.events.subscribe('catalog.changed', async ({ tenantId }) => {
       const resolved = await this.orders.reresolve(tenantId);
       if (resolved) {
         this.logger.log({ tenantId, resolved }, 'Order lines resolved after a catalog change');
-        this.orderEvents.emitOrdersChanged({ tenantId, reason: 'lines-resolved' });
+        this.events.publish('orders.changed', { tenantId, reason: 'lines-resolved' });
       }
     });
   }

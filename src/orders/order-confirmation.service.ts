@@ -2,11 +2,8 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { ProblemException } from '../common/problem';
-import { ConnectionContextFactory } from '../connections/connection-context.factory';
-import { ConnectionsService } from '../connections/connections.service';
 import { siteErrorToProblem } from '../connections/site-error.problem';
-import { ConnectorRegistry } from '../connectors/connector-registry';
-import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
+import { Capability, CapabilityMissingError, ConnectionUnavailableError, SiteCalls, SiteError } from '../connections/site-calls';
 import type { ExternalOrderRef, ItemResult } from '../connectors/sales-site-connector';
 import { OrderLine } from './order-line.entity';
 import { Order } from './order.entity';
@@ -28,27 +25,23 @@ export class OrderConfirmationService {
     @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(Order) private readonly orders: Repository<Order>,
     @InjectRepository(OrderLine) private readonly lines: Repository<OrderLine>,
-    private readonly connections: ConnectionsService,
-    private readonly contexts: ConnectionContextFactory,
-    private readonly connectors: ConnectorRegistry,
+    private readonly siteCalls: SiteCalls,
   ) {}
 
   /** Every order of the connection still waiting for confirmation on the site. */
   async confirmPending(connectionId: string): Promise<ConfirmOutcome> {
-    const connection = await this.connections.findLive(connectionId);
-    if (!connection || connection.status !== 'active') throw new PullNotPossibleError('The connection is not active.');
-    const connector = this.connectors.get(connection.site);
     const outcome: ConfirmOutcome = { confirmed: 0, failed: 0, retryable: 0 };
-    if (!connector.confirmOrders) return outcome;
-    const context = this.contexts.create(connection);
     let afterId = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const batch = await this.orders
         .createQueryBuilder('o')
-        .where(`o.connection_id = :connectionId AND o.status = 'new' AND o.confirmation_state IN ('pending', 'failed') AND o.id > :afterId`, {
-          connectionId,
-          afterId,
-        })
+        .where(
+          `o.connection_id = :connectionId AND o.status = 'new' AND o.confirmation_state IN ('pending', 'failed') AND o.id > :afterId`,
+          {
+            connectionId,
+            afterId,
+          },
+        )
         .orderBy('o.id')
         .limit(CONFIRM_BATCH)
         .getMany();
@@ -56,17 +49,22 @@ export class OrderConfirmationService {
       afterId = batch[batch.length - 1].id;
       let results: ItemResult[];
       try {
-        results = await connector.confirmOrders(context, await this.refs(batch));
+        const refs = await this.refs(batch);
+        results = await this.siteCalls.runBulk(
+          connectionId,
+          Capability.OrderConfirmer,
+          refs,
+          (ref) => ref.externalOrderId,
+          (confirmer, ctx) => confirmer.confirmOrders(ctx, refs),
+        );
       } catch (error) {
-        if (error instanceof SiteAuthError) {
-          await this.connections.markAuthExpired(connectionId, error.siteMessage ?? error.message);
-          throw new PullNotPossibleError(`The site refused the credentials: ${error.siteMessage ?? error.message}`);
-        }
+        if (error instanceof CapabilityMissingError) return outcome;
+        // An expired or deleted connection is never called; the orders wait, unconfirmed, for the seller.
+        if (error instanceof ConnectionUnavailableError) throw new PullNotPossibleError(error.message);
         throw error;
       }
-      const byKey = new Map(results.map((result) => [result.key, result]));
-      for (const order of batch) {
-        const result = byKey.get(order.externalOrderId) ?? { key: order.externalOrderId, ok: false, message: 'The site did not report on this order.', retryable: true };
+      for (const [index, order] of batch.entries()) {
+        const result = results[index];
         await this.record(order.id, result);
         if (result.ok) outcome.confirmed += 1;
         else {
@@ -79,19 +77,29 @@ export class OrderConfirmationService {
 
   /** Confirm one order now (the API's "confirm" button). */
   async confirmOne(order: Order): Promise<void> {
-    const connection = await this.connections.findLive(order.connectionId);
-    const connector = connection ? this.connectors.get(connection.site) : null;
-    if (!connection || !connector?.confirmOrders || order.confirmationState === 'not_needed') {
-      await this.orders.update({ id: order.id }, { status: 'confirmed', confirmationState: order.confirmationState === 'not_needed' ? 'not_needed' : 'confirmed' });
+    const connection = await this.siteCalls.describe(order.connectionId);
+    if (!connection || !this.siteCalls.capabilities(connection.site).confirm || order.confirmationState === 'not_needed') {
+      await this.orders.update(
+        { id: order.id },
+        { status: 'confirmed', confirmationState: order.confirmationState === 'not_needed' ? 'not_needed' : 'confirmed' },
+      );
       return;
     }
-    let result: ItemResult;
+    let result: ItemResult | undefined;
     try {
-      [result] = await connector.confirmOrders(this.contexts.create(connection), await this.refs([order]));
+      const refs = await this.refs([order]);
+      [result] = await this.siteCalls.run(connection.id, Capability.OrderConfirmer, (confirmer, ctx) => confirmer.confirmOrders(ctx, refs));
     } catch (error) {
+      if (error instanceof ConnectionUnavailableError) {
+        throw new ProblemException(HttpStatus.CONFLICT, 'connection-unavailable', 'The connection cannot be called', error.message);
+      }
       if (!(error instanceof SiteError)) throw error;
-      if (error instanceof SiteAuthError) await this.connections.markAuthExpired(connection.id, error.siteMessage ?? error.message);
-      await this.record(order.id, { key: order.externalOrderId, ok: false, siteCode: error.siteCode, message: error.siteMessage ?? error.message });
+      await this.record(order.id, {
+        key: order.externalOrderId,
+        ok: false,
+        siteCode: error.siteCode,
+        message: error.siteMessage ?? error.message,
+      });
       throw siteErrorToProblem(error);
     }
     await this.record(order.id, result ?? { key: order.externalOrderId, ok: false, message: 'The site did not report on this order.' });
@@ -128,7 +136,9 @@ export class OrderConfirmationService {
     return orders.map((order) => ({
       externalOrderId: order.externalOrderId,
       refs: order.refs,
-      lines: lines.filter((line) => line.orderId === order.id).map((line) => ({ externalLineId: line.externalLineId, raw: line.raw ?? undefined })),
+      lines: lines
+        .filter((line) => line.orderId === order.id)
+        .map((line) => ({ externalLineId: line.externalLineId, raw: line.raw ?? undefined })),
     }));
   }
 }

@@ -3,12 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import type { Connection } from '../connections/connection.entity';
-import { ConnectionContextFactory } from '../connections/connection-context.factory';
-import { ConnectionsService } from '../connections/connections.service';
-import { ConnectorRegistry } from '../connectors/connector-registry';
-import { SiteAuthError, SiteError, SiteRetryableError } from '../connectors/http/site-errors';
-import type { ExternalOrder, SalesSiteConnector, SiteDescriptor } from '../connectors/sales-site-connector';
+import type { ConnectionContext, ExternalOrder } from '../connectors/sales-site-connector';
+import type { OrderSource, SiteCapabilities } from '../connectors/site-ports';
+import {
+  CapabilityMissingError,
+  Capability,
+  ConnectionUnavailableError,
+  SiteAuthError,
+  SiteCalls,
+  type SiteConnection,
+  SiteError,
+  SiteRetryableError,
+} from '../connections/site-calls';
 import type { SyncCounts } from '../jobs/sync-runs.service';
 import { SKU_LOOKUP, type SkuLookup } from './sku-lookup';
 import { OrderWriter, type PreparedOrder } from './order-writer';
@@ -64,9 +70,7 @@ export class OrderIntakeService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly connections: ConnectionsService,
-    private readonly contexts: ConnectionContextFactory,
-    private readonly connectors: ConnectorRegistry,
+    private readonly siteCalls: SiteCalls,
     private readonly writer: OrderWriter,
     @Inject(SKU_LOOKUP) private readonly skus: SkuLookup,
     private readonly config: AppConfig,
@@ -80,22 +84,32 @@ export class OrderIntakeService {
     connectionId: string,
     hooks: { onStarted?: () => Promise<void>; onProgress?: (counts: SyncCounts) => Promise<void> } = {},
   ): Promise<PullOutcome> {
-    const connection = await this.connections.findLive(connectionId);
-    if (!connection) throw new PullNotPossibleError('The connection no longer exists.');
-    if (connection.status !== 'active') {
-      throw new PullNotPossibleError(`The connection is ${connection.status}; orders are pulled only from active connections.`);
-    }
-    const connector = this.connectors.get(connection.site);
-    if (!connector.pullOrders) throw new PullNotPossibleError(`${connector.descriptor.displayName} has no orders to pull.`);
-
     const lock = this.db.createQueryRunner();
     await lock.connect();
     try {
       const [{ locked }] = await lock.query(TRY_PULL_LOCK, [connectionId]);
       if (!locked) throw new ConnectionBusyError('Another worker is pulling this connection.');
       try {
-        await hooks.onStarted?.();
-        return await this.pullLocked(connection, connector, hooks.onProgress);
+        return await this.siteCalls.run(connectionId, Capability.OrderSource, async (source, ctx, connection) => {
+          await hooks.onStarted?.();
+          return this.pullLocked(connection, source, ctx, hooks.onProgress);
+        });
+      } catch (error) {
+        if (error instanceof ConnectionUnavailableError) {
+          throw new PullNotPossibleError(
+            error.permanent
+              ? 'The connection no longer exists.'
+              : `The connection is ${error.state}; orders are pulled only from active connections.`,
+          );
+        }
+        if (error instanceof CapabilityMissingError) throw new PullNotPossibleError(`${error.site} has no orders to pull.`);
+        if (error instanceof SiteAuthError) {
+          // siteCalls has marked the connection auth_expired: retrying cannot help until the seller signs in again.
+          throw Object.assign(new PullNotPossibleError(`The site refused the credentials: ${error.siteMessage ?? error.message}`), {
+            partialOutcome: (error as { partialOutcome?: PullOutcome }).partialOutcome,
+          });
+        }
+        throw error;
       } finally {
         await lock.query(RELEASE_PULL_LOCK, [connectionId]);
       }
@@ -121,22 +135,24 @@ export class OrderIntakeService {
   }
 
   private async pullLocked(
-    connection: Connection,
-    connector: SalesSiteConnector,
+    connection: SiteConnection,
+    source: OrderSource,
+    context: ConnectionContext,
     onProgress?: (counts: SyncCounts) => Promise<void>,
   ): Promise<PullOutcome> {
     const outcome: PullOutcome = { seen: 0, created: 0, updated: 0, unchanged: 0, failed: 0, pendingConfirmation: 0, createdIds: [] };
-    const context = this.contexts.create(connection);
+    const capabilities = this.siteCalls.capabilities(connection.site);
+    const unconfirmedStatuses = this.siteCalls.unconfirmedStatuses(connection.site);
     context.settings.initialLookbackDays ??= this.config.initialLookbackDays;
     const stored = await this.writer.loadCursor(this.db.manager, connection.id, ORDERS_CURSOR);
     const scope = { tenantId: connection.tenantId, connectionId: connection.id, site: connection.site };
     try {
-      const pulled = connector.pullOrders!(context, stored === null ? null : { value: stored });
+      const pulled = source.pullOrders(context, stored === null ? null : { value: stored });
       // Preparing and resolving a batch is part of what is read ahead, so that it too overlaps the previous
       // batch's write instead of following it; resolution reads mappings only, which writing orders never changes.
       const batches = prefetchOne(
         mapBatches(pulled, async (batch) => {
-          const prepared = batch.orders.map((order) => this.prepare(order, connector));
+          const prepared = batch.orders.map((order) => this.prepare(order, source, capabilities, unconfirmedStatuses));
           await this.resolveSkus(connection, prepared);
           return { prepared, nextCursor: batch.nextCursor };
         }),
@@ -155,10 +171,6 @@ export class OrderIntakeService {
         await onProgress?.(outcome);
       }
     } catch (error) {
-      if (error instanceof SiteAuthError) {
-        await this.connections.markAuthExpired(connection.id, error.siteMessage ?? error.message);
-        throw new PullNotPossibleError(`The site refused the credentials: ${error.siteMessage ?? error.message}`);
-      }
       if (error instanceof SiteError && !(error instanceof SiteRetryableError)) {
         this.logger.warn({ connectionId: connection.id, siteCode: error.siteCode }, 'The site refused the order pull');
       }
@@ -173,7 +185,7 @@ export class OrderIntakeService {
   }
 
   /** Which SKU each line sold, decided before the batch is written (one lookup for the whole batch). */
-  private async resolveSkus(connection: Connection, orders: PreparedOrder[]): Promise<void> {
+  private async resolveSkus(connection: SiteConnection, orders: PreparedOrder[]): Promise<void> {
     const lines = orders.flatMap((order) => order.lines);
     if (!lines.length) return;
     const results = await this.skus.resolve(
@@ -195,11 +207,15 @@ export class OrderIntakeService {
   }
 
   /** The normalized order as it is stored, with the hash that tells a changed order from a re-read. */
-  prepare(order: ExternalOrder, connector: SalesSiteConnector): PreparedOrder {
-    const { descriptor } = connector;
-    const needsConfirmation = needsSiteConfirmation(descriptor, order.siteStatus);
+  prepare(
+    order: ExternalOrder,
+    source: OrderSource,
+    capabilities: SiteCapabilities,
+    unconfirmedStatuses: readonly string[],
+  ): PreparedOrder {
+    const needsConfirmation = needsSiteConfirmation(capabilities, unconfirmedStatuses, order.siteStatus);
     const lines = order.lines.map((line, index) => {
-      const listing = connector.listingKey?.(line) ?? { key: line.optionCode || line.productCode };
+      const listing = source.listingKey(line);
       return {
         externalLineId: line.externalLineId,
         position: index + 1,
@@ -249,6 +265,6 @@ export class OrderIntakeService {
 }
 
 /** The site has a confirm call and this order is still in the site's "new" status. */
-export function needsSiteConfirmation(descriptor: SiteDescriptor, siteStatus: string): boolean {
-  return descriptor.capabilities.confirm && (descriptor.unconfirmedStatuses ?? []).includes(siteStatus);
+export function needsSiteConfirmation(capabilities: SiteCapabilities, unconfirmedStatuses: readonly string[], siteStatus: string): boolean {
+  return capabilities.confirm && unconfirmedStatuses.includes(siteStatus);
 }

@@ -8,7 +8,7 @@ import { JobQueue } from '../jobs/job-queue.service';
 import type { SyncRunTrigger } from '../jobs/sync-run.entity';
 import { SyncRunsService } from '../jobs/sync-runs.service';
 import { OrderConfirmationService } from './order-confirmation.service';
-import { OrderEvents } from './order-events';
+import { EventBus } from '../events/event-bus';
 import { ConnectionBusyError, OrderIntakeService, PullNotPossibleError, type PullOutcome } from './order-intake.service';
 
 export const ORDERS_PULL = 'orders.pull';
@@ -32,7 +32,6 @@ interface ConfirmJob {
 @Injectable()
 export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrderSyncJobs.name);
-  private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
 
   constructor(
@@ -43,7 +42,7 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
     private readonly connections: ConnectionsService,
     private readonly intake: OrderIntakeService,
     private readonly confirmation: OrderConfirmationService,
-    private readonly events: OrderEvents,
+    private readonly events: EventBus,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -52,15 +51,13 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
     if (!this.config.workersEnabled) return;
     await this.queue.work<PullJob>(ORDERS_PULL, 2, (data, job) => this.runPull(data, job.retryCount, job.retryLimit));
     await this.queue.work<ConfirmJob>(ORDERS_CONFIRM, 1, (data) => this.runConfirm(data));
-    this.timer = setInterval(() => void this.tick(), this.config.syncTickSeconds * 1000);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     await this.ticking;
   }
 
-  /** Enqueue a pull for every connection whose interval has passed. Overlapping ticks are skipped. */
+  /** Enqueue a pull for every connection whose interval has passed (schedules.ts). Overlapping ticks are skipped. */
   tick(): Promise<void> {
     this.ticking ??= (async () => {
       try {
@@ -146,7 +143,8 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
       throw error;
     }
     await this.runs.markFinished(job.runId, outcome);
-    if (outcome.created + outcome.updated > 0) this.events.emitOrdersChanged({ tenantId: job.tenantId, connectionId: job.connectionId, reason: 'intake' });
+    if (outcome.created + outcome.updated > 0)
+      this.events.publish('orders.changed', { tenantId: job.tenantId, connectionId: job.connectionId, reason: 'intake' });
     const connection = await this.connections.findLive(job.connectionId);
     if (connection?.options.autoOrderConfirmation && outcome.pendingConfirmation > 0) {
       await this.queue.send<ConfirmJob>(ORDERS_CONFIRM, { connectionId: job.connectionId }, { singletonKey: job.connectionId });

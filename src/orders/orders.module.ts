@@ -7,7 +7,6 @@ import { SkuResolver } from '../sku-mapping/sku-resolver';
 import { LineResolutionService } from './line-resolution.service';
 import { OrderCatalogListener, OrderLinesReferenceCheck } from './order-catalog.listeners';
 import { OrderConfirmationService } from './order-confirmation.service';
-import { OrderEvents } from './order-events';
 import { OrderIntakeService } from './order-intake.service';
 import { OrderLine } from './order-line.entity';
 import { OrderListRenderer } from './order-list-renderer';
@@ -32,8 +31,7 @@ import { SKU_LOOKUP } from './sku-lookup';
     OrderListRenderer,
     OrderCatalogListener,
     OrderLinesReferenceCheck,
-    OrderEvents,
   ],
-  exports: [OrdersService, OrderIntakeService, LineResolutionService, OrderEvents],
+  exports: [OrdersService, OrderIntakeService, LineResolutionService, OrderSyncJobs],
 })
 export class OrdersModule {}

@@ -5,7 +5,6 @@ import { type DataSource, Repository } from 'typeorm';
 import { type Page, paginateSql } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem } from '../common/problem';
 import { ConnectionsService } from '../connections/connections.service';
-import { ConnectorRegistry } from '../connectors/connector-registry';
 import { LineResolutionService } from './line-resolution.service';
 import { OrderConfirmationService } from './order-confirmation.service';
 import { OrderListRenderer, type OrderVersion } from './order-list-renderer';
@@ -14,6 +13,7 @@ import { assertTransition } from './order-state';
 import { Order } from './order.entity';
 import type { UnmappedListingDto, UnmappedQuery } from '../sku-mapping/unmapped-listings.dto';
 import { type UnmappedListingsSource, UnmappedListingsSourceProvider } from '../sku-mapping/unmapped-listings';
+import { SiteCalls } from '../connections/site-calls';
 import type { CreateManualOrderDto, ListOrdersQuery } from './orders.dto';
 
 /** An order of the list as its JSON text. */
@@ -36,7 +36,7 @@ export class OrdersService implements UnmappedListingsSource {
     @InjectRepository(Order) private readonly orders: Repository<Order>,
     @InjectRepository(OrderLine) private readonly lines: Repository<OrderLine>,
     private readonly connections: ConnectionsService,
-    private readonly connectors: ConnectorRegistry,
+    private readonly siteCalls: SiteCalls,
     private readonly resolution: LineResolutionService,
     private readonly confirmation: OrderConfirmationService,
     private readonly listRenderer: OrderListRenderer,
@@ -65,17 +65,21 @@ export class OrdersService implements UnmappedListingsSource {
       const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       filter((p) => `(o.external_order_id ILIKE ${p} OR o.recipient_name ILIKE ${p})`, pattern);
     }
-    const page = await paginateSql<OrderKeyRow, OrderVersion & { orderedAt: Date }>((sql, values) => this.db.query<OrderKeyRow[]>(sql, values), query, {
-      // epoch milliseconds: the cursor needs only a Date, cheaper from a number than from a timestamp's text
-      select: 'o.id, o.xmin::text AS version, floor(extract(epoch FROM o.ordered_at) * 1000)::float8 AS ordered_at',
-      from: 'orders o',
-      where,
-      params,
-      sortColumn: 'o.ordered_at',
-      idColumn: 'o.id',
-      map: (row) => ({ id: row.id, version: row.version, orderedAt: new Date(row.ordered_at) }),
-      sortProperty: 'orderedAt',
-    });
+    const page = await paginateSql<OrderKeyRow, OrderVersion & { orderedAt: Date }>(
+      (sql, values) => this.db.query<OrderKeyRow[]>(sql, values),
+      query,
+      {
+        // epoch milliseconds: the cursor needs only a Date, cheaper from a number than from a timestamp's text
+        select: 'o.id, o.xmin::text AS version, floor(extract(epoch FROM o.ordered_at) * 1000)::float8 AS ordered_at',
+        from: 'orders o',
+        where,
+        params,
+        sortColumn: 'o.ordered_at',
+        idColumn: 'o.id',
+        map: (row) => ({ id: row.id, version: row.version, orderedAt: new Date(row.ordered_at) }),
+        sortProperty: 'orderedAt',
+      },
+    );
     return { data: await this.listRenderer.render(tenantId, page.data), nextCursor: page.nextCursor };
   }
 
@@ -97,7 +101,6 @@ export class OrdersService implements UnmappedListingsSource {
    */
   async createManual(tenantId: string, input: CreateManualOrderDto): Promise<Order> {
     const connection = await this.connections.get(tenantId, input.connectionId);
-    const connector = this.connectors.get(connection.site);
     const id = await this.db.transaction(async (manager) => {
       const lines = input.lines.map((line, index) => {
         const external = {
@@ -108,7 +111,7 @@ export class OrdersService implements UnmappedListingsSource {
           optionName: line.optionName,
           quantity: line.quantity,
         };
-        return { ...external, listingKey: (connector.listingKey?.(external) ?? { key: line.optionCode || line.productCode }).key, unitPrice: line.unitPrice };
+        return { ...external, listingKey: this.siteCalls.listingKey(connection.site, external).key, unitPrice: line.unitPrice };
       });
       const inserted: { id: string }[] = await manager.query(
         `INSERT INTO orders (tenant_id, connection_id, site, external_order_id, source, status, site_status, site_status_name, ordered_at,
@@ -139,7 +142,19 @@ export class OrdersService implements UnmappedListingsSource {
         await manager.query(
           `INSERT INTO order_lines (tenant_id, order_id, position, external_line_id, product_code, option_code, product_name, option_name, quantity, unit_price, listing_key)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [tenantId, orderId, index + 1, line.externalLineId, line.productCode, line.optionCode ?? null, line.productName, line.optionName ?? null, line.quantity, line.unitPrice ?? null, line.listingKey],
+          [
+            tenantId,
+            orderId,
+            index + 1,
+            line.externalLineId,
+            line.productCode,
+            line.optionCode ?? null,
+            line.productName,
+            line.optionName ?? null,
+            line.quantity,
+            line.unitPrice ?? null,
+            line.listingKey,
+          ],
         );
       }
       await this.resolution.resolve(manager, tenantId, [orderId]);
@@ -166,9 +181,16 @@ export class OrdersService implements UnmappedListingsSource {
 
   /** Listing keys seen on open orders that map to no SKU, with how many orders wait on each. */
   async unmapped(tenantId: string, query: UnmappedQuery): Promise<UnmappedListingDto[]> {
-    const rows: { site: UnmappedListingDto['site']; listing_key: string; product_code: string; option_code: string | null; product_name: string; waiting: number; first_seen: Date }[] =
-      await this.db.query(
-        `SELECT o.site, l.listing_key, min(l.product_code) AS product_code, min(l.option_code) AS option_code,
+    const rows: {
+      site: UnmappedListingDto['site'];
+      listing_key: string;
+      product_code: string;
+      option_code: string | null;
+      product_name: string;
+      waiting: number;
+      first_seen: Date;
+    }[] = await this.db.query(
+      `SELECT o.site, l.listing_key, min(l.product_code) AS product_code, min(l.option_code) AS option_code,
                 min(l.product_name) AS product_name, count(DISTINCT o.id)::int AS waiting, min(o.created_at) AS first_seen
          FROM order_lines l JOIN orders o ON o.id = l.order_id
          WHERE l.tenant_id = $1 AND o.tenant_id = $1 AND l.sku_id IS NULL AND o.status NOT IN ('shipped', 'cancelled')
@@ -176,8 +198,8 @@ export class OrdersService implements UnmappedListingsSource {
          GROUP BY o.site, l.listing_key
          ORDER BY waiting DESC, o.site, l.listing_key
          LIMIT $3`,
-        [tenantId, query.site ?? null, query.limit ?? 50],
-      );
+      [tenantId, query.site ?? null, query.limit ?? 50],
+    );
     return rows.map((row) => ({
       site: row.site,
       listingKey: row.listing_key,

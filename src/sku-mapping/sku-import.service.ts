@@ -3,9 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { chunkedUpsert } from './bulk/chunked-upsert';
 import { ImportRowsProblem, type RowError } from './bulk/row-error';
-import { type ImplicitProduct, type PlannedSku, planSkuImport, SKU_IMPORT_COLUMNS, SKU_IMPORT_REQUIRED, type SkuImportPlan } from './bulk/sku-import';
+import {
+  type ImplicitProduct,
+  type PlannedSku,
+  planSkuImport,
+  SKU_IMPORT_COLUMNS,
+  SKU_IMPORT_REQUIRED,
+  type SkuImportPlan,
+} from './bulk/sku-import';
 import { readTable, toRecords } from './bulk/tabular-file';
-import { SkuCatalogEvents } from './sku-catalog-events';
+import { EventBus } from '../events/event-bus';
 import type { ImportResultDto } from './skus.dto';
 
 const UPSERT_SKUS = `
@@ -42,7 +49,7 @@ const skuColumns = (chunk: readonly PlannedSku[]) => [
 export class SkuImportService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly events: SkuCatalogEvents,
+    private readonly events: EventBus,
   ) {}
 
   async import(tenantId: string, content: Buffer): Promise<ImportResultDto> {
@@ -54,10 +61,13 @@ export class SkuImportService {
     const result = await this.db.transaction(async (manager) => {
       const conflicts = await this.optionsThatHaveOptions(manager.query.bind(manager), tenantId, plan);
       if (conflicts.length) throw new ImportRowsProblem(conflicts);
-      const implicit = await chunkedUpsert(manager, UPSERT_IMPLICIT_PRODUCTS, [tenantId], plan.implicitProducts, (chunk: readonly ImplicitProduct[]) => [
-        chunk.map((product) => product.code),
-        chunk.map((product) => product.name),
-      ]);
+      const implicit = await chunkedUpsert(
+        manager,
+        UPSERT_IMPLICIT_PRODUCTS,
+        [tenantId],
+        plan.implicitProducts,
+        (chunk: readonly ImplicitProduct[]) => [chunk.map((product) => product.code), chunk.map((product) => product.name)],
+      );
       // Products first: their options find their parent's id by code in the same transaction.
       const products = await chunkedUpsert(manager, UPSERT_SKUS, [tenantId], plan.products, skuColumns);
       const options = await chunkedUpsert(manager, UPSERT_SKUS, [tenantId], plan.options, skuColumns);
@@ -66,7 +76,7 @@ export class SkuImportService {
       const total = plan.implicitProducts.length + plan.products.length + plan.options.length;
       return { rows: records.length, created, updated, unchanged: total - created - updated };
     });
-    if (result.created || result.updated) this.events.emit('catalog-changed', { tenantId });
+    if (result.created || result.updated) this.events.publish('catalog.changed', { tenantId });
     return result;
   }
 
@@ -91,7 +101,8 @@ export class SkuImportService {
     const staying = new Map<string, string[]>();
     for (const child of children) {
       const movedTo = parentOfInFile.get(child.code);
-      if (movedTo === undefined || movedTo === child.parent_code) staying.set(child.parent_code, [...(staying.get(child.parent_code) ?? []), child.code]);
+      if (movedTo === undefined || movedTo === child.parent_code)
+        staying.set(child.parent_code, [...(staying.get(child.parent_code) ?? []), child.code]);
     }
     return plan.options
       .filter((option) => staying.has(option.code))

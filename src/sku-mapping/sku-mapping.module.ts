@@ -3,7 +3,6 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConnectionsModule } from '../connections/connections.module';
 import { Sku } from './sku.entity';
-import { SkuCatalogEvents } from './sku-catalog-events';
 import { SkuImportService } from './sku-import.service';
 import { SkuMapping } from './sku-mapping.entity';
 import { SkuMappingFilesService } from './sku-mapping-files.service';
@@ -17,12 +16,12 @@ import { UnmappedListings } from './unmapped-listings';
 
 /**
  * SKUs, listing → SKU mappings, line resolution, and bulk files. Other modules use `SkuResolver`,
- * subscribe to `SkuCatalogEvents`, and guard SKU deletion with a `SkuReferenceCheck`.
+ * subscribe to `catalog.changed` on the EventBus, and guard SKU deletion with a `SkuReferenceCheck`.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Sku, SkuMapping]), ConnectionsModule, DiscoveryModule],
   controllers: [SkusController, SkuMappingsController],
-  providers: [SkusService, SkuImportService, SkuMappingsService, SkuMappingFilesService, SkuResolver, SkuCatalogEvents, SkuReferenceChecks, UnmappedListings],
-  exports: [SkusService, SkuResolver, SkuCatalogEvents, SkuReferenceChecks],
+  providers: [SkusService, SkuImportService, SkuMappingsService, SkuMappingFilesService, SkuResolver, SkuReferenceChecks, UnmappedListings],
+  exports: [SkusService, SkuResolver, SkuReferenceChecks],
 })
 export class SkuMappingModule {}

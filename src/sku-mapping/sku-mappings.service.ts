@@ -6,7 +6,7 @@ import { ConflictProblem, type FieldError, NotFoundProblem, ProblemException, Va
 import { ConnectionsService } from '../connections/connections.service';
 import { siteCode } from './site-codes';
 import { Sku } from './sku.entity';
-import { SkuCatalogEvents } from './sku-catalog-events';
+import { EventBus } from '../events/event-bus';
 import { SkuMapping } from './sku-mapping.entity';
 import type { CreateSkuMappingDto, ListSkuMappingsQuery } from './sku-mappings.dto';
 import { escapeLike, isUniqueViolation } from './skus.service';
@@ -20,7 +20,7 @@ export class SkuMappingsService {
     @InjectRepository(SkuMapping) private readonly mappings: Repository<SkuMapping>,
     @InjectDataSource() private readonly db: DataSource,
     private readonly connections: ConnectionsService,
-    private readonly events: SkuCatalogEvents,
+    private readonly events: EventBus,
   ) {}
 
   async create(tenantId: string, input: CreateSkuMappingDto): Promise<SkuMapping> {
@@ -35,7 +35,12 @@ export class SkuMappingsService {
     if (!sku) errors.push({ field: 'skuId', message: 'no such SKU' });
     if (errors.length) throw new ValidationProblem(errors);
     if (await this.hasOptions(tenantId, sku!.id)) {
-      throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'sku-has-options', 'SKU has options', `SKU "${sku!.code}" has options; map the listing to one of them.`);
+      throw new ProblemException(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        'sku-has-options',
+        'SKU has options',
+        `SKU "${sku!.code}" has options; map the listing to one of them.`,
+      );
     }
 
     let id: string;
@@ -51,7 +56,10 @@ export class SkuMappingsService {
       id = inserted.identifiers[0].id as string;
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new ConflictProblem('sku-mapping-exists', `Listing "${listingKey}" on ${input.site} is already mapped${input.connectionId ? ' for this connection' : ''}.`);
+        throw new ConflictProblem(
+          'sku-mapping-exists',
+          `Listing "${listingKey}" on ${input.site} is already mapped${input.connectionId ? ' for this connection' : ''}.`,
+        );
       }
       throw error;
     }
@@ -60,10 +68,7 @@ export class SkuMappingsService {
   }
 
   list(tenantId: string, query: ListSkuMappingsQuery): Promise<Page<SkuMapping>> {
-    const builder = this.mappings
-      .createQueryBuilder('m')
-      .innerJoinAndSelect('m.sku', 's')
-      .where('m.tenant_id = :tenantId', { tenantId });
+    const builder = this.mappings.createQueryBuilder('m').innerJoinAndSelect('m.sku', 's').where('m.tenant_id = :tenantId', { tenantId });
     if (query.site) builder.andWhere('m.site = :site', { site: query.site });
     if (query.connectionId) builder.andWhere('m.connection_id = :connectionId', { connectionId: query.connectionId });
     if (query.skuId) builder.andWhere('m.sku_id = :skuId', { skuId: query.skuId });
@@ -85,7 +90,7 @@ export class SkuMappingsService {
   }
 
   changed(tenantId: string): void {
-    this.events.emit('catalog-changed', { tenantId });
+    this.events.publish('catalog.changed', { tenantId });
   }
 
   /** A memoizing check that a connection is this tenant's, live, and on the mapping's site. */

@@ -4,7 +4,7 @@ import { type DataSource, In, QueryFailedError, type Repository } from 'typeorm'
 import { type Page, paginate } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem';
 import { Sku } from './sku.entity';
-import { SkuCatalogEvents } from './sku-catalog-events';
+import { EventBus } from '../events/event-bus';
 import { SkuReferenceChecks } from './sku-reference-check';
 import type { CreateSkuDto, ListSkusQuery, UpdateSkuDto } from './skus.dto';
 
@@ -26,7 +26,7 @@ export class SkusService {
   constructor(
     @InjectRepository(Sku) private readonly skus: Repository<Sku>,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly events: SkuCatalogEvents,
+    private readonly events: EventBus,
     private readonly referenceChecks: SkuReferenceChecks,
   ) {}
 
@@ -47,37 +47,39 @@ export class SkusService {
     const parent = input.parentId ? await this.parentFor(tenantId, input.parentId) : null;
     await this.refuseTakenCodes(tenantId, codes);
 
-    const created = await this.db.transaction(async (manager) => {
-      const repository = manager.getRepository(Sku);
-      const sku = await repository.save(
-        repository.create({
-          tenantId,
-          code,
-          name: input.name.trim(),
-          optionName: input.optionName?.trim() || null,
-          jan: input.jan ?? null,
-          parentId: parent?.id ?? null,
-          sellerManagementCode: parent?.code ?? code,
-        }),
-      );
-      const options = await repository.save(
-        optionInputs.map((option) =>
+    const created = await this.db
+      .transaction(async (manager) => {
+        const repository = manager.getRepository(Sku);
+        const sku = await repository.save(
           repository.create({
             tenantId,
-            code: option.code.trim(),
-            name: option.name?.trim() || sku.name,
-            optionName: option.optionName.trim(),
-            jan: option.jan ?? null,
-            parentId: sku.id,
-            sellerManagementCode: code,
+            code,
+            name: input.name.trim(),
+            optionName: input.optionName?.trim() || null,
+            jan: input.jan ?? null,
+            parentId: parent?.id ?? null,
+            sellerManagementCode: parent?.code ?? code,
           }),
-        ),
-      );
-      return { sku, options };
-    }).catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new ConflictProblem('sku-code-exists', 'A SKU with one of these codes already exists.');
-      throw error;
-    });
+        );
+        const options = await repository.save(
+          optionInputs.map((option) =>
+            repository.create({
+              tenantId,
+              code: option.code.trim(),
+              name: option.name?.trim() || sku.name,
+              optionName: option.optionName.trim(),
+              jan: option.jan ?? null,
+              parentId: sku.id,
+              sellerManagementCode: code,
+            }),
+          ),
+        );
+        return { sku, options };
+      })
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw new ConflictProblem('sku-code-exists', 'A SKU with one of these codes already exists.');
+        throw error;
+      });
     this.changed(tenantId);
     return { sku: created.sku, options: parent ? undefined : created.options };
   }
@@ -140,16 +142,23 @@ export class SkusService {
     const options = sku.parentId ? [] : await this.optionsOf(tenantId, sku.id);
     const references = await this.referenceChecks.findReferences(tenantId, [sku.id, ...options.map((option) => option.id)]);
     if (references.length) {
-      throw new ConflictProblem('sku-in-use', `SKU "${sku.code}" is still in use (${references.slice(0, 5).map((reference) => reference.description).join('; ')}${references.length > 5 ? '; …' : ''}).`, {
-        references,
-      });
+      throw new ConflictProblem(
+        'sku-in-use',
+        `SKU "${sku.code}" is still in use (${references
+          .slice(0, 5)
+          .map((reference) => reference.description)
+          .join('; ')}${references.length > 5 ? '; …' : ''}).`,
+        {
+          references,
+        },
+      );
     }
     await this.skus.delete({ id: sku.id, tenantId });
     this.changed(tenantId);
   }
 
   changed(tenantId: string): void {
-    this.events.emit('catalog-changed', { tenantId });
+    this.events.publish('catalog.changed', { tenantId });
   }
 
   private optionsOf(tenantId: string, parentId: string): Promise<Sku[]> {
@@ -160,7 +169,12 @@ export class SkusService {
     const parent = await this.skus.findOne({ where: { id: parentId, tenantId } });
     if (!parent) throw new ValidationProblem([{ field: 'parentId', message: 'no such SKU' }]);
     if (parent.parentId) {
-      throw new ProblemException(HttpStatus.CONFLICT, 'sku-option-nesting', 'Conflict', `SKU "${parent.code}" is itself an option; options cannot have options.`);
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'sku-option-nesting',
+        'Conflict',
+        `SKU "${parent.code}" is itself an option; options cannot have options.`,
+      );
     }
     return parent;
   }

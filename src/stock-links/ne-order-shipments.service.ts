@@ -1,11 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { SiteError } from '../connectors/http/site-errors';
-import { NextEngineConnector } from '../connectors/nextengine/nextengine.connector';
+import { Capability, SiteError } from '../connections/site-calls';
 import type { ConnectionContext, ExternalOrder } from '../connectors/sales-site-connector';
-import { SmaregiStockApi } from '../connectors/smaregi/smaregi.stock';
-import { StockBridge } from './stock-bridge.service';
+import { LinkSites } from './link-sites';
 import { StockCodeResolver } from './stock-code-resolver';
 import type { StockLink } from './stock-link.entity';
 import { StockLinksService } from './stock-links.service';
@@ -27,10 +25,8 @@ export class NeOrderShipments {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly bridge: StockBridge,
+    private readonly sites: LinkSites,
     private readonly links: StockLinksService,
-    private readonly nextEngine: NextEngineConnector,
-    private readonly smaregi: SmaregiStockApi,
     private readonly codes: StockCodeResolver,
   ) {}
 
@@ -38,39 +34,38 @@ export class NeOrderShipments {
   async importOrders(link: StockLink, today: Date): Promise<ShipmentImportResult> {
     const result: ShipmentImportResult = { registered: 0, failed: 0 };
     if (!link.shipmentsEnabled || !link.shipmentContractId || !link.shipmentStoreId) return result;
-    const neContext = await this.bridge.context(link.nextengineConnectionId, 'NextEngine');
-    const smaregiContext = await this.bridge.context(link.smaregiConnectionId, 'Smaregi');
-    const shipmentContext = this.shipmentContext(link, smaregiContext);
-    const contexts = { smaregi: smaregiContext, nextengine: () => Promise.resolve(neContext) };
-
-    for await (const batch of this.nextEngine.pullOrders(neContext, null)) {
-      const ids = batch.orders.map((order) => order.externalOrderId);
-      if (ids.length === 0) continue;
-      const done = new Set(
-        ((await this.db.query(
-          `SELECT nextengine_order_id AS id FROM stock_link_shipments WHERE link_id = $1 AND nextengine_order_id = ANY($2) AND status <> 'failed'`,
-          [link.id, ids],
-        )) as Array<{ id: string }>).map((row) => row.id),
-      );
-      const todo = batch.orders.filter((order) => !done.has(order.externalOrderId));
-      if (todo.length === 0) continue;
-      const resolved = await this.codes.toSmaregi(
-        link,
-        todo.flatMap((order) => order.lines.map((line) => line.productCode)),
-        contexts,
-      );
-      for (const order of todo) {
-        const outcome = await this.registerOne(link, shipmentContext, order, resolved, today);
-        if (outcome) result.registered += 1;
-        else result.failed += 1;
+    // The Smaregi connection must be usable before any NE order is read (a link error otherwise, retried later).
+    await this.sites.smaregi(link, Capability.Connection, async () => undefined);
+    await this.sites.nextEngine(link, Capability.OrderSource, async (nextEngine, neContext) => {
+      for await (const batch of nextEngine.pullOrders(neContext, null)) {
+        const ids = batch.orders.map((order) => order.externalOrderId);
+        if (ids.length === 0) continue;
+        const done = new Set(
+          (
+            (await this.db.query(
+              `SELECT nextengine_order_id AS id FROM stock_link_shipments WHERE link_id = $1 AND nextengine_order_id = ANY($2) AND status <> 'failed'`,
+              [link.id, ids],
+            )) as Array<{ id: string }>
+          ).map((row) => row.id),
+        );
+        const todo = batch.orders.filter((order) => !done.has(order.externalOrderId));
+        if (todo.length === 0) continue;
+        const resolved = await this.codes.toSmaregi(
+          link,
+          todo.flatMap((order) => order.lines.map((line) => line.productCode)),
+        );
+        for (const order of todo) {
+          const outcome = await this.registerOne(link, order, resolved, today);
+          if (outcome) result.registered += 1;
+          else result.failed += 1;
+        }
       }
-    }
+    });
     return result;
   }
 
   private async registerOne(
     link: StockLink,
-    context: ConnectionContext,
     order: ExternalOrder,
     resolved: Map<string, { ok: true; code: string } | { ok: false; reason: string }>,
     today: Date,
@@ -96,15 +91,17 @@ export class NeOrderShipments {
     }
     const details = [...quantities].map(([productId, quantity]) => ({ productId, quantity }));
     try {
-      const { shippingId } = await this.smaregi.registerShipment(context, {
-        shippingStoreId: link.shipmentStoreId!,
-        // Smaregi's shipment is a store-to-store move (spec §C.4); a sale has no receiving store, so the
-        // shipping store is named on both sides and the move is never received (UNCONFIRMED usage).
-        receivingStoreId: link.shipmentStoreId!,
-        shippingDate: jstDate(today),
-        memo: `NE伝票 ${order.externalOrderId}`,
-        details,
-      });
+      const { shippingId } = await this.sites.smaregi(link, Capability.ShipmentRegistrar, (smaregi, ctx) =>
+        smaregi.registerShipment(this.shipmentContext(link, ctx), {
+          shippingStoreId: link.shipmentStoreId!,
+          // Smaregi's shipment is a store-to-store move (spec §C.4); a sale has no receiving store, so the
+          // shipping store is named on both sides and the move is never received (UNCONFIRMED usage).
+          receivingStoreId: link.shipmentStoreId!,
+          shippingDate: jstDate(today),
+          memo: `NE伝票 ${order.externalOrderId}`,
+          details,
+        }),
+      );
       await this.db.transaction(async (manager) => {
         await manager.query(
           `INSERT INTO stock_baselines (link_id, store_id, product_id, amount, own_pending)

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { Connection } from '../connections/connection.entity';
-import { ConnectionContextFactory } from '../connections/connection-context.factory';
-import { SmaregiStockApi } from '../connectors/smaregi/smaregi.stock';
+import { Capability } from '../connections/site-calls';
+import { LinkSites } from './link-sites';
 import type { StockLink } from './stock-link.entity';
 
 const CHUNK = 5000;
@@ -16,12 +15,13 @@ const CHUNK = 5000;
 export class StockBaselineSeeder {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly contexts: ConnectionContextFactory,
-    private readonly smaregi: SmaregiStockApi,
+    private readonly sites: LinkSites,
   ) {}
 
-  async seed(link: Pick<StockLink, 'id' | 'storeId'>, smaregiConnection: Connection): Promise<number> {
-    const levels = await this.smaregi.readStock(this.contexts.create(smaregiConnection), { storeId: link.storeId });
+  async seed(link: StockLink): Promise<number> {
+    const levels = await this.sites.smaregi(link, Capability.StockHistorySource, (smaregi, ctx) =>
+      smaregi.readStock(ctx, { storeId: link.storeId }),
+    );
     await this.db.transaction(async (manager) => {
       for (let start = 0; start < levels.length; start += CHUNK) {
         const chunk = levels.slice(start, start + CHUNK);

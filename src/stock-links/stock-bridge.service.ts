@@ -2,12 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { ConnectionContextFactory } from '../connections/connection-context.factory';
-import { ConnectionsService } from '../connections/connections.service';
-import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
-import { NextEngineStockUploader, type NextEngineStockLevel } from '../connectors/nextengine/nextengine.stock-upload';
-import type { ConnectionContext, ItemResult } from '../connectors/sales-site-connector';
-import { SmaregiStockApi, type SmaregiStockHistory } from '../connectors/smaregi/smaregi.stock';
+import { Capability, SiteError } from '../connections/site-calls';
+import type { ItemResult } from '../connectors/sales-site-connector';
+import type { SiteGoodsStock, SiteStockHistory } from '../connectors/site-ports';
+import { LinkConnectionError, LinkSites } from './link-sites';
 import { type Baseline, type DeltaOutcome, legacyDelta, netByCode, platformDelta } from './stock-delta';
 import { StockCodeResolver } from './stock-code-resolver';
 import type { StockLink } from './stock-link.entity';
@@ -64,10 +62,7 @@ export class StockBridge {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly connections: ConnectionsService,
-    private readonly contexts: ConnectionContextFactory,
-    private readonly smaregi: SmaregiStockApi,
-    private readonly uploader: NextEngineStockUploader,
+    private readonly sites: LinkSites,
     private readonly codes: StockCodeResolver,
     private readonly mailer: StockLinkMailer,
   ) {}
@@ -83,7 +78,9 @@ export class StockBridge {
     try {
       const deadline = Date.now() + waitMs;
       for (;;) {
-        const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [key])) as Array<{ locked: boolean }>;
+        const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [key])) as Array<{
+          locked: boolean;
+        }>;
         if (locked) break;
         if (Date.now() >= deadline) return null;
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -99,7 +96,9 @@ export class StockBridge {
   }
 
   async liveLink(linkId: string): Promise<StockLink | null> {
-    const [row] = (await this.db.query(`SELECT * FROM stock_links WHERE id = $1 AND deleted_at IS NULL`, [linkId])) as Array<Record<string, unknown>>;
+    const [row] = (await this.db.query(`SELECT * FROM stock_links WHERE id = $1 AND deleted_at IS NULL`, [linkId])) as Array<
+      Record<string, unknown>
+    >;
     return row ? toLink(row) : null;
   }
 
@@ -113,10 +112,8 @@ export class StockBridge {
     )) as ReceivedEvent[];
     if (events.length === 0) return { processed: 0, retryLater: false };
 
-    const smaregiContext = await this.context(link.smaregiConnectionId, 'Smaregi');
-    const nextEngineContext = once(() => this.context(link.nextengineConnectionId, 'NextEngine'));
     const travelling = events.filter((event) => !link.storeId || event.storeId === link.storeId);
-    const histories = await this.histories(smaregiContext, travelling);
+    const histories = await this.histories(link, travelling);
     const baselines = await this.baselines(link.id, travelling);
 
     const outcomes: EventOutcome[] = [];
@@ -124,7 +121,15 @@ export class StockBridge {
     const productOf = new Map<string, string>();
     let retryLater = false;
     for (const event of events) {
-      const outcome: EventOutcome = { id: event.id, status: 'zero', delta: null, amountAfter: null, code: null, reason: null, attempts: event.attempts };
+      const outcome: EventOutcome = {
+        id: event.id,
+        status: 'zero',
+        delta: null,
+        amountAfter: null,
+        code: null,
+        reason: null,
+        attempts: event.attempts,
+      };
       outcomes.push(outcome);
       if (link.storeId && event.storeId !== link.storeId) {
         Object.assign(outcome, { status: 'ignored', reason: `store filter: only store ${link.storeId} travels` });
@@ -153,10 +158,12 @@ export class StockBridge {
       baselines.set(key, computed.next);
       outcome.delta = computed.delta;
       if (computed.delta === 0) {
-        outcome.reason = computed.absorbed ? 'the bridge\'s own shipment of a NextEngine order: already subtracted in NextEngine' : 'no change against the last known amount';
+        outcome.reason = computed.absorbed
+          ? "the bridge's own shipment of a NextEngine order: already subtracted in NextEngine"
+          : 'no change against the last known amount';
       } else if (link.stockMaster === 'nextengine' && computed.delta > 0) {
         // NE master (DESIGN §7): Smaregi sends its sales, normally decreases; everything else is entered in NE.
-        Object.assign(outcome, { status: 'ignored', reason: 'NextEngine is the stock master: only Smaregi\'s decreases (sales) travel' });
+        Object.assign(outcome, { status: 'ignored', reason: "NextEngine is the stock master: only Smaregi's decreases (sales) travel" });
       } else {
         needCode.push(outcome);
         productOf.set(outcome.id, event.productId);
@@ -167,7 +174,6 @@ export class StockBridge {
       const resolved = await this.codes.toNextEngine(
         link,
         needCode.map((outcome) => productOf.get(outcome.id)!),
-        { smaregi: smaregiContext, nextengine: nextEngineContext },
       );
       for (const outcome of needCode) {
         const resolution = resolved.get(productOf.get(outcome.id)!);
@@ -255,43 +261,47 @@ export class StockBridge {
         sending.flatMap((group) => group.eventIds),
         uploadId,
       ]);
-      await manager.query(`UPDATE stock_events SET upload_id = $2 WHERE link_id = $1 AND status = 'failed' AND upload_id IS NULL`, [link.id, uploadId]);
+      await manager.query(`UPDATE stock_events SET upload_id = $2 WHERE link_id = $1 AND status = 'failed' AND upload_id IS NULL`, [
+        link.id,
+        uploadId,
+      ]);
     });
 
     let uploadError: string | null = null;
     let results = new Map<string, ItemResult>();
-    let before: Map<string, NextEngineStockLevel> | undefined;
+    let before: Map<string, SiteGoodsStock> | undefined;
     if (sending.length) {
-      let context: ConnectionContext | null = null;
       try {
-        context = await this.context(link.nextengineConnectionId, 'NextEngine');
         // Read first: a failure here (expired sign-in, NE down) provably sent nothing, so the deltas stay pending.
-        before = await this.uploader.readStock(
-          context,
-          sending.map((group) => group.code),
+        before = await this.sites.nextEngine(link, Capability.StockDeltaSink, (nextEngine, ctx) =>
+          nextEngine.readStock(
+            ctx,
+            sending.map((group) => group.code),
+          ),
         );
       } catch (error) {
         if (!(error instanceof SiteError || error instanceof LinkConnectionError)) throw error;
-        if (error instanceof SiteAuthError && context) await this.connections.markAuthExpired(context.connectionId, error.message);
         uploadError = `NextEngine could not be read, nothing was sent: ${error.message}`;
-        await this.db.query(`UPDATE stock_events SET status = 'pending', upload_id = NULL, reason = $2 WHERE upload_id = $1 AND status = 'uploading'`, [
-          uploadId,
-          uploadError,
-        ]);
+        await this.db.query(
+          `UPDATE stock_events SET status = 'pending', upload_id = NULL, reason = $2 WHERE upload_id = $1 AND status = 'uploading'`,
+          [uploadId, uploadError],
+        );
       }
-      if (context && before) {
+      const snapshot = before;
+      if (snapshot) {
         try {
           results = new Map(
             (
-              await this.uploader.uploadDeltas(
-                context,
-                sending.map((group) => ({ goodsCode: group.code, delta: group.delta })),
-                before,
+              await this.sites.nextEngine(link, Capability.StockDeltaSink, (nextEngine, ctx) =>
+                nextEngine.uploadDeltas(
+                  ctx,
+                  sending.map((group) => ({ goodsCode: group.code, delta: group.delta })),
+                  snapshot,
+                ),
               )
             ).map((result) => [result.key, result]),
           );
         } catch (error) {
-          if (error instanceof SiteAuthError) await this.connections.markAuthExpired(context.connectionId, error.message);
           uploadError = `The upload to NextEngine broke off; whether it was applied is unknown, so it is not sent again: ${error instanceof Error ? error.message : String(error)}`;
           this.logger.error({ err: error, linkId: link.id }, 'Stock upload to NextEngine broke off');
         }
@@ -318,7 +328,9 @@ export class StockBridge {
     }
 
     const upload = await this.db.transaction(async (manager) => {
-      await manager.query(`UPDATE stock_events SET status = 'uploaded', reason = NULL, processed_at = now() WHERE id = ANY($1::bigint[])`, [uploaded]);
+      await manager.query(`UPDATE stock_events SET status = 'uploaded', reason = NULL, processed_at = now() WHERE id = ANY($1::bigint[])`, [
+        uploaded,
+      ]);
       await manager.query(
         `UPDATE stock_events e SET status = 'failed', reason = f.reason, processed_at = now()
            FROM unnest($1::bigint[], $2::text[]) AS f(id, reason) WHERE e.id = f.id`,
@@ -337,7 +349,14 @@ export class StockBridge {
         [uploadId],
       )) as Array<{ uploaded: number; failed: number; netted: number }>;
       const failedCount = counts.failed + retry.length;
-      const status = uploadError && counts.uploaded === 0 ? 'failed' : failedCount === 0 && !uploadError ? 'succeeded' : counts.uploaded > 0 || counts.netted > 0 ? 'partial' : 'failed';
+      const status =
+        uploadError && counts.uploaded === 0
+          ? 'failed'
+          : failedCount === 0 && !uploadError
+            ? 'succeeded'
+            : counts.uploaded > 0 || counts.netted > 0
+              ? 'partial'
+              : 'failed';
       const [row] = (await manager.query(
         `UPDATE stock_uploads SET status = $2, uploaded = $3, failed = $4, netted = $5, error = $6, finished_at = now() WHERE id = $1
          RETURNING id, trigger, status, rows_sent AS "rowsSent", uploaded, failed, netted, error, mail_status AS "mailStatus",
@@ -350,7 +369,10 @@ export class StockBridge {
 
     const mail = await this.mailResult(link, upload, retry);
     await this.db.query(`UPDATE stock_uploads SET mail_status = $2, mail_error = $3 WHERE id = $1`, [uploadId, mail.status, mail.error]);
-    return { upload: { ...upload, mailStatus: mail.status, mailError: mail.error }, retryLater: retry.length > 0 || pending.length === UPLOAD_BATCH || !!(uploadError && !before) };
+    return {
+      upload: { ...upload, mailStatus: mail.status, mailError: mail.error },
+      retryLater: retry.length > 0 || pending.length === UPLOAD_BATCH || !!(uploadError && !before),
+    };
   }
 
   /**
@@ -399,11 +421,13 @@ export class StockBridge {
     return { status: outcome.status, error: outcome.status === 'failed' ? outcome.error : null };
   }
 
-  private async histories(context: ConnectionContext, events: ReceivedEvent[]): Promise<Map<string, SmaregiStockHistory>> {
+  private async histories(link: StockLink, events: ReceivedEvent[]): Promise<Map<string, SiteStockHistory>> {
     const refs = events
       .filter((event) => event.kind === 'platform' && event.sourceKey)
       .map((event) => ({ id: event.sourceKey!.slice(3), productId: event.productId, storeId: event.storeId }));
-    return refs.length ? this.smaregi.readHistory(context, refs) : new Map();
+    return refs.length
+      ? this.sites.smaregi(link, Capability.StockHistorySource, (smaregi, ctx) => smaregi.readHistory(ctx, refs))
+      : new Map();
   }
 
   private async baselines(linkId: string, events: ReceivedEvent[]): Promise<Map<string, Baseline>> {
@@ -417,30 +441,18 @@ export class StockBridge {
     return new Map(
       rows.map((row) => [
         baselineKey(row.storeId, row.productId),
-        { amount: Number(row.amount), historyId: row.historyId === null ? null : Number(row.historyId), ownPending: Number(row.ownPending) },
+        {
+          amount: Number(row.amount),
+          historyId: row.historyId === null ? null : Number(row.historyId),
+          ownPending: Number(row.ownPending),
+        },
       ]),
     );
   }
-
-  /** A live connection's context; the bridge cannot work through a deleted or unauthorized one. */
-  async context(connectionId: string, site: string): Promise<ConnectionContext> {
-    const connection = await this.connections.findLive(connectionId);
-    if (!connection) throw new LinkConnectionError(`The ${site} connection of this link was deleted`);
-    if (connection.status !== 'active') throw new LinkConnectionError(`The ${site} connection is ${connection.status}`);
-    return this.contexts.create(connection);
-  }
 }
-
-/** The link's connection is gone or not usable: the work waits, nothing is lost. */
-export class LinkConnectionError extends Error {}
 
 function baselineKey(storeId: string, productId: string): string {
   return `${storeId}\u0000${productId}`;
-}
-
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => (value ??= make());
 }
 
 function toLink(row: Record<string, unknown>): StockLink {

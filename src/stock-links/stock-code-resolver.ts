@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { ConnectionContext } from '../connectors/sales-site-connector';
-import { SmaregiStockApi } from '../connectors/smaregi/smaregi.stock';
-import { NextEngineGoodsLookup } from './nextengine-goods.lookup';
+import { Capability } from '../connections/site-calls';
+import { LinkSites } from './link-sites';
 import type { StockLink } from './stock-link.entity';
 
 export type Resolution = { ok: true; code: string } | { ok: false; reason: string };
@@ -19,15 +18,10 @@ const SMAREGI_ID = /^[0-9]{1,15}$/;
 export class StockCodeResolver {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly smaregi: SmaregiStockApi,
-    private readonly goods: NextEngineGoodsLookup,
+    private readonly sites: LinkSites,
   ) {}
 
-  async toNextEngine(
-    link: StockLink,
-    productIds: readonly string[],
-    contexts: { smaregi: ConnectionContext; nextengine: () => Promise<ConnectionContext> },
-  ): Promise<Map<string, Resolution>> {
+  async toNextEngine(link: StockLink, productIds: readonly string[]): Promise<Map<string, Resolution>> {
     const out = new Map<string, Resolution>();
     const wanted = [...new Set(productIds)];
     if (wanted.length === 0) return out;
@@ -43,16 +37,23 @@ export class StockCodeResolver {
     }
     if (unknown.length === 0) return out;
 
-    const productCodes = await this.smaregi.productCodes(contexts.smaregi, unknown);
+    const productCodes = await this.sites.smaregi(link, Capability.StockHistorySource, (smaregi, ctx) =>
+      smaregi.productCodes(ctx, unknown),
+    );
     const jans = [...new Set(productCodes.values())];
-    const byJan = jans.length ? await this.goods.codesByJan(await contexts.nextengine(), jans) : new Map<string, string[]>();
+    const byJan = jans.length
+      ? await this.sites.nextEngine(link, Capability.GoodsCatalog, (goods, ctx) => goods.codesByJan(ctx, jans))
+      : new Map<string, string[]>();
     const found: Array<{ id: string; code: string }> = [];
     for (const id of unknown) {
       const jan = productCodes.get(id);
       const codes = jan ? (byJan.get(jan) ?? []) : [];
       if (!jan) out.set(id, { ok: false, reason: `Smaregi product ${id} was not found in Smaregi` });
       else if (codes.length === 0) {
-        out.set(id, { ok: false, reason: `Smaregi product ${id} (JAN ${jan}) has no NextEngine goods with that JAN: it exists only in Smaregi` });
+        out.set(id, {
+          ok: false,
+          reason: `Smaregi product ${id} (JAN ${jan}) has no NextEngine goods with that JAN: it exists only in Smaregi`,
+        });
       } else if (codes.length > 1) {
         out.set(id, { ok: false, reason: `JAN ${jan} of Smaregi product ${id} matches several NextEngine goods (${codes.join(', ')})` });
       } else {
@@ -65,11 +66,7 @@ export class StockCodeResolver {
   }
 
   /** NextEngine goods code → Smaregi product id (NE orders registered as Smaregi shipments). */
-  async toSmaregi(
-    link: StockLink,
-    neCodes: readonly string[],
-    contexts: { smaregi: ConnectionContext; nextengine: () => Promise<ConnectionContext> },
-  ): Promise<Map<string, Resolution>> {
+  async toSmaregi(link: StockLink, neCodes: readonly string[]): Promise<Map<string, Resolution>> {
     const out = new Map<string, Resolution>();
     const wanted = [...new Set(neCodes)];
     if (wanted.length === 0) return out;
@@ -81,26 +78,40 @@ export class StockCodeResolver {
     for (const row of known) {
       out.set(
         row.code,
-        row.ids.length === 1 ? { ok: true, code: row.ids[0] } : { ok: false, reason: `NextEngine goods ${row.code} is mapped from several Smaregi products (${row.ids.join(', ')})` },
+        row.ids.length === 1
+          ? { ok: true, code: row.ids[0] }
+          : { ok: false, reason: `NextEngine goods ${row.code} is mapped from several Smaregi products (${row.ids.join(', ')})` },
       );
     }
     const unknown = wanted.filter((code) => !out.has(code));
     if (link.idMatching === 'csv') {
       for (const code of unknown) {
-        out.set(code, SMAREGI_ID.test(code) ? { ok: true, code } : { ok: false, reason: `NextEngine goods ${code} is not in the code map and is not a Smaregi product id: it exists only in NextEngine` });
+        out.set(
+          code,
+          SMAREGI_ID.test(code)
+            ? { ok: true, code }
+            : {
+                ok: false,
+                reason: `NextEngine goods ${code} is not in the code map and is not a Smaregi product id: it exists only in NextEngine`,
+              },
+        );
       }
       return out;
     }
     if (unknown.length === 0) return out;
-    const jansByCode = await this.goods.jansByCode(await contexts.nextengine(), unknown);
+    const jansByCode = await this.sites.nextEngine(link, Capability.GoodsCatalog, (goods, ctx) => goods.jansByCode(ctx, unknown));
     const jans = [...new Set([...jansByCode.values()].flat())];
-    const idsByJan = await this.smaregi.productIdsByCode(contexts.smaregi, jans);
+    const idsByJan = await this.sites.smaregi(link, Capability.StockHistorySource, (smaregi, ctx) => smaregi.productIdsByCode(ctx, jans));
     const found: Array<{ id: string; code: string }> = [];
     for (const code of unknown) {
       const jan = jansByCode.get(code)?.[0];
       const id = jan ? idsByJan.get(jan) : undefined;
       if (!jan) out.set(code, { ok: false, reason: `NextEngine goods ${code} has no JAN code to match a Smaregi product by` });
-      else if (!id) out.set(code, { ok: false, reason: `No Smaregi product has 商品コード ${jan} (NextEngine goods ${code}): it exists only in NextEngine` });
+      else if (!id)
+        out.set(code, {
+          ok: false,
+          reason: `No Smaregi product has 商品コード ${jan} (NextEngine goods ${code}): it exists only in NextEngine`,
+        });
       else {
         out.set(code, { ok: true, code: id });
         found.push({ id, code });

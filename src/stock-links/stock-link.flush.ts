@@ -2,9 +2,10 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { ProblemException } from '../common/problem';
 import { siteErrorToProblem } from '../connections/site-error.problem';
-import { SiteError } from '../connectors/http/site-errors';
+import { SiteError } from '../connections/site-calls';
 import { NeOrderShipments } from './ne-order-shipments.service';
-import { LinkConnectionError, StockBridge } from './stock-bridge.service';
+import { LinkConnectionError } from './link-sites';
+import { StockBridge } from './stock-bridge.service';
 import type { StockLink } from './stock-link.entity';
 import type { FlushResultDto } from './stock-links.dto';
 
@@ -29,11 +30,17 @@ export class StockLinkFlush {
         return { processed, upload: upload ?? undefined, shipments: shipments ?? undefined };
       });
       if (!ran) {
-        throw new ProblemException(HttpStatus.CONFLICT, 'stock-link-busy', 'Conflict', 'An upload for this link is running; try again shortly.');
+        throw new ProblemException(
+          HttpStatus.CONFLICT,
+          'stock-link-busy',
+          'Conflict',
+          'An upload for this link is running; try again shortly.',
+        );
       }
       return ran.value;
     } catch (error) {
-      if (error instanceof LinkConnectionError) throw new ProblemException(HttpStatus.CONFLICT, 'connection-not-usable', 'Conflict', error.message);
+      if (error instanceof LinkConnectionError)
+        throw new ProblemException(HttpStatus.CONFLICT, 'connection-not-usable', 'Conflict', error.message);
       if (error instanceof SiteError) throw siteErrorToProblem(error);
       throw error;
     }

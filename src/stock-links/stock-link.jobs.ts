@@ -34,7 +34,6 @@ const COALESCE_MS = 100;
 @Injectable()
 export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(StockLinkJobs.name);
-  private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private readonly lastEnqueued = new Map<string, number>();
   private readonly trailing = new Map<string, NodeJS.Timeout>();
@@ -57,11 +56,9 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
     await this.queue.work<LinkJob>(STOCK_PROCESS, 2, (job) => this.runProcess(job.linkId));
     await this.queue.work<LinkJob>(STOCK_UPLOAD, 2, (job) => this.runUpload(job.linkId));
     await this.queue.work<LinkJob>(STOCK_SHIPMENTS, 1, (job) => this.runShipments(job.linkId));
-    this.timer = setInterval(() => void this.tick(), this.config.syncTickSeconds * 1000);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     // A change whose trailing enqueue is dropped here is stored as received: the next tick enqueues it.
     for (const timer of this.trailing.values()) clearTimeout(timer);
     await this.ticking;
@@ -121,7 +118,9 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
           if (link.received) await this.requestProcessing(link.linkId);
           else if (link.pending) await this.requestUpload(link.linkId, link.delay);
         }
-        const shipping = (await this.db.query(`SELECT id FROM stock_links WHERE shipments_enabled AND deleted_at IS NULL`)) as Array<{ id: string }>;
+        const shipping = (await this.db.query(`SELECT id FROM stock_links WHERE shipments_enabled AND deleted_at IS NULL`)) as Array<{
+          id: string;
+        }>;
         for (const { id } of shipping) await this.queue.send<LinkJob>(STOCK_SHIPMENTS, { linkId: id }, { singletonKey: id });
       } catch (error) {
         this.logger.error({ err: error }, 'Stock link tick failed');
@@ -133,26 +132,38 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async runProcess(linkId: string): Promise<void> {
-    await this.locked(linkId, () => this.requestProcessing(linkId, BUSY_RETRY_SECONDS), async (link) => {
-      const result = await this.bridge.process(link);
-      if (result.retryLater) await this.requestProcessing(linkId, HISTORY_RETRY_SECONDS);
-      if (await this.hasUploadWork(linkId)) await this.requestUpload(linkId, link.uploadDelaySeconds);
-    });
+    await this.locked(
+      linkId,
+      () => this.requestProcessing(linkId, BUSY_RETRY_SECONDS),
+      async (link) => {
+        const result = await this.bridge.process(link);
+        if (result.retryLater) await this.requestProcessing(linkId, HISTORY_RETRY_SECONDS);
+        if (await this.hasUploadWork(linkId)) await this.requestUpload(linkId, link.uploadDelaySeconds);
+      },
+    );
   }
 
   private async runUpload(linkId: string): Promise<void> {
-    await this.locked(linkId, () => this.requestUpload(linkId, BUSY_RETRY_SECONDS), async (link) => {
-      await this.bridge.process(link);
-      const result = await this.bridge.upload(link, 'schedule');
-      if (result.retryLater) await this.requestUpload(linkId, UPLOAD_RETRY_SECONDS);
-    });
+    await this.locked(
+      linkId,
+      () => this.requestUpload(linkId, BUSY_RETRY_SECONDS),
+      async (link) => {
+        await this.bridge.process(link);
+        const result = await this.bridge.upload(link, 'schedule');
+        if (result.retryLater) await this.requestUpload(linkId, UPLOAD_RETRY_SECONDS);
+      },
+    );
   }
 
   private async runShipments(linkId: string): Promise<void> {
-    await this.locked(linkId, () => Promise.resolve(null), async (link) => {
-      await this.shipments.importOrders(link, this.clock.now());
-      await this.db.query(`UPDATE stock_links SET last_shipment_import_at = now() WHERE id = $1`, [linkId]);
-    });
+    await this.locked(
+      linkId,
+      () => Promise.resolve(null),
+      async (link) => {
+        await this.shipments.importOrders(link, this.clock.now());
+        await this.db.query(`UPDATE stock_links SET last_shipment_import_at = now() WHERE id = $1`, [linkId]);
+      },
+    );
   }
 
   /** Work under the link's lock; when another instance holds it, the job is sent again a little later. */

@@ -1,11 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConnectionsModule } from '../connections/connections.module';
-import { NextEngineClient } from '../connectors/nextengine/nextengine.client';
-import { NextEngineModule } from '../connectors/nextengine/nextengine.module';
-import { SmaregiModule } from '../connectors/smaregi/smaregi.module';
 import { NeOrderShipments } from './ne-order-shipments.service';
-import { NextEngineGoodsLookup } from './nextengine-goods.lookup';
+import { LinkSites } from './link-sites';
 import { SmaregiWebhookController } from './smaregi-webhook.controller';
 import { StockBaselineSeeder } from './stock-baseline.seeder';
 import { StockBridge } from './stock-bridge.service';
@@ -20,12 +17,10 @@ import { StockWebhookIntake } from './stock-webhook-intake.service';
 
 /** The Smaregi ↔ NextEngine stock bridge (DESIGN §7). Needs `AppConfig`, `Clock` and `JobQueue` from the root. */
 @Module({
-  imports: [TypeOrmModule.forFeature([StockLink]), ConnectionsModule, NextEngineModule, SmaregiModule],
+  imports: [TypeOrmModule.forFeature([StockLink]), ConnectionsModule],
   controllers: [StockLinksController, SmaregiWebhookController],
   providers: [
-    // NextEngine's module exports no goods search; its stateless client reads the goods master for JAN matching.
-    NextEngineClient,
-    NextEngineGoodsLookup,
+    LinkSites,
     StockLinksService,
     StockBaselineSeeder,
     StockCodeResolver,
@@ -36,5 +31,6 @@ import { StockWebhookIntake } from './stock-webhook-intake.service';
     StockWebhookIntake,
     NeOrderShipments,
   ],
+  exports: [StockLinkJobs],
 })
 export class StockLinksModule {}

@@ -9,7 +9,8 @@ import { AppConfig } from '../config/app-config';
 import type { Connection } from '../connections/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { siteErrorToProblem } from '../connections/site-error.problem';
-import { SiteError } from '../connectors/http/site-errors';
+import { SiteError } from '../connections/site-calls';
+import { LinkConnectionError } from './link-sites';
 import { type CodeMapEntry, parseCodeMap } from './code-map';
 import { StockBaselineSeeder } from './stock-baseline.seeder';
 import { StockLink } from './stock-link.entity';
@@ -68,7 +69,7 @@ export class StockLinksService {
    * to the customer URL once the seller has it, so no change can slip in between seed and first event.
    */
   async create(tenantId: string, input: CreateStockLinkDto): Promise<{ link: StockLink; secretCode: string }> {
-    const smaregi = await this.connectionOf(tenantId, input.smaregiConnectionId, 'smaregi', 'smaregiConnectionId');
+    await this.connectionOf(tenantId, input.smaregiConnectionId, 'smaregi', 'smaregiConnectionId');
     await this.connectionOf(tenantId, input.nextengineConnectionId, 'nextengine', 'nextengineConnectionId');
     const id = randomUUID();
     const shipments = this.shipmentColumns(id, input.shipments, null);
@@ -90,11 +91,13 @@ export class StockLinksService {
     });
     await this.links.insert(link);
     try {
-      await this.seeder.seed(link, smaregi);
+      await this.seeder.seed(link);
     } catch (error) {
       // A link that cannot read Smaregi's stock cannot compute a single delta: refuse it whole.
       await this.links.delete({ id });
       if (error instanceof SiteError) throw siteErrorToProblem(error);
+      if (error instanceof LinkConnectionError)
+        throw new ProblemException(HttpStatus.CONFLICT, 'connection-not-usable', 'Conflict', error.message);
       throw error;
     }
     return { link: await this.get(tenantId, id), secretCode };
@@ -184,20 +187,37 @@ export class StockLinksService {
     }
     if (connection.site !== site) throw new ValidationProblem([{ field, message: `must be a ${site} connection, not ${connection.site}` }]);
     if (connection.status !== 'active') {
-      throw new ProblemException(HttpStatus.CONFLICT, 'connection-not-active', 'Conflict', `The ${site} connection is ${connection.status}; it must be active.`);
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'connection-not-active',
+        'Conflict',
+        `The ${site} connection is ${connection.status}; it must be active.`,
+      );
     }
     return connection;
   }
 
   private shipmentColumns(linkId: string, input: ShipmentSettingsDto | undefined, existing: StockLink | null): Partial<StockLink> {
-    if (!input) return existing ? {} : { shipmentsEnabled: false, shipmentContractId: null, shipmentStoreId: null, shipmentTokenCiphertext: null, shipmentTokenHint: null };
+    if (!input)
+      return existing
+        ? {}
+        : {
+            shipmentsEnabled: false,
+            shipmentContractId: null,
+            shipmentStoreId: null,
+            shipmentTokenCiphertext: null,
+            shipmentTokenHint: null,
+          };
     const errors: FieldError[] = [];
     if (input.enabled && !input.accessToken && !existing?.shipmentTokenCiphertext) {
       errors.push({ field: 'shipments.accessToken', message: 'accessToken is required to import NextEngine orders as shipments' });
     }
     if (errors.length) throw new ValidationProblem(errors);
     const token = input.accessToken
-      ? { shipmentTokenCiphertext: this.cipher.encrypt(input.accessToken, `stock-link:${linkId}`), shipmentTokenHint: maskSecret(input.accessToken) }
+      ? {
+          shipmentTokenCiphertext: this.cipher.encrypt(input.accessToken, `stock-link:${linkId}`),
+          shipmentTokenHint: maskSecret(input.accessToken),
+        }
       : {};
     return { shipmentsEnabled: input.enabled, shipmentContractId: input.contractId, shipmentStoreId: input.storeId, ...token };
   }

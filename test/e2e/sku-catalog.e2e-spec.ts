@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { readTable, writeTable } from '../../src/sku-mapping/bulk/tabular-file';
-import { SkuCatalogEvents } from '../../src/sku-mapping/sku-catalog-events';
+import { EventBus } from '../../src/events/event-bus';
 import { SkuReferenceChecks } from '../../src/sku-mapping/sku-reference-check';
 import { SkuResolver } from '../../src/sku-mapping/sku-resolver';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -63,13 +63,23 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
   }
 
   function csv(rows: string[][]): Buffer {
-    return Buffer.from(rows.map((row) => row.map((cell) => (/[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',')).join('\n') + '\n', 'utf8');
+    return Buffer.from(
+      rows.map((row) => row.map((cell) => (/[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',')).join('\n') + '\n',
+      'utf8',
+    );
   }
 
   describe('SKUs', () => {
     it('creates a single product with a JAN code and reads it back', async () => {
       const sku = await createSku(a, { code: ' MUG-1 ', name: 'Mug', jan: '4901234567894' });
-      expect(sku).toMatchObject({ code: 'MUG-1', name: 'Mug', jan: '4901234567894', parentId: null, sellerManagementCode: 'MUG-1', options: [] });
+      expect(sku).toMatchObject({
+        code: 'MUG-1',
+        name: 'Mug',
+        jan: '4901234567894',
+        parentId: null,
+        sellerManagementCode: 'MUG-1',
+        options: [],
+      });
       const read = await t.http.get(`/v1/skus/${sku.id}`).set(as(a)).expect(200);
       expect(read.body).toMatchObject({ id: sku.id, code: 'MUG-1' });
     });
@@ -84,7 +94,8 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
         ],
       });
       expect(product.options.map((o: { code: string }) => o.code)).toEqual(['TEE-RED-M', 'TEE-BLUE-M']);
-      for (const option of product.options) expect(option).toMatchObject({ parentId: product.id, sellerManagementCode: 'TEE', name: 'T-shirt' });
+      for (const option of product.options)
+        expect(option).toMatchObject({ parentId: product.id, sellerManagementCode: 'TEE', name: 'T-shirt' });
 
       const more = await createSku(a, { code: 'TEE-RED-L', name: 'T-shirt', optionName: 'Red / L', parentId: product.id });
       expect(more).toMatchObject({ parentId: product.id, sellerManagementCode: 'TEE' });
@@ -111,12 +122,16 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
 
     it('validates JAN codes as 8 or 13 digits', async () => {
       for (const jan of ['123', '490123456789', '4901234A']) {
-        const response = await t.http.post('/v1/skus').set(as(a)).send({ code: `J-${jan}`, name: 'x', jan }).expect(400);
+        const response = await t.http
+          .post('/v1/skus')
+          .set(as(a))
+          .send({ code: `J-${jan}`, name: 'x', jan })
+          .expect(400);
         expect(response.body.errors.map((e: { field: string }) => e.field)).toContain('jan');
       }
     });
 
-    it('updates a product\'s code together with its options\' management code, and filters by q', async () => {
+    it("updates a product's code together with its options' management code, and filters by q", async () => {
       const product = await createSku(a, { code: 'BAG', name: 'Tote bag', options: [{ code: 'BAG-S', optionName: 'S' }] });
       const updated = await t.http.patch(`/v1/skus/${product.id}`).set(as(a)).send({ code: 'BAG-2', jan: '49012345' }).expect(200);
       expect(updated.body).toMatchObject({ code: 'BAG-2', sellerManagementCode: 'BAG-2', jan: '49012345' });
@@ -154,7 +169,10 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
       try {
         const refused = await t.http.delete(`/v1/skus/${product.id}`).set(as(a)).expect(409);
         expect(refused.headers['content-type']).toMatch(PROBLEM_JSON);
-        expect(refused.body).toMatchObject({ type: expect.stringContaining('sku-in-use'), references: [{ skuId: optionId, description: 'order 1001' }] });
+        expect(refused.body).toMatchObject({
+          type: expect.stringContaining('sku-in-use'),
+          references: [{ skuId: optionId, description: 'order 1001' }],
+        });
         expect(asked[0].sort()).toEqual([product.id, optionId].sort());
         await t.http.get(`/v1/skus/${optionId}`).set(as(a)).expect(200);
       } finally {
@@ -194,7 +212,7 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
       otherCrossmallConnection = await createConnection(a, 'crossmall', 'cm-shop-2');
     });
 
-    it('resolves lines from each site\'s listing key through a mapping', async () => {
+    it("resolves lines from each site's listing key through a mapping", async () => {
       await createMapping(a, { site: 'nextengine', listingKey: 'ne-goods-001', skuId: skus.soap });
       await createMapping(a, { site: 'qoo10-jp', listingKey: 'Q-OPT-BLK', skuId: skus.black });
       await createMapping(a, { site: '11st', listingKey: 'STOCK-778', skuId: skus.white });
@@ -205,7 +223,13 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
         { site: 'nextengine', connectionId: null, listingKey: 'ne-goods-001', productCode: 'ne-goods-001' },
         { site: 'qoo10-jp', connectionId: null, listingKey: 'Q-OPT-BLK', optionCode: 'Q-OPT-BLK', productCode: 'Q-ITEM' },
         { site: '11st', connectionId: null, listingKey: 'STOCK-778', optionCode: 'STOCK-778', productCode: '11-PRD' },
-        { site: 'crossmall', connectionId: crossmallConnection, listingKey: 'CM-SOCKS:Black, 25cm', optionCode: 'Black, 25cm', productCode: 'CM-SOCKS' },
+        {
+          site: 'crossmall',
+          connectionId: crossmallConnection,
+          listingKey: 'CM-SOCKS:Black, 25cm',
+          optionCode: 'Black, 25cm',
+          productCode: 'CM-SOCKS',
+        },
         { site: 'smaregi', connectionId: null, listingKey: '8000123', productCode: '8000123' },
       ]);
       expect(results).toEqual([
@@ -218,7 +242,13 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
     });
 
     it('prefers a connection-specific mapping over the site-wide one', async () => {
-      await createMapping(a, { site: 'crossmall', connectionId: crossmallConnection, listingKey: 'CM-SOCKS:Black, 25cm', skuId: skus.white, quantityPerUnit: 3 });
+      await createMapping(a, {
+        site: 'crossmall',
+        connectionId: crossmallConnection,
+        listingKey: 'CM-SOCKS:Black, 25cm',
+        skuId: skus.white,
+        quantityPerUnit: 3,
+      });
       const [own, other] = await resolver.resolve(a.tenantId, [
         { site: 'crossmall', connectionId: crossmallConnection, listingKey: 'CM-SOCKS:Black, 25cm' },
         { site: 'crossmall', connectionId: otherCrossmallConnection, listingKey: 'CM-SOCKS:Black, 25cm' },
@@ -227,7 +257,7 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
       expect(other).toEqual({ skuId: skus.black, quantityPerUnit: 1, resolution: 'mapping' });
     });
 
-    it('falls back to a SKU whose code equals the site\'s code, option code first, never a product with options', async () => {
+    it("falls back to a SKU whose code equals the site's code, option code first, never a product with options", async () => {
       const results = await resolver.resolve(a.tenantId, [
         { site: 'qoo10-jp', connectionId: null, listingKey: 'SOCKS-WHT', optionCode: 'SOCKS-WHT', productCode: 'SOAP' },
         { site: 'qoo10-jp', connectionId: null, listingKey: 'NOPE', optionCode: 'NOPE', productCode: 'SOAP' },
@@ -245,7 +275,13 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
     });
 
     it('resolves Crossmall keys and codes only exactly: near misses in case or spacing stay unresolved', async () => {
-      const lines = ['CM-SOCKS:black, 25cm', 'CM-SOCKS:Black,25cm', 'CM-SOCKS:Black, 25cm ', ' CM-SOCKS:Black, 25cm', 'cm-socks:Black, 25cm'].map((listingKey) => ({
+      const lines = [
+        'CM-SOCKS:black, 25cm',
+        'CM-SOCKS:Black,25cm',
+        'CM-SOCKS:Black, 25cm ',
+        ' CM-SOCKS:Black, 25cm',
+        'cm-socks:Black, 25cm',
+      ].map((listingKey) => ({
         site: 'crossmall',
         connectionId: null,
         listingKey,
@@ -262,7 +298,13 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
     it('resolves many lines with at most two queries', async () => {
       const query = jest.spyOn(db, 'query');
       try {
-        const lines = Array.from({ length: 500 }, (_, i) => ({ site: 'qoo10-jp', connectionId: null, listingKey: `LINE-${i}`, optionCode: i % 2 ? 'SOCKS-BLK' : `MISS-${i}`, productCode: 'SOAP' }));
+        const lines = Array.from({ length: 500 }, (_, i) => ({
+          site: 'qoo10-jp',
+          connectionId: null,
+          listingKey: `LINE-${i}`,
+          optionCode: i % 2 ? 'SOCKS-BLK' : `MISS-${i}`,
+          productCode: 'SOAP',
+        }));
         const results = await resolver.resolve(a.tenantId, lines);
         expect(results.filter((r) => r.skuId === skus.black)).toHaveLength(250);
         expect(results.filter((r) => r.skuId === skus.soap)).toHaveLength(250);
@@ -272,33 +314,56 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
       }
     });
 
-    it('refuses duplicates (409), another site\'s connection, unknown SKUs, and products with options', async () => {
-      const duplicate = await t.http.post('/v1/sku-mappings').set(as(a)).send({ site: 'nextengine', listingKey: ' ne-goods-001 ', skuId: skus.candle }).expect(409);
+    it("refuses duplicates (409), another site's connection, unknown SKUs, and products with options", async () => {
+      const duplicate = await t.http
+        .post('/v1/sku-mappings')
+        .set(as(a))
+        .send({ site: 'nextengine', listingKey: ' ne-goods-001 ', skuId: skus.candle })
+        .expect(409);
       expect(duplicate.headers['content-type']).toMatch(PROBLEM_JSON);
-      const wrongSite = await t.http.post('/v1/sku-mappings').set(as(a)).send({ site: '11st', connectionId: crossmallConnection, listingKey: 'k', skuId: skus.soap }).expect(400);
+      const wrongSite = await t.http
+        .post('/v1/sku-mappings')
+        .set(as(a))
+        .send({ site: '11st', connectionId: crossmallConnection, listingKey: 'k', skuId: skus.soap })
+        .expect(400);
       expect(wrongSite.body.errors).toEqual([{ field: 'connectionId', message: expect.stringContaining('crossmall') }]);
-      const unknown = await t.http.post('/v1/sku-mappings').set(as(a)).send({ site: '11st', listingKey: 'k', skuId: '00000000-0000-4000-8000-000000000000' }).expect(400);
+      const unknown = await t.http
+        .post('/v1/sku-mappings')
+        .set(as(a))
+        .send({ site: '11st', listingKey: 'k', skuId: '00000000-0000-4000-8000-000000000000' })
+        .expect(400);
       expect(unknown.body.errors).toEqual([{ field: 'skuId', message: 'no such SKU' }]);
       await t.http.post('/v1/sku-mappings').set(as(a)).send({ site: '11st', listingKey: 'k', skuId: skus.product }).expect(422);
     });
 
     it('announces catalog changes so waiting orders can be re-resolved', async () => {
       const seen: string[] = [];
-      const unsubscribe = t.app.get(SkuCatalogEvents).on('catalog-changed', ({ tenantId }) => {
+      const unsubscribe = t.app.get(EventBus).subscribe('catalog.changed', ({ tenantId }) => {
         seen.push(tenantId);
       });
       try {
         const mapping = await createMapping(a, { site: 'smaregi', listingKey: 'EVT-1', skuId: skus.soap });
         await t.http.delete(`/v1/sku-mappings/${mapping.id}`).set(as(a)).expect(204);
         await createSku(a, { code: 'EVT-SKU', name: 'x' });
-        await t.http.post('/v1/sku-mappings/import').set(as(a)).attach('file', csv([['site', 'listing_key', 'sku_code'], ['smaregi', 'EVT-2', 'SOAP']]), 'm.csv').expect(200);
+        await t.http
+          .post('/v1/sku-mappings/import')
+          .set(as(a))
+          .attach(
+            'file',
+            csv([
+              ['site', 'listing_key', 'sku_code'],
+              ['smaregi', 'EVT-2', 'SOAP'],
+            ]),
+            'm.csv',
+          )
+          .expect(200);
         expect(seen).toEqual([a.tenantId, a.tenantId, a.tenantId, a.tenantId]);
       } finally {
         unsubscribe();
       }
     });
 
-    it('keeps tenants apart: B gets 404 on A\'s SKUs and mappings, and B\'s resolver never sees A\'s catalog', async () => {
+    it("keeps tenants apart: B gets 404 on A's SKUs and mappings, and B's resolver never sees A's catalog", async () => {
       const [mapping] = (await t.http.get('/v1/sku-mappings?site=nextengine').set(as(a)).expect(200)).body.data;
       await t.http.get(`/v1/skus/${skus.soap}`).set(as(b)).expect(404);
       await t.http.patch(`/v1/skus/${skus.soap}`).set(as(b)).send({ name: 'stolen' }).expect(404);
@@ -314,7 +379,11 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
       expect(bMappings.body.data).toEqual([]);
       await t.http.post('/v1/sku-mappings').set(as(b)).send({ site: 'nextengine', listingKey: 'x', skuId: skus.soap }).expect(400);
       const bSku = await createSku(b, { code: 'B-ONLY', name: 'b' });
-      await t.http.post('/v1/sku-mappings').set(as(b)).send({ site: 'crossmall', connectionId: crossmallConnection, listingKey: 'x', skuId: bSku.id }).expect(400);
+      await t.http
+        .post('/v1/sku-mappings')
+        .set(as(b))
+        .send({ site: 'crossmall', connectionId: crossmallConnection, listingKey: 'x', skuId: bSku.id })
+        .expect(400);
 
       const results = await resolver.resolve(b.tenantId, [
         { site: 'nextengine', connectionId: null, listingKey: 'ne-goods-001', productCode: 'ne-goods-001' },
@@ -337,13 +406,21 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
         expect(table).toContainEqual(['smaregi', '', '000042', 'CANDLE', '1']);
         const before = await db.query(`SELECT * FROM sku_mappings WHERE tenant_id = $1 ORDER BY id`, [a.tenantId]);
 
-        const reimported = await t.http.post('/v1/sku-mappings/import').set(as(a)).attach('file', exported.body, `mappings.${format}`).expect(200);
+        const reimported = await t.http
+          .post('/v1/sku-mappings/import')
+          .set(as(a))
+          .attach('file', exported.body, `mappings.${format}`)
+          .expect(200);
         expect(reimported.body).toEqual({ rows: table.length - 1, created: 0, updated: 0, unchanged: table.length - 1 });
         expect(await db.query(`SELECT * FROM sku_mappings WHERE tenant_id = $1 ORDER BY id`, [a.tenantId])).toEqual(before);
 
         // From an empty catalog of mappings, the file recreates exactly what was exported.
         await db.query(`DELETE FROM sku_mappings WHERE tenant_id = $1`, [a.tenantId]);
-        const recreated = await t.http.post('/v1/sku-mappings/import').set(as(a)).attach('file', exported.body, `mappings.${format}`).expect(200);
+        const recreated = await t.http
+          .post('/v1/sku-mappings/import')
+          .set(as(a))
+          .attach('file', exported.body, `mappings.${format}`)
+          .expect(200);
         expect(recreated.body.created).toBe(table.length - 1);
         const again = await t.http.get(`/v1/sku-mappings/export?format=${format}`).set(as(a)).buffer(true).parse(binary).expect(200);
         expect(await readTable(again.body)).toEqual(table);
@@ -378,7 +455,13 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
       for (let product = 0; product < 2000; product++) {
         if (product % 2 === 0) {
           for (let option = 0; option < 8; option++) {
-            rows.push([`BULK-P${product}`, `BULK-P${product}-O${option}`, `Bulk product ${product}`, `Option ${option}`, option === 0 ? '4901234567894' : '']);
+            rows.push([
+              `BULK-P${product}`,
+              `BULK-P${product}-O${option}`,
+              `Bulk product ${product}`,
+              `Option ${option}`,
+              option === 0 ? '4901234567894' : '',
+            ]);
           }
         } else {
           rows.push(['', `BULK-S${product}`, `Bulk single ${product}`, '', '49012345']);
@@ -399,7 +482,12 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
       expect(await countRows('skus', a)).toBe(before + 11_000);
 
       const [product] = (await t.http.get('/v1/skus?sellerManagementCode=BULK-P0&q=BULK-P0-O3').set(as(a)).expect(200)).body.data;
-      expect(product).toMatchObject({ code: 'BULK-P0-O3', name: 'Bulk product 0', optionName: 'Option 3', sellerManagementCode: 'BULK-P0' });
+      expect(product).toMatchObject({
+        code: 'BULK-P0-O3',
+        name: 'Bulk product 0',
+        optionName: 'Option 3',
+        sellerManagementCode: 'BULK-P0',
+      });
       const parent = await t.http.get(`/v1/skus/${product.parentId}`).set(as(a)).expect(200);
       expect(parent.body).toMatchObject({ code: 'BULK-P0', name: 'Bulk product 0', parentId: null });
       expect(parent.body.options).toHaveLength(8);
@@ -433,7 +521,10 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
 
     it('refuses to turn a product that has options into an option of another product', async () => {
       await createSku(a, { code: 'NEST', name: 'Nest', options: [{ code: 'NEST-1', optionName: 'one' }] });
-      const file = csv([['seller_management_code', 'sku_code', 'name'], ['OUTER', 'NEST', 'Nest as option']]);
+      const file = csv([
+        ['seller_management_code', 'sku_code', 'name'],
+        ['OUTER', 'NEST', 'Nest as option'],
+      ]);
       const response = await t.http.post('/v1/skus/import').set(as(a)).attach('file', file, 'skus.csv').expect(422);
       expect(response.body.errors).toEqual([{ row: 2, field: 'seller_management_code', message: expect.stringContaining('NEST-1') }]);
       const [outer] = await db.query(`SELECT count(*)::int AS n FROM skus WHERE tenant_id = $1 AND code = 'OUTER'`, [a.tenantId]);
@@ -451,7 +542,12 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
       const response = await t.http.post('/v1/skus/import').set(as(a)).attach('file', file, 'skus.csv').expect(200);
       expect(response.body).toMatchObject({ rows: 2, created: 3 });
       const [option] = (await t.http.get('/v1/skus?q=SJ-TEE-RED').set(as(a)).expect(200)).body.data;
-      expect(option).toMatchObject({ name: 'Ｔシャツ（綿100％）', optionName: '赤・Ｍサイズ', jan: '4901234567894', sellerManagementCode: 'SJ-TEE' });
+      expect(option).toMatchObject({
+        name: 'Ｔシャツ（綿100％）',
+        optionName: '赤・Ｍサイズ',
+        jan: '4901234567894',
+        sellerManagementCode: 'SJ-TEE',
+      });
       const [towel] = (await t.http.get('/v1/skus?q=SJ-TOWEL').set(as(a)).expect(200)).body.data;
       expect(towel.name).toBe('今治タオル ～ギフト用～');
     });
@@ -474,7 +570,18 @@ describe('SKU catalog: SKUs, mappings, resolution, bulk files', () => {
 
     it('refuses an upload without a file, and an unknown column, with problem+json', async () => {
       await t.http.post('/v1/skus/import').set(as(a)).field('note', 'no file').expect(400);
-      const response = await t.http.post('/v1/skus/import').set(as(a)).attach('file', csv([['sku_code', 'name', 'colour'], ['X', 'y', 'red']]), 'x.csv').expect(422);
+      const response = await t.http
+        .post('/v1/skus/import')
+        .set(as(a))
+        .attach(
+          'file',
+          csv([
+            ['sku_code', 'name', 'colour'],
+            ['X', 'y', 'red'],
+          ]),
+          'x.csv',
+        )
+        .expect(422);
       expect(response.body.errors).toEqual([{ row: 1, field: 'colour', message: expect.stringContaining('unknown column') }]);
     });
   });

@@ -9,11 +9,12 @@ import type {
   ItemResult,
   ListingKey,
   OrderBatch,
-  SalesSiteConnector,
+  SiteConnector,
   StockUpdate,
   SyncCursor,
   TrackingUpdate,
 } from '../sales-site-connector';
+import type { ConnectionProbe, OrderSource, SitePorts, StockSink, TrackingSink } from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { type ItemOutcome, itemOutcome } from '../shared/item-outcome';
 import { JST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
@@ -34,7 +35,9 @@ interface CachedDetails {
 }
 
 @Injectable()
-export class CrossmallConnector implements SalesSiteConnector {
+export class CrossmallConnector implements SiteConnector, ConnectionProbe, OrderSource, TrackingSink, StockSink {
+  readonly stockMode = 'absolute' as const;
+  readonly ports: SitePorts = { connection: this, orderSource: this, trackingSink: this, stockSink: this };
   readonly descriptor = CROSSMALL_DESCRIPTOR;
   /**
    * Per connection, in memory only: the lines of orders already read, by 管理番号, valid while the

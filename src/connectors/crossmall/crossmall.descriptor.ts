@@ -89,7 +89,7 @@ export const CROSSMALL_DESCRIPTOR: SiteDescriptor = {
     },
   ],
   collectableStatuses: [{ code: '発送待機', name: '発送待機 (or the phase named in the connection settings)' }],
-  capabilities: { orders: true, confirm: false, tracking: true, stock: 'absolute', authorization: 'none' },
+  authorization: 'none',
   requiresIpAllowList: true,
   // Undocumented (UNCONFIRMED); integrators keep 0.5–1 s between calls and one of them writes
   // "必ず1秒間隔" — the conservative end: one call at a time, one per second.

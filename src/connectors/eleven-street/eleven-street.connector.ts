@@ -9,11 +9,12 @@ import type {
   ItemResult,
   ListingKey,
   OrderBatch,
-  SalesSiteConnector,
+  SiteConnector,
   StockUpdate,
   SyncCursor,
   TrackingUpdate,
 } from '../sales-site-connector';
+import type { ConnectionProbe, OrderConfirmer, OrderSource, SitePorts, StockSink, TrackingSink } from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { type ItemOutcome, itemOutcome } from '../shared/item-outcome';
 import { type XmlNode, textOf } from '../shared/xml';
@@ -71,7 +72,9 @@ interface StockRow {
 }
 
 @Injectable()
-export class ElevenStreetConnector implements SalesSiteConnector {
+export class ElevenStreetConnector implements SiteConnector, ConnectionProbe, OrderSource, OrderConfirmer, TrackingSink, StockSink {
+  readonly stockMode = 'absolute' as const;
+  readonly ports: SitePorts = { connection: this, orderSource: this, orderConfirmer: this, trackingSink: this, stockSink: this };
   readonly descriptor = ELEVEN_STREET_DESCRIPTOR;
   private readonly logger = new Logger(ElevenStreetConnector.name);
   /**

@@ -66,7 +66,7 @@ export const ELEVEN_STREET_DESCRIPTOR: SiteDescriptor = {
     { code: '301', name: '배송준비중 (配送準備中)' },
   ],
   unconfirmedStatuses: ['202'],
-  capabilities: { orders: true, confirm: true, tracking: true, stock: 'absolute', authorization: 'none' },
+  authorization: 'none',
   requiresIpAllowList: true,
   // No documented limit for the seller API (UNCONFIRMED); stay gentle.
   rateLimit: { maxConcurrent: 2, minTimeMs: 200 },

@@ -102,19 +102,21 @@ export class NextEngineClient {
   ): Promise<NextEngineEnvelope> {
     return ctx.http.withRetry(
       async () => {
-        const firstAccessToken = ctx.credentials[NE_CREDENTIALS.accessToken];
         const first = await this.post(ctx, path, params, options);
-        if (first.result !== 'error' || first.code !== NE_STALE_TOKEN) return this.successOrThrow(path, first, options);
+        if (first.envelope.result !== 'error' || first.envelope.code !== NE_STALE_TOKEN)
+          return this.successOrThrow(path, first.envelope, options);
 
+        // Calls are serialized across instances with the stored tokens reloaded first, so a stale token should not
+        // happen; if it does (a rotation saved meanwhile), newer stored tokens get one more try, and none means the
+        // newest tokens were lost: only a new sign-in helps.
         const reloaded = await ctx.reloadCredentials();
-        ctx.credentials = { ...reloaded };
-        const reloadedAccessToken = reloaded[NE_CREDENTIALS.accessToken];
-        if (!reloadedAccessToken || reloadedAccessToken === firstAccessToken) {
-          throw this.staleTokenError(path, first);
+        if (!reloaded[NE_CREDENTIALS.accessToken] || reloaded[NE_CREDENTIALS.accessToken] === first.accessToken) {
+          throw this.staleTokenError(path, first.envelope);
         }
         const second = await this.post(ctx, path, params, options);
-        if (second.result === 'error' && second.code === NE_STALE_TOKEN) throw this.staleTokenError(path, second);
-        return this.successOrThrow(path, second, options);
+        if (second.envelope.result === 'error' && second.envelope.code === NE_STALE_TOKEN)
+          throw this.staleTokenError(path, second.envelope);
+        return this.successOrThrow(path, second.envelope, options);
       },
       { maxAttempts: options.maxAttempts },
     );
@@ -153,13 +155,29 @@ export class NextEngineClient {
     return envelope;
   }
 
-  private async post(
+  /**
+   * One request as the only call in flight for this account (across instances: `ctx.serialized`), with the
+   * newest stored tokens: read the tokens, send, persist the rotated ones, and only then let the next call go.
+   */
+  private post(
     ctx: ConnectionContext,
     path: string,
     params: Record<string, string>,
     options: NextEngineCallOptions,
+  ): Promise<{ envelope: NextEngineEnvelope; accessToken: string | undefined }> {
+    return ctx.serialized(async () => {
+      const accessToken = ctx.credentials[NE_CREDENTIALS.accessToken];
+      return { envelope: await this.postWith(ctx, accessToken, path, params, options), accessToken };
+    });
+  }
+
+  private async postWith(
+    ctx: ConnectionContext,
+    accessToken: string | undefined,
+    path: string,
+    params: Record<string, string>,
+    options: NextEngineCallOptions,
   ): Promise<NextEngineEnvelope> {
-    const accessToken = ctx.credentials[NE_CREDENTIALS.accessToken];
     if (!accessToken) throw new SiteAuthError('NextEngine is not authorized for this connection yet: sign in first');
     const refreshToken = ctx.credentials[NE_CREDENTIALS.refreshToken];
     const form: Record<string, string> = {

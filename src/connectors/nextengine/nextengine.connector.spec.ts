@@ -216,7 +216,7 @@ describe('NextEngineConnector', () => {
       expect(events).toEqual(['request AT1', 'save started', 'save finished', 'request AT1', 'request AT2']);
     });
 
-    it('on 002002 reloads the stored tokens and retries once', async () => {
+    it('reads the stored tokens before every call, so a rotation by another worker is never sent stale', async () => {
       const ctx = authorizedContext();
       // another worker rotated the tokens: the store holds newer ones than this context
       ctx.store.accessToken = 'AT9';
@@ -224,11 +224,31 @@ describe('NextEngineConnector', () => {
       const sent: string[] = [];
       nock(API)
         .post('/api_v1_login_user/info')
-        .times(2)
         .reply(200, (_uri, body) => {
           const accessToken = form(body).access_token;
           sent.push(accessToken);
           return accessToken === 'AT9' ? loginUserInfo('AT9', 'RT9') : neError('002002', 'アクセストークンが古いです');
+        });
+
+      await expect(connector.testConnection(ctx)).resolves.toMatchObject({ ok: true });
+      expect(sent).toEqual(['AT9']);
+      expect(ctx.credentials.accessToken).toBe('AT9');
+    });
+
+    it('on 002002 with newer tokens stored meanwhile, retries once with them', async () => {
+      const ctx = authorizedContext();
+      const sent: string[] = [];
+      nock(API)
+        .post('/api_v1_login_user/info')
+        .times(2)
+        .reply(200, (_uri, body) => {
+          const accessToken = form(body).access_token;
+          sent.push(accessToken);
+          if (accessToken === 'AT9') return loginUserInfo('AT9', 'RT9');
+          // the rotation that made AT1 stale is saved while this call is answered
+          ctx.store.accessToken = 'AT9';
+          ctx.store.refreshToken = 'RT9';
+          return neError('002002', 'アクセストークンが古いです');
         });
 
       await expect(connector.testConnection(ctx)).resolves.toMatchObject({ ok: true });
@@ -246,8 +266,13 @@ describe('NextEngineConnector', () => {
 
     it('on 002002 twice in a row, fails as auth after exactly one retry', async () => {
       const ctx = authorizedContext();
-      ctx.store.accessToken = 'AT9';
-      const scope = nock(API).post('/api_v1_login_user/info').twice().reply(200, neError('002002', 'アクセストークンが古いです'));
+      const scope = nock(API)
+        .post('/api_v1_login_user/info')
+        .twice()
+        .reply(200, () => {
+          ctx.store.accessToken = 'AT9'; // a newer token is stored each time, yet NextEngine calls it stale too
+          return neError('002002', 'アクセストークンが古いです');
+        });
 
       await expect(connector.testConnection(ctx)).rejects.toMatchObject({ constructor: SiteAuthError, siteCode: '002002' });
       scope.done();

@@ -12,11 +12,12 @@ import {
   type ListingKey,
   type OrderBatch,
   type RedirectAuthorization,
-  type SalesSiteConnector,
+  type SiteConnector,
   type StockUpdate,
   type SyncCursor,
   type TrackingUpdate,
 } from '../sales-site-connector';
+import type { ConnectionProbe, OrderSource, SitePorts, StockSink, TrackingSink } from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { itemFailure as failure } from '../shared/item-outcome';
 import {
@@ -33,6 +34,7 @@ import {
 } from './nextengine.client';
 import { NEXTENGINE_DESCRIPTOR } from './nextengine.descriptor';
 import { NE_COLLECTABLE_STATUS, NE_LOCK_FIELDS, NE_ORDER_FIELDS, NE_ROW_FIELDS, isCollectable, toExternalOrder } from './nextengine.mapper';
+import { NextEngineGoodsCatalog } from './nextengine.goods';
 import { NextEngineStockUploader, type NextEngineStockDelta } from './nextengine.stock-upload';
 
 const SIGN_IN_PATH = '/users/sign_in/';
@@ -65,14 +67,26 @@ interface WaybillTarget {
 }
 
 @Injectable()
-export class NextEngineConnector implements SalesSiteConnector {
+export class NextEngineConnector implements SiteConnector, ConnectionProbe, OrderSource, TrackingSink, StockSink {
   readonly descriptor = NEXTENGINE_DESCRIPTOR;
+  readonly stockMode = 'relative' as const;
+  readonly ports: SitePorts;
 
   constructor(
     private readonly client: NextEngineClient,
     private readonly config: AppConfig,
     private readonly stockUploader: NextEngineStockUploader = new NextEngineStockUploader(client),
-  ) {}
+    private readonly goods: NextEngineGoodsCatalog = new NextEngineGoodsCatalog(client),
+  ) {
+    this.ports = {
+      connection: this,
+      orderSource: this,
+      trackingSink: this,
+      stockSink: this,
+      stockDeltaSink: this.stockUploader,
+      goodsCatalog: this.goods,
+    };
+  }
 
   /** `login_user/info`: cheap, authenticated, and it rotates the tokens when they are due. */
   testConnection(ctx: ConnectionContext): Promise<ConnectionTestResult> {

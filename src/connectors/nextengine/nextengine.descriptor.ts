@@ -64,7 +64,11 @@ export const NEXTENGINE_DESCRIPTOR: SiteDescriptor = {
     },
   ],
   collectableStatuses: [{ code: '20', name: '納品書印刷待ち (印刷待ち: print instruction date reached, not cancelled)' }],
-  capabilities: { orders: true, confirm: false, tracking: true, stock: 'relative', authorization: 'redirect' },
+  authorization: 'redirect',
+  tokensRotate: true,
+  // The refresh token lives 3 days from its last rotation and only a call renews it: a connection whose refresh
+  // token has less than 2 days left (no rotation for a day) gets a cheap call, so an idle shop stays signed in.
+  keepAliveWithinMs: 2 * 24 * 60 * 60 * 1000,
   requiresIpAllowList: false,
   // Tokens rotate on any response, so calls for one account must never overlap. NextEngine publishes no
   // numeric rate; it throttles through the 003001/003002 "busy" codes, which the client retries.

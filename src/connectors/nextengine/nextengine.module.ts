@@ -2,12 +2,12 @@ import { Module } from '@nestjs/common';
 
 import { NextEngineClient } from './nextengine.client';
 import { NextEngineConnector } from './nextengine.connector';
+import { NextEngineGoodsCatalog } from './nextengine.goods';
 import { NextEngineStockUploader } from './nextengine.stock-upload';
 
 /** Needs `AppConfig` from the root module (provided globally). */
 @Module({
-  providers: [NextEngineClient, NextEngineStockUploader, NextEngineConnector],
-  // The stock uploader is exported for the Smaregi ↔ NextEngine stock bridge, which sends deltas.
-  exports: [NextEngineConnector, NextEngineStockUploader],
+  providers: [NextEngineClient, NextEngineStockUploader, NextEngineGoodsCatalog, NextEngineConnector],
+  exports: [NextEngineConnector],
 })
 export class NextEngineModule {}

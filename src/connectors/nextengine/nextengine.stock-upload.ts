@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { SiteAuthError, SiteError, SiteRetryableError } from '../http/site-errors';
 import type { ConnectionContext, ItemResult } from '../sales-site-connector';
 import { itemFailure as failure } from '../shared/item-outcome';
+import type { StockDeltaSink } from '../site-ports';
 import { NE_MAX_IN_VALUES, NextEngineClient } from './nextengine.client';
 
 /** One stock change for NextEngine: `delta` is added to 在庫数 (negative subtracts). */
@@ -74,7 +75,7 @@ const GOODS_CODE = /^[A-Za-z0-9-]{1,30}$/;
  * file is UNCONFIRMED, and a delta must never be sent twice.
  */
 @Injectable()
-export class NextEngineStockUploader {
+export class NextEngineStockUploader implements StockDeltaSink {
   private readonly options: NextEngineStockUploadOptions;
 
   constructor(

@@ -11,11 +11,12 @@ import type {
   ItemResult,
   ListingKey,
   OrderBatch,
-  SalesSiteConnector,
+  SiteConnector,
   StockUpdate,
   SyncCursor,
   TrackingUpdate,
 } from '../sales-site-connector';
+import type { ConnectionProbe, OrderConfirmer, OrderSource, SitePorts, StockSink, TrackingSink } from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { itemFailure } from '../shared/item-outcome';
 import { JST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
@@ -53,7 +54,9 @@ const MAX_WINDOW_DAYS = 89;
 const DEFAULT_OVERLAP_HOURS = 7 * 24;
 
 @Injectable()
-export class Qoo10Connector implements SalesSiteConnector {
+export class Qoo10Connector implements SiteConnector, ConnectionProbe, OrderSource, OrderConfirmer, TrackingSink, StockSink {
+  readonly stockMode = 'absolute' as const;
+  readonly ports: SitePorts = { connection: this, orderSource: this, orderConfirmer: this, trackingSink: this, stockSink: this };
   readonly descriptor = QOO10_DESCRIPTOR;
 
   constructor(private readonly client: Qoo10Client) {}

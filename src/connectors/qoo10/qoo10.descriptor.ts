@@ -87,7 +87,7 @@ export const QOO10_DESCRIPTOR: SiteDescriptor = {
     { code: '3', name: '配送準備 (Order Confirmed)' },
   ],
   unconfirmedStatuses: ['2'],
-  capabilities: { orders: true, confirm: true, tracking: true, stock: 'absolute', authorization: 'key-exchange' },
+  authorization: 'key-exchange',
   requiresIpAllowList: false,
   // No published limit; the only guidance found is "5–10 requests/s is safe" (UNCONFIRMED).
   rateLimit: { maxConcurrent: 2, minTimeMs: 200 },

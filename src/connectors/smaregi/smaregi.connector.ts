@@ -1,15 +1,24 @@
 import { Injectable } from '@nestjs/common';
 
-import type { ConnectionContext, ConnectionTestResult, ExternalOrderLine, ListingKey, SalesSiteConnector } from '../sales-site-connector';
+import type { ConnectionContext, ConnectionTestResult, SiteConnector } from '../sales-site-connector';
+import type { ConnectionProbe, SitePorts } from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { SmaregiClient } from './smaregi.client';
 import { SMAREGI_DESCRIPTOR } from './smaregi.descriptor';
+import { SmaregiStockApi } from './smaregi.stock';
 
 @Injectable()
-export class SmaregiConnector implements SalesSiteConnector {
+export class SmaregiConnector implements SiteConnector, ConnectionProbe {
   readonly descriptor = SMAREGI_DESCRIPTOR;
+  /** A POS, not a shop: it serves the stock bridge (DESIGN §7) with its stock, its history and its shipments. */
+  readonly ports: SitePorts;
 
-  constructor(private readonly client: SmaregiClient) {}
+  constructor(
+    private readonly client: SmaregiClient,
+    stock: SmaregiStockApi = new SmaregiStockApi(client),
+  ) {
+    this.ports = { connection: this, stockHistorySource: stock, shipmentRegistrar: stock };
+  }
 
   /**
    * A store list of one: Platform `GET /pos/stores?limit=1` (after obtaining the app token), or legacy
@@ -23,15 +32,15 @@ export class SmaregiConnector implements SalesSiteConnector {
         const stores = await this.client.platform(ctx, 'GET', 'stores', { query: { limit: '1' }, maxAttempts: 2 });
         return { mode, storesFound: Array.isArray(stores) ? stores.length : 0 };
       }
-      const answer = (await this.client.legacy(ctx, 'store_ref', { table_name: 'Store', conditions: [], limit: 1, page: 1 }, { maxAttempts: 2 })) as {
+      const answer = (await this.client.legacy(
+        ctx,
+        'store_ref',
+        { table_name: 'Store', conditions: [], limit: 1, page: 1 },
+        { maxAttempts: 2 },
+      )) as {
         result?: unknown;
       };
       return { mode, storesFound: Array.isArray(answer.result) ? answer.result.length : 0 };
     });
-  }
-
-  /** 商品ID (digits, ≤15) or 商品コード (often the JAN), whichever the line carries as its product code. */
-  listingKey(line: ExternalOrderLine): ListingKey {
-    return { key: line.productCode, productCode: line.productCode };
   }
 }

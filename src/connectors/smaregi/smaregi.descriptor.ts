@@ -65,7 +65,7 @@ export const SMAREGI_DESCRIPTOR: SiteDescriptor = {
     { name: SMAREGI_SETTINGS.scopes, label: 'Platform API scopes', type: 'string', required: false, default: SMAREGI_DEFAULT_SCOPES },
   ],
   collectableStatuses: [],
-  capabilities: { orders: false, confirm: false, tracking: false, stock: 'absolute', authorization: 'none' },
+  authorization: 'none',
   requiresIpAllowList: false,
   // No published limit (UNCONFIRMED); 429 with Retry-After is honoured by the transport.
   rateLimit: { maxConcurrent: 2, minTimeMs: 100 },

@@ -6,7 +6,6 @@ import { SmaregiStockApi } from './smaregi.stock';
 
 @Module({
   providers: [SmaregiClient, SmaregiConnector, SmaregiStockApi],
-  // The stock API is exported for the Smaregi ↔ NextEngine stock bridge.
-  exports: [SmaregiConnector, SmaregiClient, SmaregiStockApi],
+  exports: [SmaregiConnector],
 })
 export class SmaregiModule {}

@@ -2,33 +2,20 @@ import { Injectable } from '@nestjs/common';
 
 import { SiteRejectedError } from '../http/site-errors';
 import type { ConnectionContext } from '../sales-site-connector';
+import type {
+  ShipmentInput as SmaregiShipmentInput,
+  ShipmentRegistrar,
+  SiteStockHistory as SmaregiStockHistory,
+  SiteStockLevel as SmaregiStockLevel,
+  StockHistorySource,
+} from '../site-ports';
 import { SmaregiClient } from './smaregi.client';
 
-/** One (store, product) stock row as Smaregi reports it. */
-export interface SmaregiStockLevel {
-  storeId: string;
-  productId: string;
-  amount: number;
-}
-
-/** A 在庫変動履歴 record: `amount` is the change, `stockAmount` the stock after it (spec §A.6). */
-export interface SmaregiStockHistory {
-  id: string;
-  productId: string;
-  storeId: string;
-  amount: number;
-  stockAmount: number;
-  stockDivision: string | null;
-}
-
-export interface SmaregiShipmentInput {
-  shippingStoreId: string;
-  receivingStoreId: string;
-  /** `YYYY-MM-DD` */
-  shippingDate: string;
-  memo: string;
-  details: Array<{ productId: string; quantity: number }>;
-}
+export type {
+  ShipmentInput as SmaregiShipmentInput,
+  SiteStockHistory as SmaregiStockHistory,
+  SiteStockLevel as SmaregiStockLevel,
+} from '../site-ports';
 
 const PAGE_LIMIT = 1000;
 /** [YASU] INCLUDE_LIMIT (spec §A.3) and the Platform maximum (spec §C.3) are both 1000. */
@@ -40,7 +27,7 @@ const LEGACY_LIMIT = 1000;
  * products (their 商品コード, often the JAN) and shipments (出庫, Platform `POST /pos/shipping`).
  */
 @Injectable()
-export class SmaregiStockApi {
+export class SmaregiStockApi implements StockHistorySource, ShipmentRegistrar {
   constructor(private readonly client: SmaregiClient) {}
 
   /** Every stock row, or one store's. */
@@ -83,7 +70,12 @@ export class SmaregiStockApi {
     const found = new Map<string, SmaregiStockHistory>();
     if (this.client.mode(ctx) === 'legacy') {
       for (const ref of refs) {
-        const answer = await this.client.legacy(ctx, 'stock_ref', { table_name: 'StockHistory', conditions: [{ id: ref.id }], limit: 1, page: 1 });
+        const answer = await this.client.legacy(ctx, 'stock_ref', {
+          table_name: 'StockHistory',
+          conditions: [{ id: ref.id }],
+          limit: 1,
+          page: 1,
+        });
         const history = toHistory(asRows((answer as { result?: unknown }).result)[0]);
         if (history) found.set(history.id, history);
       }
@@ -102,7 +94,9 @@ export class SmaregiStockApi {
       for (let page = 1; ; page++) {
         let rows: Array<Record<string, unknown>>;
         try {
-          rows = asRows(await this.client.platform(ctx, 'GET', path, { query: { limit: String(PAGE_LIMIT), page: String(page), sort: 'id:desc' } }));
+          rows = asRows(
+            await this.client.platform(ctx, 'GET', path, { query: { limit: String(PAGE_LIMIT), page: String(page), sort: 'id:desc' } }),
+          );
         } catch (error) {
           if (isNotFound(error)) break;
           throw error;
@@ -154,7 +148,9 @@ export class SmaregiStockApi {
     if (this.client.mode(ctx) === 'platform') {
       // A product_code filter is not documented (UNCONFIRMED): the list is read and matched here.
       for (let page = 1; ; page++) {
-        const rows = asRows(await this.client.platform(ctx, 'GET', 'products', { query: { limit: String(PAGE_LIMIT), page: String(page) } }));
+        const rows = asRows(
+          await this.client.platform(ctx, 'GET', 'products', { query: { limit: String(PAGE_LIMIT), page: String(page) } }),
+        );
         for (const row of rows) {
           const code = text(row.productCode);
           const id = text(row.productId);
@@ -184,7 +180,9 @@ export class SmaregiStockApi {
    */
   async registerShipment(ctx: ConnectionContext, input: SmaregiShipmentInput): Promise<{ shippingId: string }> {
     if (this.client.mode(ctx) !== 'platform') {
-      throw new SiteRejectedError('Registering shipments needs the Smaregi Platform API (client id and secret); the legacy API has no documented shipping call');
+      throw new SiteRejectedError(
+        'Registering shipments needs the Smaregi Platform API (client id and secret); the legacy API has no documented shipping call',
+      );
     }
     const answer = asObject(
       await this.client.platform(ctx, 'POST', 'shipping', {

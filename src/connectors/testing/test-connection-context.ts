@@ -54,6 +54,11 @@ export function testConnectionContext(
     async reloadCredentials() {
       return { ...store };
     },
+    // One process, one store: a call that reads the newest tokens first is all serializing means here.
+    async serialized(call) {
+      Object.assign(context.credentials, store);
+      return call();
+    },
   };
   return context;
 }

@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { NE_MAX_IN_VALUES, NextEngineClient } from '../connectors/nextengine/nextengine.client';
-import type { ConnectionContext } from '../connectors/sales-site-connector';
+import type { ConnectionContext } from '../sales-site-connector';
+import type { GoodsCatalog } from '../site-ports';
+import { NE_MAX_IN_VALUES, NextEngineClient } from './nextengine.client';
 
 const GOODS_SEARCH = '/api_v1_master_goods/search';
 const PAGE = 1000;
 
 /**
- * NextEngine goods-master reads for JAN matching (`master_goods/search`, specs/nextengine.md §6.5). It
- * speaks NE's wire format through the connector's client; it lives beside the bridge because the
- * NextEngine connector exports no goods search and is not ours to change.
+ * NextEngine goods-master reads for JAN matching (`master_goods/search`, specs/nextengine.md §6.5): the
+ * NextEngine connector's {@link GoodsCatalog} port, which the stock bridge uses to pair Smaregi products.
  */
 @Injectable()
-export class NextEngineGoodsLookup {
+export class NextEngineGoodsCatalog implements GoodsCatalog {
   constructor(private readonly client: NextEngineClient) {}
 
   /** Goods codes by JAN (`goods_jan_code`); a JAN several goods share maps to all of them. */
@@ -41,7 +41,13 @@ export class NextEngineGoodsLookup {
     const unique = [...new Set(values.filter((value) => value !== '' && !value.includes(',')))];
     for (let start = 0; start < unique.length; start += NE_MAX_IN_VALUES) {
       const chunk = unique.slice(start, start + NE_MAX_IN_VALUES);
-      for await (const rows of this.client.searchAll(ctx, GOODS_SEARCH, ['goods_id', 'goods_jan_code'], { [`${field}-in`]: chunk.join(',') }, PAGE)) {
+      for await (const rows of this.client.searchAll(
+        ctx,
+        GOODS_SEARCH,
+        ['goods_id', 'goods_jan_code'],
+        { [`${field}-in`]: chunk.join(',') },
+        PAGE,
+      )) {
         for (const row of rows) collect(row, out);
       }
     }

@@ -1,0 +1,18 @@
+/**
+ * Every event on the {@link EventBus}, by name. An event is published after the change it describes is
+ * committed.
+ */
+export interface DomainEvents {
+  /**
+   * Orders of a tenant may have become ready for fulfillment: a pull wrote new or changed orders, or a catalog
+   * change resolved waiting lines.
+   */
+  'orders.changed': {
+    tenantId: string;
+    /** set when the change came from one connection's pull */
+    connectionId?: string;
+    reason: 'intake' | 'lines-resolved';
+  };
+  /** The tenant's SKUs or mappings changed: lines waiting for a SKU may resolve now. */
+  'catalog.changed': { tenantId: string };
+}
