@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, type ExecutionContext, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { lastValueFrom, of } from 'rxjs';
+import { IllegalTransitionError, InvalidInputError } from './domain-errors';
 import { JsonBodyInterceptor } from './json-body.interceptor';
 import { ProblemException } from './problem';
 import { ProblemFilter } from './problem.filter';
@@ -79,5 +80,31 @@ describe('JsonBodyInterceptor', () => {
     await expect(lastValueFrom(interceptor.intercept(context('update', empty), next))).resolves.toBe('handled');
     const csv = request({ contentType: 'text/csv', headers: { 'content-length': '20' } as never, body: undefined });
     await expect(lastValueFrom(interceptor.intercept(context('upload', csv), next))).resolves.toBe('handled');
+  });
+});
+
+describe('ProblemFilter: domain errors get their HTTP meaning only here', () => {
+  const filter = new ProblemFilter();
+
+  it('answers an illegal state move with 409 naming both states and the allowed ones', () => {
+    const problem = filter.toProblem(new IllegalTransitionError('An order', 'new', 'shipped', ['confirmed']), request());
+    expect(problem).toMatchObject({
+      status: 409,
+      type: expect.stringMatching(/illegal-transition$/),
+      detail: 'An order in status "new" cannot become "shipped".',
+      from: 'new',
+      to: 'shipped',
+      allowed: ['confirmed'],
+    });
+  });
+
+  it('answers unusable input with 400 naming the field', () => {
+    const problem = filter.toProblem(new InvalidInputError('Qoo10 needs the API key issued in QSM', 'credentials.apiKey'), request());
+    expect(problem.status).toBe(400);
+    expect(problem.errors).toEqual([{ field: 'credentials.apiKey', message: 'Qoo10 needs the API key issued in QSM' }]);
+  });
+
+  it('keeps other errors unexplained: a 500 without details', () => {
+    expect(filter.toProblem(new Error('SELECT secret'), request())).toMatchObject({ status: 500, detail: expect.not.stringContaining('secret') });
   });
 });

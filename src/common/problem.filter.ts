@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { type FieldError, PROBLEM_BASE, type ProblemDocument, ProblemException } from './problem';
+import { IllegalTransitionError, InvalidInputError } from './domain-errors';
+import { type FieldError, PROBLEM_BASE, type ProblemDocument, ProblemException, ValidationProblem } from './problem';
 
 const TITLES: Record<number, [slug: string, title: string]> = {
   400: ['bad-request', 'Bad request'],
@@ -36,9 +37,12 @@ export function inferFieldErrors(message: string, request: Request): FieldError[
     const wantsUuid = message.includes('uuid');
     const bad = params.filter(([, value]) => !wantsUuid || !UUID.test(String(value)));
     const named = bad.length ? bad : params;
-    if (named.length) return named.map(([name]) => ({ field: name, message: `${name}: ${message.replace(/^Validation failed \((.*)\)$/, '$1')}` }));
+    if (named.length)
+      return named.map(([name]) => ({ field: name, message: `${name}: ${message.replace(/^Validation failed \((.*)\)$/, '$1')}` }));
   }
-  const multer = /^(Unexpected field|Field name missing|Too many (?:files|fields|parts)|File too large|Field value too long) - (.+)$/.exec(message);
+  const multer = /^(Unexpected field|Field name missing|Too many (?:files|fields|parts)|File too large|Field value too long) - (.+)$/.exec(
+    message,
+  );
   if (multer) return [{ field: multer[2], message: multer[1] }];
   if (message.startsWith('Multipart:') || request.is?.('multipart/form-data')) return [{ field: 'file', message }];
   if (request.is?.(['json', '+json'])) return [{ field: 'body', message }];
@@ -76,7 +80,8 @@ export class ProblemFilter implements ExceptionFilter {
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
-  toProblem(exception: unknown, request: Request & { id?: string }): ProblemDocument {
+  toProblem(thrown: unknown, request: Request & { id?: string }): ProblemDocument {
+    const exception = fromDomainError(thrown);
     const base = { instance: request.originalUrl?.split('?')[0], requestId: request.id ? String(request.id) : undefined };
     if (exception instanceof ProblemException) {
       const status = exception.getStatus();
@@ -100,7 +105,13 @@ export class ProblemFilter implements ExceptionFilter {
       if (status === 404 && typeof detail === 'string' && detail.startsWith('Cannot ')) {
         detail = `No route ${request.method} ${base.instance}.`;
       }
-      const problem: ProblemDocument = { type: PROBLEM_BASE + slug, title, status, detail: typeof detail === 'string' ? detail : undefined, ...base };
+      const problem: ProblemDocument = {
+        type: PROBLEM_BASE + slug,
+        title,
+        status,
+        detail: typeof detail === 'string' ? detail : undefined,
+        ...base,
+      };
       if (status === 400) problem.errors = inferFieldErrors(problem.detail ?? 'Bad request', request);
       return problem;
     }
@@ -114,7 +125,14 @@ export class ProblemFilter implements ExceptionFilter {
           : parserError.type === 'entity.parse.failed'
             ? 'The request body is not valid JSON.'
             : 'The request body could not be read.';
-      return { type: PROBLEM_BASE + slug, title, status: parserStatus, detail, ...base, ...(parserStatus === 400 ? { errors: [{ field: 'body', message: detail }] } : {}) };
+      return {
+        type: PROBLEM_BASE + slug,
+        title,
+        status: parserStatus,
+        detail,
+        ...base,
+        ...(parserStatus === 400 ? { errors: [{ field: 'body', message: detail }] } : {}),
+      };
     }
     return {
       type: PROBLEM_BASE + 'internal',
@@ -124,4 +142,21 @@ export class ProblemFilter implements ExceptionFilter {
       ...base,
     };
   }
+}
+
+/** The HTTP meaning of the errors the business code throws (domain-errors.ts); anything else is passed on. */
+export function fromDomainError(error: unknown): unknown {
+  if (error instanceof IllegalTransitionError) {
+    return new ProblemException(HttpStatus.CONFLICT, 'illegal-transition', 'Illegal transition', error.message, {
+      from: error.from,
+      to: error.to,
+      allowed: error.allowed,
+    });
+  }
+  if (error instanceof InvalidInputError) {
+    return error.field
+      ? new ValidationProblem([{ field: error.field, message: error.message }], error.message)
+      : new ProblemException(HttpStatus.BAD_REQUEST, 'bad-request', 'Bad request', error.message);
+  }
+  return error;
 }

@@ -206,8 +206,3 @@ export class SiteCalls {
     };
   }
 }
-
-/** Whether trying a failed call again later may succeed (outages and busy sites; not refusals). */
-export function isRetryableSiteFailure(error: unknown): boolean {
-  return error instanceof SiteRetryableError;
-}

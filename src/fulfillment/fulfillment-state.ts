@@ -1,5 +1,4 @@
-import { HttpStatus } from '@nestjs/common';
-import { ProblemException } from '../common/problem';
+import { IllegalTransitionError } from '../common/domain-errors';
 import type { OrderStatus } from '../orders/order-state';
 
 export const FULFILLMENT_STATUSES = ['instructed', 'waybill_issued', 'received', 'shipped', 'cancelled'] as const;
@@ -33,12 +32,6 @@ export function canFulfillmentTransition(from: FulfillmentStatus, to: Fulfillmen
 
 export function assertFulfillmentTransition(from: FulfillmentStatus, to: FulfillmentStatus): void {
   if (!canFulfillmentTransition(from, to)) {
-    throw new ProblemException(
-      HttpStatus.CONFLICT,
-      'illegal-transition',
-      'Illegal transition',
-      `A fulfillment order in status "${from}" cannot become "${to}".`,
-      { from, to, allowed: TRANSITIONS[from] },
-    );
+    throw new IllegalTransitionError('A fulfillment order', from, to, TRANSITIONS[from]);
   }
 }

@@ -1,12 +1,11 @@
-import { HttpStatus } from '@nestjs/common';
-import { ProblemException } from '../common/problem';
+import { IllegalTransitionError } from '../common/domain-errors';
 
 export const ORDER_STATUSES = ['new', 'confirmed', 'shipping_instructed', 'shipped', 'cancelled', 'on_hold'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /**
  * The order's life in Mallbridge; the site's own status is kept beside it. Every change goes
- * through {@link assertTransition}, so an illegal one is a 409 with both states named.
+ * through {@link assertTransition}, so an illegal one is refused naming both states (a 409 at the HTTP edge).
  */
 const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   new: ['confirmed', 'cancelled', 'on_hold'],
@@ -23,10 +22,6 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 
 export function assertTransition(from: OrderStatus, to: OrderStatus): void {
   if (!canTransition(from, to)) {
-    throw new ProblemException(HttpStatus.CONFLICT, 'illegal-transition', 'Illegal transition', `An order in status "${from}" cannot become "${to}".`, {
-      from,
-      to,
-      allowed: TRANSITIONS[from],
-    });
+    throw new IllegalTransitionError('An order', from, to, TRANSITIONS[from]);
   }
 }

@@ -1,5 +1,6 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
+import { InvalidInputError } from '../../common/domain-errors';
 import { AppConfig } from '../../config/app-config';
 import { SiteRejectedError } from '../http/site-errors';
 import {
@@ -117,7 +118,7 @@ export class NextEngineConnector implements SiteConnector, ConnectionProbe, Orde
   /** Completes the sign-in with the callback's `uid` and NextEngine's own `state` (5 minutes to live). */
   async completeAuthorization(ctx: ConnectionContext, params: Record<string, string>): Promise<void> {
     const { uid, state } = params;
-    if (!uid || !state) throw new BadRequestException('The NextEngine sign-in callback lacks uid or state');
+    if (!uid || !state) throw new InvalidInputError('The NextEngine sign-in callback lacks uid or state', !uid ? 'uid' : 'state');
     await this.client.exchangeSignIn(ctx, { uid, state }, this.appCredentials());
   }
 

@@ -1,6 +1,7 @@
-import { BadRequestException, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import nock from 'nock';
 
+import { InvalidInputError } from '../../common/domain-errors';
 import { SiteAuthError, SiteRejectedError } from '../http/site-errors';
 import { testConnectionContext } from '../testing/test-connection-context';
 import { QAPI_ROOT, Qoo10Client } from './qoo10.client';
@@ -184,7 +185,7 @@ describe('Qoo10Connector', () => {
     });
 
     it('asks for the password when none is given', async () => {
-      await expect(connector.authorize(context({ apiKey: 'API-KEY' }), {})).rejects.toBeInstanceOf(BadRequestException);
+      await expect(connector.authorize(context({ apiKey: 'API-KEY' }), {})).rejects.toMatchObject({ constructor: InvalidInputError, field: 'credentials.password' });
     });
   });
 

@@ -1,5 +1,6 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
+import { InvalidInputError } from '../../common/domain-errors';
 import { SiteRejectedError } from '../http/site-errors';
 import type {
   AuthorizationInput,
@@ -81,9 +82,9 @@ export class Qoo10Connector implements SiteConnector, ConnectionProbe, OrderSour
    */
   async authorize(ctx: ConnectionContext, input: AuthorizationInput): Promise<void> {
     const password = input.password || ctx.credentials[QOO10_CREDENTIALS.password];
-    if (!password) throw new BadRequestException('Qoo10 needs the QSM password to create a seller authorization key');
+    if (!password) throw new InvalidInputError('Qoo10 needs the QSM password to create a seller authorization key', 'credentials.password');
     const apiKey = input.apiKey || ctx.credentials[QOO10_CREDENTIALS.apiKey];
-    if (!apiKey) throw new BadRequestException('Qoo10 needs the API key issued in QSM');
+    if (!apiKey) throw new InvalidInputError('Qoo10 needs the API key issued in QSM', 'credentials.apiKey');
 
     const certificationKey = await this.client.createCertificationKey(ctx, { apiKey, loginId: ctx.shopId, password });
 
@@ -112,7 +113,7 @@ export class Qoo10Connector implements SiteConnector, ConnectionProbe, OrderSour
       );
       return;
     }
-    throw new BadRequestException(
+    throw new InvalidInputError(
       input.apiKey
         ? 'Qoo10 needs the QSM password with the new API key to create a seller authorization key'
         : 'Renewing Qoo10 needs the QSM password (and optionally a new API key) or a seller authorization key',
