@@ -192,6 +192,43 @@ describe('NextEngineSimulator (wire protocol, spec nextengine.md)', () => {
       });
       expect(waited.result).toBe('success');
     });
+
+    it('accessTokenTtlMs: 0 rotates the pair on every call, by the same rules; answers are counted by code', async () => {
+      sim.seed({ ...NextEngineSimulator.demoSeed(), accessTokenTtlMs: 0 });
+      const first = sim.issueTokens();
+      let pair = { access_token: first.accessToken, refresh_token: first.refreshToken };
+      const seen = new Set([pair.access_token]);
+      for (let call = 1; call <= 3; call++) {
+        const answer = await post('/api_v1_login_user/info', pair);
+        expect(answer.result).toBe('success');
+        expect(seen.has(answer.access_token)).toBe(false);
+        expect(answer.refresh_token).not.toBe(pair.refresh_token);
+        // the new refresh token still lives 3 days; the access token is already due for the next rotation
+        expect(answer.access_token_end_date).toBe('2025-01-10 10:00:00');
+        expect(answer.refresh_token_end_date).toBe('2025-01-13 10:00:00');
+        seen.add(answer.access_token);
+        pair = { access_token: answer.access_token, refresh_token: answer.refresh_token };
+      }
+
+      // any pair but the newest is stale, and a refresh token that is not the pair's does not rotate
+      const stale = await post('/api_v1_login_user/info', { access_token: first.accessToken, refresh_token: first.refreshToken });
+      expect(stale).toMatchObject({ result: 'error', code: '002002' });
+      const mismatched = await post('/api_v1_login_user/info', { access_token: pair.access_token, refresh_token: first.refreshToken });
+      expect(mismatched).toMatchObject({ result: 'error', code: '002004' });
+
+      const state = (await (await fetch(`${base}/_sim/state`)).json()) as Json;
+      expect(state.accessTokenTtlMs).toBe(0);
+      expect(state.sessions).toEqual([expect.objectContaining({ accessToken: pair.access_token, rotations: 3 })]);
+      expect(state.answers).toEqual({ success: 3, '002002': 1, '002004': 1 });
+
+      // the default stays the spec's day: no rotation before it
+      sim.seed(NextEngineSimulator.demoSeed());
+      const daily = sim.issueTokens();
+      const same = await post('/api_v1_login_user/info', { access_token: daily.accessToken, refresh_token: daily.refreshToken });
+      expect(same.access_token).toBe(daily.accessToken);
+      expect(same.access_token_end_date).toBe('2025-01-11 10:00:00');
+      expect(sim.inspect()).toMatchObject({ accessTokenTtlMs: DAY, answers: { success: 1 }, sessions: [{ rotations: 0 }] });
+    });
   });
 
   describe('orders (spec §6.1–6.4)', () => {

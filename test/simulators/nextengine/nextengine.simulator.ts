@@ -157,6 +157,12 @@ export interface NextEngineSeed {
   overloaded?: boolean;
   /** order import running: order updates are refused with 020007 even with wait_flag=1 (spec §3) */
   importing?: boolean;
+  /**
+   * How long (sim-clock ms) an access token lives from its issue or rotation; default 1 day (spec §2). The rotation
+   * rule stays the spec's: the first call after it lapsed, with the pair's valid refresh token, rotates both. `0`
+   * makes every call rotate the pair — what many concurrent calls meet over a day, squeezed into one test.
+   */
+  accessTokenTtlMs?: number;
 }
 
 export const NE_DEFAULT_APP: NeAppSeed = { clientId: 'sim-ne-client-id', clientSecret: 'sim-ne-client-secret' };
@@ -395,6 +401,8 @@ interface Session {
   refreshToken: string;
   atExp: number;
   rtExp: number;
+  /** how many times this pair was rotated (spec §2: expired access token + valid refresh token) */
+  rotations: number;
 }
 
 interface PendingState {
@@ -406,7 +414,7 @@ interface PendingState {
 }
 
 const DAY = 24 * 3600_000;
-/** Spec §2 / [DOC-flow]: access_token 1 day, refresh_token 3 days. */
+/** Spec §2 / [DOC-flow]: access_token 1 day, refresh_token 3 days. A seed may shorten the access token's life. */
 const ACCESS_TTL = DAY;
 const REFRESH_TTL = 3 * DAY;
 /** Spec §2 step 2: `state` expires after 5 minutes. */
@@ -435,6 +443,9 @@ export class NextEngineSimulator extends SiteSimulator {
   private queueDelayMs = 3000;
   private overloaded = false;
   private importing = false;
+  private accessTtlMs = ACCESS_TTL;
+  /** API answers by `code`, or by `result` when they carry none (`success`), since the last seed */
+  private answers = new Map<string, number>();
 
   constructor() {
     super('nextengine');
@@ -462,6 +473,9 @@ export class NextEngineSimulator extends SiteSimulator {
     this.queueDelayMs = s.queueDelayMs ?? 3000;
     this.overloaded = s.overloaded ?? false;
     this.importing = s.importing ?? false;
+    this.accessTtlMs = s.accessTokenTtlMs ?? ACCESS_TTL;
+    if (!(this.accessTtlMs >= 0)) throw new Error(`accessTokenTtlMs must be ≥ 0, got ${s.accessTokenTtlMs}`);
+    this.answers = new Map();
     const companies = s.companies ?? [
       {
         companyId: '1',
@@ -490,8 +504,9 @@ export class NextEngineSimulator extends SiteSimulator {
         clientId: t.clientId ?? this.apps[0].clientId,
         accessToken: t.accessToken,
         refreshToken: t.refreshToken,
-        atExp: t.accessTokenEndDate ? parseNeDate(t.accessTokenEndDate) : now + ACCESS_TTL,
+        atExp: t.accessTokenEndDate ? parseNeDate(t.accessTokenEndDate) : now + this.accessTtlMs,
         rtExp: t.refreshTokenEndDate ? parseNeDate(t.refreshTokenEndDate) : now + REFRESH_TTL,
+        rotations: 0,
       });
     }
   }
@@ -504,6 +519,9 @@ export class NextEngineSimulator extends SiteSimulator {
       apps: this.apps.map((a) => ({ clientId: a.clientId, redirectUris: a.redirectUris ?? null })),
       overloaded: this.overloaded,
       importing: this.importing,
+      accessTokenTtlMs: this.accessTtlMs,
+      /** every API answer since the last seed, by `code` (errors) or `result` (`success`): e.g. { success: 31 } */
+      answers: Object.fromEntries(this.answers),
       sessions: this.sessions.map((s) => ({
         uid: s.uid,
         clientId: s.clientId,
@@ -513,6 +531,7 @@ export class NextEngineSimulator extends SiteSimulator {
         refreshTokenEndDate: neDate(s.rtExp),
         accessTokenExpired: now >= s.atExp,
         refreshTokenExpired: now >= s.rtExp,
+        rotations: s.rotations,
       })),
       staleAccessTokens: [...this.staleAccessTokens.keys()],
       companies: this.companies.map((c) => ({
@@ -827,6 +846,8 @@ export class NextEngineSimulator extends SiteSimulator {
   }
 
   private send(res: Response, body: Record<string, unknown>, session?: Session): void {
+    const answer = typeof body.code === 'string' && body.code !== '' ? body.code : String(body.result);
+    this.answers.set(answer, (this.answers.get(answer) ?? 0) + 1);
     const out: Record<string, unknown> = { ...body };
     if (session) {
       out.access_token = session.accessToken;
@@ -889,8 +910,9 @@ export class NextEngineSimulator extends SiteSimulator {
     this.staleAccessTokens.set(session.accessToken, session.uid);
     session.accessToken = token('AT');
     session.refreshToken = token('RT');
-    session.atExp = now + ACCESS_TTL;
+    session.atExp = now + this.accessTtlMs;
     session.rtExp = now + REFRESH_TTL;
+    session.rotations += 1;
     return { session };
   }
 
@@ -951,8 +973,9 @@ export class NextEngineSimulator extends SiteSimulator {
       clientId,
       accessToken: token('AT'),
       refreshToken: token('RT'),
-      atExp: now + ACCESS_TTL,
+      atExp: now + this.accessTtlMs,
       rtExp: now + REFRESH_TTL,
+      rotations: 0,
     };
     this.sessions.push(session);
     return session;
