@@ -87,7 +87,12 @@ export class SiteCalls {
     try {
       return await call(port, ctx, connection);
     } catch (error) {
-      if (error instanceof SiteAuthError) await this.markAuthExpired(connection, error);
+      if (error instanceof SiteAuthError) {
+        // The site's refusal is what the caller must see, even if recording it fails.
+        await this.markAuthExpired(connection, error).catch((failure: unknown) =>
+          this.logger.error({ err: failure, connectionId: connection.id }, 'Could not mark the connection auth_expired'),
+        );
+      }
       throw error;
     }
   }
