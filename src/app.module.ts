@@ -19,6 +19,7 @@ import { FulfillmentModule } from './fulfillment/fulfillment.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { InventoryModule } from './inventory/inventory.module';
 import { JobsModule } from './jobs/jobs.module';
 import { OrdersModule } from './orders/orders.module';
 import { loggingModule } from './logging/logging.module';
@@ -66,6 +67,7 @@ export class AppModule {
         SkuMappingModule,
         StockLinksModule,
         FulfillmentModule,
+        InventoryModule,
         IdempotencyModule,
         SchedulesModule,
         HealthModule,

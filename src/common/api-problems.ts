@@ -36,7 +36,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request; `errors` lists each bad field.',
   401: 'Missing, unknown or revoked API key.',
   403: 'Not allowed.',
-  404: 'Not found (also for another tenant\'s resources).',
+  404: "Not found (also for another tenant's resources).",
   409: 'Conflicts with the current state (e.g. an illegal transition).',
   422: 'Well-formed but unprocessable (e.g. a bulk file with bad rows).',
   429: 'Too many requests.',

@@ -36,7 +36,9 @@ describe('paginate', () => {
   });
 
   it('turns a value the sort column cannot take (text for a time) into a 400 on `cursor`', async () => {
-    const invalidTime = Object.assign(new QueryFailedError('SELECT …', [], new Error('invalid input syntax for type timestamp')), { code: '22007' });
+    const invalidTime = Object.assign(new QueryFailedError('SELECT …', [], new Error('invalid input syntax for type timestamp')), {
+      code: '22007',
+    });
     const { query } = builder(() => Promise.reject(invalidTime));
     const error = await paginate(query, { cursor: cursor({ v: 'not-a-time', id: ID }) }, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationProblem);
@@ -61,7 +63,7 @@ describe('paginate', () => {
       sortProperty: 'createdAt' as const,
     };
 
-    it('appends the keyset condition, order and limit + 1 after the caller\'s parameters, and keeps the cursor format', async () => {
+    it("appends the keyset condition, order and limit + 1 after the caller's parameters, and keeps the cursor format", async () => {
       const run = jest.fn(async () => rows);
       const page = await paginateSql(run, { limit: 2, cursor: cursor({ v: '2026-02-01T00:00:00.000Z', id: ID }) }, sqlOptions);
       expect(run).toHaveBeenCalledWith(
@@ -69,7 +71,10 @@ describe('paginate', () => {
         ['tenant', '2026-02-01T00:00:00.000Z', ID, 3],
       );
       expect(page.data).toEqual(rows.slice(0, 2).map(sqlOptions.map));
-      expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString('utf8'))).toEqual({ v: '2026-01-02T00:00:00.000Z', id: rows[1].id });
+      expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString('utf8'))).toEqual({
+        v: '2026-01-02T00:00:00.000Z',
+        id: rows[1].id,
+      });
       expect(sqlOptions.params).toEqual(['tenant']);
     });
 
@@ -79,8 +84,12 @@ describe('paginate', () => {
     });
 
     it('turns a value the sort column cannot take into a 400 on `cursor`', async () => {
-      const invalidTime = Object.assign(new QueryFailedError('SELECT …', [], new Error('invalid input syntax for type timestamp')), { code: '22007' });
-      const error = await paginateSql(() => Promise.reject(invalidTime), { cursor: cursor({ v: 'not-a-time', id: ID }) }, sqlOptions).catch((e: unknown) => e);
+      const invalidTime = Object.assign(new QueryFailedError('SELECT …', [], new Error('invalid input syntax for type timestamp')), {
+        code: '22007',
+      });
+      const error = await paginateSql(() => Promise.reject(invalidTime), { cursor: cursor({ v: 'not-a-time', id: ID }) }, sqlOptions).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ValidationProblem);
     });
   });

@@ -36,14 +36,20 @@ describe('ProblemFilter: every 400 names its fields', () => {
   });
 
   it('names the unexpected multipart field', () => {
-    const problem = filter.toProblem(new BadRequestException('Unexpected field - upload'), request({ contentType: 'multipart/form-data; boundary=x' }));
+    const problem = filter.toProblem(
+      new BadRequestException('Unexpected field - upload'),
+      request({ contentType: 'multipart/form-data; boundary=x' }),
+    );
     expect(problem.errors).toEqual([{ field: 'upload', message: 'Unexpected field' }]);
   });
 
   it('adds errors to a 400 problem raised without them, and keeps those that have them', () => {
     const bare = filter.toProblem(new ProblemException(400, 'some-rule', 'Invalid'), request({ contentType: 'text/plain' }));
     expect(bare.errors).toEqual([{ field: 'request', message: 'Invalid' }]);
-    const withErrors = filter.toProblem(new ProblemException(400, 'some-rule', 'Invalid', 'd', { errors: [{ field: 'x', message: 'm' }] }), request());
+    const withErrors = filter.toProblem(
+      new ProblemException(400, 'some-rule', 'Invalid', 'd', { errors: [{ field: 'x', message: 'm' }] }),
+      request(),
+    );
     expect(withErrors.errors).toEqual([{ field: 'x', message: 'm' }]);
   });
 });
@@ -105,6 +111,9 @@ describe('ProblemFilter: domain errors get their HTTP meaning only here', () => 
   });
 
   it('keeps other errors unexplained: a 500 without details', () => {
-    expect(filter.toProblem(new Error('SELECT secret'), request())).toMatchObject({ status: 500, detail: expect.not.stringContaining('secret') });
+    expect(filter.toProblem(new Error('SELECT secret'), request())).toMatchObject({
+      status: 500,
+      detail: expect.not.stringContaining('secret'),
+    });
   });
 });

@@ -37,7 +37,9 @@ function redactValue(value: unknown, extra: readonly string[], depth: number, se
   const copy: Record<string, unknown> = {};
   for (const [field, fieldValue] of Object.entries(value as Record<string, unknown>)) {
     copy[field] =
-      isSecretName(field, extra) && fieldValue !== undefined && fieldValue !== null ? REDACTED : redactValue(fieldValue, extra, depth + 1, seen);
+      isSecretName(field, extra) && fieldValue !== undefined && fieldValue !== null
+        ? REDACTED
+        : redactValue(fieldValue, extra, depth + 1, seen);
   }
   return copy;
 }

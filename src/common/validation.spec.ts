@@ -26,7 +26,10 @@ describe('validation pipe', () => {
   it('reports nested and array fields by path, and unknown properties', async () => {
     const pipe = createValidationPipe();
     const error = await pipe
-      .transform({ name: 1, options: { autoStockSync: 'yes' }, lines: [{ quantity: 1 }, { quantity: 'x' }], extra: 1 }, { type: 'body', metatype: Body })
+      .transform(
+        { name: 1, options: { autoStockSync: 'yes' }, lines: [{ quantity: 1 }, { quantity: 'x' }], extra: 1 },
+        { type: 'body', metatype: Body },
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationProblem);
     const fields = (error as ValidationProblem).fieldErrors.map((e) => e.field);
@@ -34,10 +37,16 @@ describe('validation pipe', () => {
     expect(fields).not.toContain('lines[0].quantity');
   });
 
-  async function fieldsOf(value: unknown, metadata: Parameters<ReturnType<typeof createValidationPipe>['transform']>[1]): Promise<string[]> {
+  async function fieldsOf(
+    value: unknown,
+    metadata: Parameters<ReturnType<typeof createValidationPipe>['transform']>[1],
+  ): Promise<string[]> {
     const error = await createValidationPipe()
       .transform(value, metadata)
-      .then(() => null, (e: unknown) => e);
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(ValidationProblem);
     return (error as ValidationProblem).fieldErrors.map((e) => e.field);
   }
@@ -53,7 +62,9 @@ describe('validation pipe', () => {
   }
 
   it('refuses NUL characters anywhere (PostgreSQL text cannot hold them): body, query and path', async () => {
-    expect(await fieldsOf({ name: 'a\u0000b', options: { autoStockSync: true }, lines: [] }, { type: 'body', metatype: Body })).toEqual(['name']);
+    expect(await fieldsOf({ name: 'a\u0000b', options: { autoStockSync: true }, lines: [] }, { type: 'body', metatype: Body })).toEqual([
+      'name',
+    ]);
     expect(await fieldsOf({ q: ['ok', 'x\u0000'] }, { type: 'query', metatype: Object })).toEqual(['q[1]']);
     expect(await fieldsOf('id\u0000', { type: 'param', metatype: String, data: 'id' })).toEqual(['id']);
   });
@@ -61,7 +72,9 @@ describe('validation pipe', () => {
   it('refuses __proto__ and constructor keys, which class-transformer would drop silently', async () => {
     const body = JSON.parse('{"name":"x","options":{"autoStockSync":true},"lines":[],"__proto__":{"polluted":true}}');
     expect(await fieldsOf(body, { type: 'body', metatype: Body })).toEqual(['__proto__']);
-    expect(await fieldsOf({ name: 'x', options: { constructor: {} }, lines: [] }, { type: 'body', metatype: Body })).toEqual(['options.constructor']);
+    expect(await fieldsOf({ name: 'x', options: { constructor: {} }, lines: [] }, { type: 'body', metatype: Body })).toEqual([
+      'options.constructor',
+    ]);
   });
 
   it('refuses a body that is not a JSON object (an array would validate as nothing)', async () => {
@@ -78,7 +91,10 @@ describe('validation pipe', () => {
     for (const orderedAt of [12345, true, 'yesterday', '2024-13-45T99:99:99Z', '12345']) {
       expect(await fieldsOf({ recipient: { autoStockSync: true }, orderedAt }, { type: 'body', metatype: Order })).toEqual(['orderedAt']);
     }
-    const ok = (await createValidationPipe().transform({ recipient: { autoStockSync: true }, orderedAt: '2026-01-15T10:00:00+09:00' }, { type: 'body', metatype: Order })) as Order;
+    const ok = (await createValidationPipe().transform(
+      { recipient: { autoStockSync: true }, orderedAt: '2026-01-15T10:00:00+09:00' },
+      { type: 'body', metatype: Order },
+    )) as Order;
     expect(ok.orderedAt.toISOString()).toBe('2026-01-15T01:00:00.000Z');
   });
 });

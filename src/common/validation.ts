@@ -30,7 +30,8 @@ function join(parent: string, key: string | number): string {
  * a query) and prototype keys, anywhere in a body, query or path value.
  */
 export function screenRawInput(value: unknown, path = '', depth = 0): FieldError[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path || 'body', message: `${path || 'value'} must not contain NUL characters` }] : [];
+  if (typeof value === 'string')
+    return value.includes('\u0000') ? [{ field: path || 'body', message: `${path || 'value'} must not contain NUL characters` }] : [];
   if (value === null || typeof value !== 'object' || depth > 32 || Buffer.isBuffer(value)) return [];
   const out: FieldError[] = [];
   if (Array.isArray(value)) {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { ConnectorRegistry } from '../connectors/connector-registry';
-import { SiteAuthError, SiteError, SiteRetryableError } from '../connectors/http/site-errors';
+import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
 import type { ConnectionContext, ExternalOrderLine, ItemResult, ListingKey, SiteId } from '../connectors/sales-site-connector';
 import { BULK_CAPABILITIES, type Capability, type PortOf, type SiteCapabilities } from '../connectors/site-ports';
 import { Connection, type ConnectionOptions, type ConnectionStatus } from './connection.entity';

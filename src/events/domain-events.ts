@@ -15,4 +15,9 @@ export interface DomainEvents {
   };
   /** The tenant's SKUs or mappings changed: lines waiting for a SKU may resolve now. */
   'catalog.changed': { tenantId: string };
+  /**
+   * The seller added stock on hand (a receipt, an upward correction or count): orders held for lack of stock
+   * may go ahead now. Inventory publishes it; Fulfillment re-checks its held orders.
+   */
+  'inventory.stock-added': { tenantId: string };
 }

@@ -3,14 +3,13 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { type Page, paginate } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem, ValidationProblem } from '../common/problem';
+import { type SkuQuantities, type StockReference, StockReservations } from '../inventory/stock-reservations';
+import { type FulfillableLine, type LockedOrder, OrderFulfillmentStates } from '../orders/order-fulfillment-states';
 import { isUniqueViolation } from '../sku-mapping/skus.service';
 import { assertFulfillmentTransition, type FulfillmentStatus, ORDER_STATUS_FOR } from './fulfillment-state';
 import { FulfillmentOrder, FulfillmentOrderLine } from './fulfillment-order.entity';
 import type { InboundScanDto, IssueWaybillDto, ListFulfillmentOrdersQuery } from './fulfillment.dto';
-import { InventoryLedger, type LevelChange } from './inventory-ledger';
-import { type FulfillableLine, type LockedOrder, OrderGateway } from './order-gateway';
 import { generateTrackingNumber, shortageReason, shortages, stockNeeds, unmappedReason } from './quantities';
-import { StockPushQueue } from './stock-push-queue';
 import { TrackingPush } from './tracking-push.entity';
 import { TrackingPushService } from './tracking-push.service';
 
@@ -26,8 +25,9 @@ export interface FulfillmentOrderDetail {
 
 /**
  * Shipping instructions and the fulfillment order's life. Every change runs in one transaction that
- * locks the sales order first, then the fulfillment order, then stock levels (in SKU order): the same
- * order everywhere, so concurrent requests queue up instead of deadlocking.
+ * locks the sales order first (through Orders' `OrderFulfillmentStates`), then the fulfillment order, then
+ * stock levels in SKU order (through Inventory's `StockReservations`): the same order everywhere, so
+ * concurrent requests queue up instead of deadlocking.
  */
 @Injectable()
 export class FulfillmentOrdersService {
@@ -36,10 +36,9 @@ export class FulfillmentOrdersService {
     @InjectRepository(FulfillmentOrder) private readonly fulfillmentOrders: Repository<FulfillmentOrder>,
     @InjectRepository(FulfillmentOrderLine) private readonly lines: Repository<FulfillmentOrderLine>,
     @InjectRepository(TrackingPush) private readonly pushes: Repository<TrackingPush>,
-    private readonly orders: OrderGateway,
-    private readonly ledger: InventoryLedger,
+    private readonly orders: OrderFulfillmentStates,
+    private readonly stock: StockReservations,
     private readonly tracking: TrackingPushService,
-    private readonly stockPush: StockPushQueue,
   ) {}
 
   /** POST /v1/orders/{id}/fulfillment: reserve the order's stock and hand it to the warehouse, or hold it saying why. */
@@ -68,27 +67,13 @@ export class FulfillmentOrdersService {
     if (unmapped.length) return this.hold(manager, order, unmappedReason(unmapped.map((line) => line.listingKey)), trigger);
 
     const needs = stockNeeds(lines);
-    const levels = await this.ledger.lock(manager, order.tenantId, [...needs.keys()]);
-    const available = new Map([...levels].map(([skuId, level]) => [skuId, level.onHand - level.reserved]));
+    const available = await this.stock.lockAvailable(manager, order.tenantId, [...needs.keys()]);
     const codes = new Map(lines.map((line) => [line.skuId!, line.skuCode ?? line.skuId!]));
     const short = shortages(needs, available, codes);
     if (short.length) return this.hold(manager, order, shortageReason(short), trigger);
 
     const fulfillmentOrderId = await this.insertFulfillmentOrder(manager, order, lines, trigger);
-    await this.ledger.apply(
-      manager,
-      order.tenantId,
-      [...needs].map(
-        ([skuId, quantity]): LevelChange => ({
-          skuId,
-          reason: 'reservation',
-          onHandDelta: 0,
-          reservedDelta: quantity,
-          referenceType: 'fulfillment_order',
-          referenceId: fulfillmentOrderId,
-        }),
-      ),
-    );
+    await this.stock.reserve(manager, order.tenantId, needs, reference(fulfillmentOrderId));
     await this.orders.moveTo(manager, order, 'shipping_instructed');
     await manager.query(`DELETE FROM fulfillment_holds WHERE order_id = $1`, [order.id]);
     return { result: 'instructed', fulfillmentOrderId };
@@ -253,8 +238,10 @@ export class FulfillmentOrdersService {
   async ship(tenantId: string, id: string): Promise<FulfillmentOrderDetail> {
     await this.transition(tenantId, id, 'shipped', async (manager, fo) => {
       const lines = await this.lines.find({ where: { fulfillmentOrderId: fo.id } });
-      await this.ledger.apply(manager, tenantId, this.perSku(lines, 'shipment', fo.id, -1, -1));
-      await this.stockPush.leaveOutOwnShipment(manager, tenantId, fo.id);
+      await this.stock.ship(manager, tenantId, perSku(lines), reference(fo.id), {
+        orderId: fo.orderId,
+        lines: lines.map((line) => ({ orderLineId: line.orderLineId, units: line.orderedQuantity })),
+      });
       await manager.query(`UPDATE fulfillment_orders SET shipped_at = now() WHERE id = $1`, [fo.id]);
       return undefined;
     });
@@ -265,7 +252,7 @@ export class FulfillmentOrdersService {
   async cancel(tenantId: string, id: string): Promise<FulfillmentOrderDetail> {
     await this.transition(tenantId, id, 'cancelled', async (manager, fo) => {
       const lines = await this.lines.find({ where: { fulfillmentOrderId: fo.id } });
-      await this.ledger.apply(manager, tenantId, this.perSku(lines, 'release', fo.id, 0, -1));
+      await this.stock.release(manager, tenantId, perSku(lines), reference(fo.id));
       await this.tracking.cancelUnsent(manager, fo.orderId, fo.id);
       await manager.query(`UPDATE fulfillment_orders SET cancelled_at = now() WHERE id = $1`, [fo.id]);
       return undefined;
@@ -352,25 +339,15 @@ export class FulfillmentOrdersService {
       shippedAt: new Date(),
     });
   }
+}
 
-  private perSku(
-    lines: FulfillmentOrderLine[],
-    reason: 'shipment' | 'release',
-    foId: string,
-    onHandSign: number,
-    reservedSign: number,
-  ): LevelChange[] {
-    const bySku = new Map<string, number>();
-    for (const line of lines) bySku.set(line.skuId, (bySku.get(line.skuId) ?? 0) + line.quantity);
-    return [...bySku]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([skuId, quantity]) => ({
-        skuId,
-        reason,
-        onHandDelta: onHandSign * quantity,
-        reservedDelta: reservedSign * quantity,
-        referenceType: 'fulfillment_order',
-        referenceId: foId,
-      }));
-  }
+/** SKU units per SKU of a fulfillment order's lines. */
+function perSku(lines: readonly FulfillmentOrderLine[]): SkuQuantities {
+  const bySku = new Map<string, number>();
+  for (const line of lines) bySku.set(line.skuId, (bySku.get(line.skuId) ?? 0) + line.quantity);
+  return bySku;
+}
+
+function reference(fulfillmentOrderId: string): StockReference {
+  return { type: 'fulfillment_order', id: fulfillmentOrderId };
 }

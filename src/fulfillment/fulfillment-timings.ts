@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { reconcileEveryMs } from '../inventory/inventory-timings';
 
 /**
- * How often fulfillment's background work runs and how long it waits. Derived from the scheduler tick
- * (SYNC_TICK_SECONDS, 30 s in production, 1 s in e2e tests), so tests run the same code fast.
+ * How often fulfillment's background work (shipping instructions, the tracking push) runs and how long it
+ * waits. Derived from the scheduler tick (SYNC_TICK_SECONDS, 30 s in production, 1 s in e2e tests), so
+ * tests run the same code fast. The stock push's own timings are Inventory's.
  */
 @Injectable()
 export class FulfillmentTimings {
   /** how often the workers look for due work without being woken */
   readonly tickMs: number;
-  /** how long stock changes gather before they are sent together */
-  readonly stockCoalesceMs: number;
   /** first retry delay of a failed push; doubles per attempt */
   readonly retryBaseMs: number;
   readonly retryMaxMs = 60 * 60_000;
@@ -18,15 +18,12 @@ export class FulfillmentTimings {
   readonly leaseMs = 20 * 60_000;
   /** attempts before a push that keeps failing is shown as failed (it can still be retried) */
   readonly maxAttempts = 10;
-  /** how often failed stock pushes are re-sent and absolute levels compared */
-  readonly reconcileEveryMs: number;
-  /** an absolute level is re-sent at least this often, even if unchanged (the site may have drifted) */
-  readonly refreshAfterMs = 6 * 60 * 60_000;
+  /** how often the tick re-checks every tenant's held orders (the pace of Inventory's stock reconciliation) */
+  readonly recheckHeldEveryMs: number;
 
   constructor(config: AppConfig) {
     this.tickMs = config.syncTickSeconds * 1000;
-    this.stockCoalesceMs = Math.min(this.tickMs, 5_000);
     this.retryBaseMs = this.tickMs;
-    this.reconcileEveryMs = Math.max(this.tickMs * 5, Math.min(15 * 60_000, this.tickMs * 30));
+    this.recheckHeldEveryMs = reconcileEveryMs(this.tickMs);
   }
 }

@@ -3,8 +3,6 @@ import { JobQueue } from '../jobs/job-queue.service';
 
 export const FULFILLMENT_INSTRUCT = 'fulfillment.instruct';
 export const TRACKING_PUSH = 'fulfillment.tracking-push';
-export const STOCK_PUSH = 'fulfillment.stock-push';
-export const STOCK_RECONCILE = 'fulfillment.stock-reconcile';
 
 export interface InstructJob {
   /** null: every tenant */
@@ -16,7 +14,8 @@ export interface InstructJob {
 /**
  * Wakes fulfillment's workers after a committed change, through the shared job queue, so that
  * whichever instance runs workers picks it up. At most one wake-up waits per kind and tenant; the
- * ticks catch anything a lost wake-up missed, so a failure here is only logged.
+ * ticks catch anything a lost wake-up missed, so a failure here is only logged. (The stock push's wake-up is
+ * Inventory's `InventoryWakeups`.)
  */
 @Injectable()
 export class FulfillmentWakeups {
@@ -32,14 +31,9 @@ export class FulfillmentWakeups {
     return this.send(TRACKING_PUSH, {}, 'drain');
   }
 
-  /** Stock changes gather for `delaySeconds` before the drain runs (coalescing bursts). */
-  stockPush(delaySeconds = 0): Promise<void> {
-    return this.send(STOCK_PUSH, {}, 'drain', delaySeconds);
-  }
-
-  private async send<T extends object>(queue: string, data: T, singletonKey: string, startAfterSeconds?: number): Promise<void> {
+  private async send<T extends object>(queue: string, data: T, singletonKey: string): Promise<void> {
     try {
-      await this.queue.send(queue, data, { singletonKey, startAfterSeconds });
+      await this.queue.send(queue, data, { singletonKey });
     } catch (error) {
       this.logger.warn({ err: error, queue }, 'Could not wake a fulfillment worker; the next tick will do the work');
     }

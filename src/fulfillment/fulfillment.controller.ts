@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
 import { ApiProblems } from '../common/api-problems';
 import { ApiPageResponse, type Page } from '../common/pagination';
+import { InventoryWakeups } from '../inventory/inventory-wakeups';
 import { FulfillmentOrdersService } from './fulfillment-orders.service';
 import { FulfillmentWakeups } from './fulfillment-wakeups';
 import {
@@ -24,7 +25,7 @@ const detailDto = ({ order, ...detail }: Awaited<ReturnType<FulfillmentOrdersSer
 export class ShippingInstructionController {
   constructor(
     private readonly fulfillment: FulfillmentOrdersService,
-    private readonly wakeups: FulfillmentWakeups,
+    private readonly stockWakeups: InventoryWakeups,
   ) {}
 
   /**
@@ -39,7 +40,7 @@ export class ShippingInstructionController {
   async instruct(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<ShippingInstructionDto> {
     const outcome = await this.fulfillment.instruct(caller.tenantId, id, 'manual');
     if (outcome.result === 'held') return { result: 'held', holdReason: outcome.holdReason };
-    await this.wakeups.stockPush();
+    await this.stockWakeups.stockPush();
     return {
       result: 'instructed',
       holdReason: null,
@@ -56,6 +57,7 @@ export class FulfillmentOrdersController {
     private readonly fulfillment: FulfillmentOrdersService,
     private readonly tracking: TrackingPushService,
     private readonly wakeups: FulfillmentWakeups,
+    private readonly stockWakeups: InventoryWakeups,
   ) {}
 
   /** Fulfillment orders, newest first. */
@@ -111,7 +113,7 @@ export class FulfillmentOrdersController {
   @ApiProblems(404, 409)
   async ship(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<FulfillmentOrderDto> {
     const detail = await this.fulfillment.ship(caller.tenantId, id);
-    await this.wakeups.stockPush();
+    await this.stockWakeups.stockPush();
     return detailDto(detail);
   }
 
@@ -122,7 +124,7 @@ export class FulfillmentOrdersController {
   async cancel(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<FulfillmentOrderDto> {
     const detail = await this.fulfillment.cancel(caller.tenantId, id);
     await this.wakeups.instruct(caller.tenantId, true);
-    await this.wakeups.stockPush();
+    await this.stockWakeups.stockPush();
     return detailDto(detail);
   }
 

@@ -9,85 +9,73 @@ import {
 import { AppConfig } from '../config/app-config';
 import { JobQueue } from '../jobs/job-queue.service';
 import { EventBus } from '../events/event-bus';
+import { InventoryWakeups } from '../inventory/inventory-wakeups';
 import { FulfillmentOrdersService } from './fulfillment-orders.service';
 import { FulfillmentTimings } from './fulfillment-timings';
-import {
-  FULFILLMENT_INSTRUCT,
-  FulfillmentWakeups,
-  type InstructJob,
-  STOCK_PUSH,
-  STOCK_RECONCILE,
-  TRACKING_PUSH,
-} from './fulfillment-wakeups';
-import { StockPushService } from './stock-push.service';
+import { FULFILLMENT_INSTRUCT, FulfillmentWakeups, type InstructJob, TRACKING_PUSH } from './fulfillment-wakeups';
 import { TrackingPushService } from './tracking-push.service';
 
 /**
  * Fulfillment's background work on the shared job queue: automatic shipping instructions (woken by
- * order intake and resolved lines, and by a tick), re-checks of held orders, the tracking outbox and
- * the stock push queue. Retries of pushes are per row (their own backoff), not per job.
+ * order intake and resolved lines, by stock the seller added, and by a tick), re-checks of held orders,
+ * and the tracking outbox. Retries of pushes are per row (their own backoff), not per job. The stock
+ * push is Inventory's (`InventoryJobs`); instructions only wake it.
  */
 @Injectable()
 export class FulfillmentJobs implements OnModuleInit, OnModuleDestroy, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FulfillmentJobs.name);
-  private unsubscribe: (() => void) | null = null;
+  private readonly unsubscribe: (() => void)[] = [];
   private ticking: Promise<void> | null = null;
-  private lastReconcile = 0;
+  private lastRecheckHeld = 0;
 
   constructor(
     private readonly config: AppConfig,
     private readonly timings: FulfillmentTimings,
     private readonly queue: JobQueue,
     private readonly wakeups: FulfillmentWakeups,
+    private readonly stockWakeups: InventoryWakeups,
     private readonly events: EventBus,
     private readonly fulfillment: FulfillmentOrdersService,
     private readonly tracking: TrackingPushService,
-    private readonly stock: StockPushService,
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.events.subscribe('orders.changed', ({ tenantId, reason }) =>
-      this.wakeups.instruct(tenantId, reason === 'lines-resolved'),
+    this.unsubscribe.push(
+      this.events.subscribe('orders.changed', ({ tenantId, reason }) => this.wakeups.instruct(tenantId, reason === 'lines-resolved')),
+      // Orders held for lack of stock are re-checked when the seller adds stock.
+      this.events.subscribe('inventory.stock-added', ({ tenantId }) => this.wakeups.instruct(tenantId, true)),
     );
   }
 
   onModuleDestroy(): void {
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const short = { policy: 'short' as const, retryLimit: 3, retryDelaySeconds: 5, expireInSeconds: 30 * 60 };
     await this.queue.define({ name: FULFILLMENT_INSTRUCT, ...short });
     await this.queue.define({ name: TRACKING_PUSH, ...short });
-    await this.queue.define({ name: STOCK_PUSH, ...short });
-    await this.queue.define({ name: STOCK_RECONCILE, ...short });
     if (!this.config.workersEnabled) return;
     await this.queue.work<InstructJob>(FULFILLMENT_INSTRUCT, 1, (job) => this.runInstruct(job));
     await this.queue.work(TRACKING_PUSH, 1, async () => void (await this.tracking.drain()));
-    await this.queue.work(STOCK_PUSH, 1, async () => void (await this.stock.drain()));
-    await this.queue.work(STOCK_RECONCILE, 1, async () => {
-      await this.stock.reconcile();
-      await this.wakeups.stockPush();
-    });
-    this.lastReconcile = Date.now();
+    this.lastRecheckHeld = Date.now();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.ticking;
   }
 
-  /** Catches what no wake-up announced: due retries, orders made eligible by an option change, lost wake-ups. */
+  /**
+   * Catches what no wake-up announced: due retries, orders made eligible by an option change, lost wake-ups;
+   * now and then every tenant's held orders.
+   */
   tick(): Promise<void> {
     this.ticking ??= (async () => {
       try {
-        const reconcile = Date.now() - this.lastReconcile >= this.timings.reconcileEveryMs;
-        await this.wakeups.instruct(null, reconcile);
+        const recheckHeld = Date.now() - this.lastRecheckHeld >= this.timings.recheckHeldEveryMs;
+        await this.wakeups.instruct(null, recheckHeld);
         await this.wakeups.trackingPush();
-        await this.wakeups.stockPush();
-        if (reconcile) {
-          this.lastReconcile = Date.now();
-          await this.queue.send(STOCK_RECONCILE, {}, { singletonKey: 'reconcile' });
-        }
+        if (recheckHeld) this.lastRecheckHeld = Date.now();
       } catch (error) {
         this.logger.error({ err: error }, 'Fulfillment tick failed');
       } finally {
@@ -102,7 +90,7 @@ export class FulfillmentJobs implements OnModuleInit, OnModuleDestroy, OnApplica
     const held = job.recheckHeld ? await this.fulfillment.recheckHeld(job.tenantId) : { released: 0 };
     if (auto.instructed + auto.held + held.released > 0) {
       this.logger.log({ tenantId: job.tenantId, ...auto, released: held.released }, 'Shipping instructions processed');
-      await this.wakeups.stockPush(this.timings.stockCoalesceMs / 1000);
+      await this.stockWakeups.stockPushCoalesced();
     }
   }
 }

@@ -1,9 +1,6 @@
 import type { FulfillmentOrderDetail } from './fulfillment-orders.service';
 import type { FulfillmentOrder, FulfillmentOrderLine } from './fulfillment-order.entity';
 import type { FulfillmentOrderDto, WaybillLabelDto } from './fulfillment.dto';
-import type { LevelWithSku } from './inventory.service';
-import type { InventoryMovement } from './inventory.entity';
-import type { InventoryLevelDto, InventoryMovementDto } from './inventory.dto';
 
 export function toFulfillmentOrderDto(order: FulfillmentOrder, detail?: Omit<FulfillmentOrderDetail, 'order'>): FulfillmentOrderDto {
   return {
@@ -73,22 +70,4 @@ export function toWaybillLabel(order: FulfillmentOrder, lines: FulfillmentOrderL
     })),
     issuedAt: order.waybillIssuedAt ?? new Date(),
   };
-}
-
-export function toLevelDto({ level, sku }: LevelWithSku): InventoryLevelDto {
-  return {
-    skuId: level.skuId,
-    skuCode: sku?.code ?? null,
-    skuName: sku?.name ?? null,
-    optionName: sku?.optionName ?? null,
-    onHand: level.onHand,
-    reserved: level.reserved,
-    available: level.onHand - level.reserved,
-    updatedAt: level.updatedAt,
-  };
-}
-
-export function toMovementDto(movement: InventoryMovement): InventoryMovementDto {
-  const { tenantId: _tenant, ...dto } = movement;
-  return dto;
 }

@@ -48,24 +48,6 @@ export function unmappedReason(listingKeys: readonly string[]): string {
   return `Lines not mapped to a SKU: ${[...new Set(listingKeys)].join(', ')}`;
 }
 
-/** What an absolute site may sell: whole listing units out of the SKU's available stock. */
-export function listingQuantity(available: number, quantityPerUnit: number): number {
-  return Math.max(0, Math.floor(available / Math.max(1, quantityPerUnit)));
-}
-
-/**
- * The change to send a relative site (NextEngine): listing units now on hand minus the units the site is
- * known to hold. Working in whole listing units means a 2-pack never receives half a change.
- */
-export function relativeChange(onHand: number, quantityPerUnit: number, baseline: number): number {
-  return listingQuantity(onHand, quantityPerUnit) - baseline;
-}
-
-/** Exponential backoff, `base × 2^(attempt − 1)`, capped. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-}
-
 /**
  * A waybill number when the carrier gave none: 11 digits plus a mod-7 check digit, the 12-digit form
  * Japanese carriers (Yamato, Japan Post) print, so it fits every site's tracking-number field.

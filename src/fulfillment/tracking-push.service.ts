@@ -4,11 +4,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ConflictProblem } from '../common/problem';
 import { Capability, CapabilityMissingError, ConnectionUnavailableError, SiteCalls } from '../connections/site-calls';
 import type { ItemResult, TrackingUpdate } from '../connectors/sales-site-connector';
+import { backoffMs } from '../common/backoff';
+import { returnedRows } from '../common/sql';
+import { OrderFulfillmentStates } from '../orders/order-fulfillment-states';
 import type { TrackingPushState } from './fulfillment-order.entity';
 import { FulfillmentTimings } from './fulfillment-timings';
-import { OrderGateway } from './order-gateway';
-import { backoffMs } from './quantities';
-import { returnedRows } from './sql';
 
 interface ClaimedPush {
   id: string;
@@ -35,7 +35,7 @@ export class TrackingPushService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly orders: OrderGateway,
+    private readonly orders: OrderFulfillmentStates,
     private readonly siteCalls: SiteCalls,
     private readonly timings: FulfillmentTimings,
   ) {}

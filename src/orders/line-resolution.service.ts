@@ -21,7 +21,11 @@ export class LineResolutionService {
   constructor(@Inject(SKU_LOOKUP) private readonly skus: SkuLookup) {}
 
   /** Resolve the unresolved lines of these orders (all of a tenant's waiting orders when `orderIds` is null). */
-  async resolve(manager: EntityManager, tenantId: string, orderIds: string[] | null): Promise<{ resolvedLines: number; ordersTouched: string[] }> {
+  async resolve(
+    manager: EntityManager,
+    tenantId: string,
+    orderIds: string[] | null,
+  ): Promise<{ resolvedLines: number; ordersTouched: string[] }> {
     const lines: UnresolvedLine[] = await manager.query(
       `SELECT l.id, l.order_id, o.site, o.connection_id, l.listing_key, l.option_code, l.product_code
        FROM order_lines l JOIN orders o ON o.id = l.order_id
@@ -43,9 +47,7 @@ export class LineResolutionService {
           productCode: line.product_code,
         })),
       );
-      const resolved = lines
-        .map((line, index) => ({ line, result: results[index] }))
-        .filter(({ result }) => result?.skuId);
+      const resolved = lines.map((line, index) => ({ line, result: results[index] })).filter(({ result }) => result?.skuId);
       if (resolved.length) {
         await manager.query(
           `UPDATE order_lines l SET sku_id = r.sku_id, quantity_per_unit = r.qpu, resolution = r.resolution

@@ -21,9 +21,13 @@ export class OrderListRenderer {
   /** Bounded by size (`ORDER_LIST_CACHE_MB`): about 1 KB an order, so some 30,000 orders in the default 32 MB. */
   private readonly cache: LRUCache<string, RenderedOrder> | null;
 
-  constructor(@InjectDataSource() private readonly db: DataSource, config: AppConfig) {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    config: AppConfig,
+  ) {
     const megabytes = config.orderListCacheMb ?? DEFAULT_ORDER_LIST_CACHE_MB;
-    this.cache = megabytes > 0 ? new LRUCache({ maxSize: megabytes * 1024 * 1024, sizeCalculation: (entry) => 2 * entry.json.length + 100 }) : null;
+    this.cache =
+      megabytes > 0 ? new LRUCache({ maxSize: megabytes * 1024 * 1024, sizeCalculation: (entry) => 2 * entry.json.length + 100 }) : null;
   }
 
   /**

@@ -7,6 +7,7 @@ import { SkuResolver } from '../sku-mapping/sku-resolver';
 import { LineResolutionService } from './line-resolution.service';
 import { OrderCatalogListener, OrderLinesReferenceCheck } from './order-catalog.listeners';
 import { OrderConfirmationService } from './order-confirmation.service';
+import { OrderFulfillmentStates } from './order-fulfillment-states';
 import { OrderIntakeService } from './order-intake.service';
 import { OrderLine } from './order-line.entity';
 import { OrderListRenderer } from './order-list-renderer';
@@ -17,6 +18,12 @@ import { ConnectionSyncController, OrdersController } from './orders.controller'
 import { OrdersService } from './orders.service';
 import { SKU_LOOKUP } from './sku-lookup';
 
+/**
+ * Sales orders: intake from the sites (scheduled pulls and change intake), confirmation back to the site,
+ * manual orders, the order list and timeline. Owns `orders` and `order_lines`: no other module writes them.
+ * Fulfillment moves an order's status through {@link OrderFulfillmentStates}, inside its own transaction.
+ * Sits below Fulfillment and Inventory; it wakes Fulfillment with `orders.changed` on the EventBus.
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([Order, OrderLine]), ConnectionsModule, ConnectorsModule, SkuMappingModule],
   controllers: [OrdersController, ConnectionSyncController],
@@ -31,7 +38,8 @@ import { SKU_LOOKUP } from './sku-lookup';
     OrderListRenderer,
     OrderCatalogListener,
     OrderLinesReferenceCheck,
+    OrderFulfillmentStates,
   ],
-  exports: [OrdersService, OrderIntakeService, LineResolutionService, OrderSyncJobs],
+  exports: [OrdersService, OrderIntakeService, LineResolutionService, OrderSyncJobs, OrderFulfillmentStates],
 })
 export class OrdersModule {}

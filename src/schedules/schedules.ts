@@ -8,6 +8,8 @@ import { FulfillmentJobs } from '../fulfillment/fulfillment.jobs';
 import { FulfillmentModule } from '../fulfillment/fulfillment.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { IdempotencySweeper } from '../idempotency/idempotency-sweeper';
+import { InventoryJobs } from '../inventory/inventory.jobs';
+import { InventoryModule } from '../inventory/inventory.module';
 import { OrderSyncJobs } from '../orders/order-sync.jobs';
 import { OrdersModule } from '../orders/orders.module';
 import { StockLinkJobs } from '../stock-links/stock-link.jobs';
@@ -36,6 +38,7 @@ export class Schedules implements OnApplicationBootstrap {
     private readonly registry: SchedulerRegistry,
     private readonly orderSync: OrderSyncJobs,
     private readonly fulfillment: FulfillmentJobs,
+    private readonly inventory: InventoryJobs,
     private readonly stockLinks: StockLinkJobs,
     private readonly keepAlive: ConnectionKeepAlive,
     private readonly idempotency: IdempotencySweeper,
@@ -46,8 +49,10 @@ export class Schedules implements OnApplicationBootstrap {
     return [
       // connections whose order pull is due → orders.pull jobs; abandoned runs shown as such
       { name: 'orders.sync', everySeconds: tick, run: () => this.orderSync.tick() },
-      // automatic shipping instructions, due tracking and stock pushes, periodic stock reconciliation
+      // automatic shipping instructions, periodic re-check of held orders, due tracking pushes
       { name: 'fulfillment.tick', everySeconds: tick, run: () => this.fulfillment.tick() },
+      // due stock pushes, periodic stock reconciliation
+      { name: 'inventory.tick', everySeconds: tick, run: () => this.inventory.tick() },
       // stock-bridge links with work left; NextEngine orders → Smaregi shipments
       { name: 'stock-links.tick', everySeconds: tick, run: () => this.stockLinks.tick() },
       // a cheap authenticated call for connections whose tokens would lapse unused (NextEngine)
@@ -91,7 +96,7 @@ export function everySecondsCron(seconds: number): string {
 }
 
 @Module({
-  imports: [ConnectionsModule, OrdersModule, FulfillmentModule, StockLinksModule, IdempotencyModule],
+  imports: [ConnectionsModule, OrdersModule, FulfillmentModule, InventoryModule, StockLinksModule, IdempotencyModule],
   providers: [Schedules],
 })
 export class SchedulesModule {}

@@ -1,5 +1,3 @@
-import type { SiteId } from '../connectors/sales-site-connector';
-
 export const MAX_CODE_LENGTH = 100;
 export const MAX_NAME_LENGTH = 255;
 export const MAX_LISTING_KEY_LENGTH = 300;

@@ -3,9 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Capability, ConnectionUnavailableError, SiteCalls } from '../connections/site-calls';
 import type { ItemResult, StockUpdate } from '../connectors/sales-site-connector';
-import { FulfillmentTimings } from './fulfillment-timings';
-import { backoffMs, listingQuantity, relativeChange } from './quantities';
-import { returnedRows } from './sql';
+import { InventoryTimings } from './inventory-timings';
+import { backoffMs } from '../common/backoff';
+import { listingQuantity, relativeChange } from './quantities';
+import { returnedRows } from '../common/sql';
 import { StockPushQueue, type StockTarget } from './stock-push-queue';
 
 interface ClaimedItem {
@@ -84,7 +85,7 @@ export class StockPushService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly queue: StockPushQueue,
     private readonly siteCalls: SiteCalls,
-    private readonly timings: FulfillmentTimings,
+    private readonly timings: InventoryTimings,
   ) {}
 
   /** Sends every due listing; returns how many were attempted. */

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { SiteCalls } from '../connections/site-calls';
 import { SHIPMENT_LOWERS_STOCK_SETTING } from '../connectors/sales-site-connector';
 import { listingQuantity } from './quantities';
-import { FulfillmentTimings } from './fulfillment-timings';
+import { InventoryTimings } from './inventory-timings';
 
 export interface SkuStockChange {
   skuId: string;
@@ -26,6 +26,12 @@ export interface StockTarget {
 
 export type StockMode = 'absolute' | 'relative';
 
+/** A shipment of one sales order: the order lines it took and the units sold on the site of each. */
+export interface OwnShipment {
+  orderId: string;
+  lines: readonly { orderLineId: string; units: number }[];
+}
+
 /**
  * Where stock changes wait to be sent: one row per (connection, listing). A change marks the row
  * pending and due a short delay later; further changes before the send only bump its version, so a
@@ -35,7 +41,7 @@ export type StockMode = 'absolute' | 'relative';
 export class StockPushQueue {
   constructor(
     private readonly siteCalls: SiteCalls,
-    private readonly timings: FulfillmentTimings,
+    private readonly timings: InventoryTimings,
   ) {}
 
   modeOf(site: string): StockMode | null {
@@ -88,25 +94,24 @@ export class StockPushQueue {
 
   /**
    * The order's own site already took this shipment out of its stock (a connection with
-   * `shipmentLowersStock` on: NextEngine's 出荷確定, performed by the tracking push). Lowering the baseline
-   * of its listings by the units shipped leaves the shipment out of what is uploaded there, while every
-   * other site still gets it. Call after the shipment's ledger change, in the same transaction.
+   * `shipmentLowersStock` on: NextEngine's 出荷確定, performed by Fulfillment's tracking push). Lowering the
+   * baseline of its listings by the units shipped leaves the shipment out of what is uploaded there, while
+   * every other site still gets it. Call after the shipment's ledger change, in the same transaction.
    */
-  async leaveOutOwnShipment(manager: EntityManager, tenantId: string, fulfillmentOrderId: string): Promise<void> {
+  async leaveOutOwnShipment(manager: EntityManager, tenantId: string, shipment: OwnShipment): Promise<void> {
     const [order]: { connection_id: string; site: string; settings: Record<string, unknown> | null }[] = await manager.query(
-      `SELECT c.id AS connection_id, c.site, c.settings FROM fulfillment_orders f
-         JOIN orders o ON o.id = f.order_id JOIN connections c ON c.id = o.connection_id
-        WHERE f.id = $1 AND f.tenant_id = $2`,
-      [fulfillmentOrderId, tenantId],
+      `SELECT c.id AS connection_id, c.site, c.settings FROM orders o JOIN connections c ON c.id = o.connection_id
+        WHERE o.id = $1 AND o.tenant_id = $2`,
+      [shipment.orderId, tenantId],
     );
     if (!order || this.modeOf(order.site) !== 'relative' || order.settings?.[SHIPMENT_LOWERS_STOCK_SETTING] !== true) return;
     await manager.query(
       `UPDATE stock_push_queue q SET baseline = q.baseline - shipped.units, updated_at = now()
-         FROM (SELECT l.listing_key, sum(fl.ordered_quantity)::int AS units
-                 FROM fulfillment_order_lines fl JOIN order_lines l ON l.id = fl.order_line_id
-                WHERE fl.fulfillment_order_id = $2 GROUP BY l.listing_key) shipped
-        WHERE q.tenant_id = $1 AND q.connection_id = $3 AND q.listing_key = shipped.listing_key AND q.baseline IS NOT NULL`,
-      [tenantId, fulfillmentOrderId, order.connection_id],
+         FROM (SELECT l.listing_key, sum(s.units)::int AS units
+                 FROM unnest($2::uuid[], $3::int[]) AS s(order_line_id, units) JOIN order_lines l ON l.id = s.order_line_id
+                GROUP BY l.listing_key) shipped
+        WHERE q.tenant_id = $1 AND q.connection_id = $4 AND q.listing_key = shipped.listing_key AND q.baseline IS NOT NULL`,
+      [tenantId, shipment.lines.map((line) => line.orderLineId), shipment.lines.map((line) => line.units), order.connection_id],
     );
   }
 

@@ -3,8 +3,6 @@ import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
 import { ApiProblems } from '../common/api-problems';
 import { ApiPageResponse, type Page } from '../common/pagination';
-import { FulfillmentWakeups } from './fulfillment-wakeups';
-import { toLevelDto, toMovementDto } from './fulfillment.mapper';
 import {
   AdjustmentResultDto,
   CreateAdjustmentDto,
@@ -13,16 +11,14 @@ import {
   ListInventoryQuery,
   ListMovementsQuery,
 } from './inventory.dto';
+import { toLevelDto, toMovementDto } from './inventory.mapper';
 import { InventoryService } from './inventory.service';
 
 @ApiTags('Inventory')
 @ApiProblems(400, 401)
 @Controller('v1/inventory')
 export class InventoryController {
-  constructor(
-    private readonly inventory: InventoryService,
-    private readonly wakeups: FulfillmentWakeups,
-  ) {}
+  constructor(private readonly inventory: InventoryService) {}
 
   /** Stock per SKU: on hand, reserved for fulfillment orders, and available. */
   @Get()
@@ -41,7 +37,6 @@ export class InventoryController {
   @ApiProblems(404, 409)
   async adjust(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateAdjustmentDto): Promise<AdjustmentResultDto> {
     const result = await this.inventory.adjust(caller.tenantId, body);
-    if (result.movement && result.movement.onHandDelta > 0) await this.wakeups.instruct(caller.tenantId, true);
     return { level: toLevelDto(result.level), ...(result.movement ? { movement: toMovementDto(result.movement) } : {}) };
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ConflictProblem } from '../common/problem';
 import type { MovementReason } from './inventory.entity';
-import { returnedRows } from './sql';
+import { returnedRows } from '../common/sql';
 import { StockPushQueue } from './stock-push-queue';
 
 export interface LevelSnapshot {

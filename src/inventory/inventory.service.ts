@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { type Page, paginate } from '../common/pagination';
 import { ConflictProblem, ValidationProblem } from '../common/problem';
+import { EventBus } from '../events/event-bus';
 import type { Sku } from '../sku-mapping/sku.entity';
 import { SkusService } from '../sku-mapping/skus.service';
 import { InventoryLedger, type LevelSnapshot } from './inventory-ledger';
@@ -23,6 +24,7 @@ export class InventoryService {
     @InjectRepository(InventoryMovement) private readonly movements: Repository<InventoryMovement>,
     private readonly skus: SkusService,
     private readonly ledger: InventoryLedger,
+    private readonly events: EventBus,
   ) {}
 
   async list(tenantId: string, query: ListInventoryQuery): Promise<Page<LevelWithSku>> {
@@ -35,6 +37,7 @@ export class InventoryService {
   /**
    * receipt (+n), loss (−n) and adjustment (±n) change on-hand stock by a delta; stocktake sets the
    * counted quantity. Stock reserved for fulfillment orders cannot be taken away: cancel those first.
+   * Stock added is announced (`inventory.stock-added`), so orders held for lack of it are re-checked.
    */
   async adjust(tenantId: string, input: CreateAdjustmentDto): Promise<{ level: LevelWithSku; movement: InventoryMovement | null }> {
     const sku = await this.skus.get(tenantId, input.skuId);
@@ -70,6 +73,7 @@ export class InventoryService {
     });
     const level = await this.levels.findOneOrFail({ where: { tenantId, skuId: sku.id } });
     const movement = movementId ? await this.movements.findOneOrFail({ where: { id: movementId, tenantId } }) : null;
+    if (movement && movement.onHandDelta > 0) this.events.publish('inventory.stock-added', { tenantId });
     return { level: (await this.withSkus(tenantId, [level]))[0], movement };
   }
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Address, ExternalOrderRef, SiteId } from '../connectors/sales-site-connector';
-import { assertTransition, type OrderStatus } from '../orders/order-state';
-import type { TrackingPushState } from './fulfillment-order.entity';
+import { assertTransition, type OrderStatus } from './order-state';
 
+/** A sales order locked for fulfillment, as fulfillment needs it. */
 export interface LockedOrder {
   id: string;
   tenantId: string;
@@ -16,6 +16,7 @@ export interface LockedOrder {
   unmappedLineCount: number;
 }
 
+/** An order line with the SKU it takes, as a fulfillment order copies it. */
 export interface FulfillableLine {
   id: string;
   position: number;
@@ -28,13 +29,18 @@ export interface FulfillableLine {
   quantityPerUnit: number | null;
 }
 
+/** Where the tracking-number push of an order stands, shown on the order. */
+export type OrderTrackingPushState = 'pending' | 'sent' | 'failed' | 'cancelled';
+
 /**
- * The sales-order rows fulfillment reads and moves, in the caller's transaction: a fulfillment order
- * and its order's status must change together, which the Orders module's service API (one transaction
- * per call) cannot offer. Every status change still goes through Orders' own transition table.
+ * The sales-order rows Fulfillment reads and moves, always in the caller's transaction (its
+ * `EntityManager`): a fulfillment order and its order's status must change together, which the Orders
+ * module's one-transaction-per-call services cannot offer. Fulfillment locks the order here first, then
+ * its own rows, then stock — the one lock order every fulfillment transaction follows. Every status change
+ * still goes through Orders' own transition table. Exported by OrdersModule for Fulfillment only.
  */
 @Injectable()
-export class OrderGateway {
+export class OrderFulfillmentStates {
   async lock(manager: EntityManager, tenantId: string, orderId: string): Promise<LockedOrder | null> {
     const rows: LockedOrder[] = await manager.query(
       `SELECT id, tenant_id AS "tenantId", connection_id AS "connectionId", site, external_order_id AS "externalOrderId", status,
@@ -48,7 +54,9 @@ export class OrderGateway {
   /**
    * The next order that the connection's autoFulfillmentShippingInstruction should instruct: confirmed,
    * fully mapped, never instructed before (an order whose fulfillment was cancelled waits for the seller)
-   * and not held by us. Locked, skipping orders other workers hold, so instances share the work.
+   * and not held by fulfillment. Locked, skipping orders other workers hold, so instances share the work.
+   * The one query here that reads Fulfillment's tables (`fulfillment_orders`, `fulfillment_holds`), read-only:
+   * the exclusion must be in the locking query itself, or SKIP LOCKED would hand out orders already taken.
    */
   async lockNextAutoEligible(manager: EntityManager, tenantId: string | null, skip: readonly string[]): Promise<LockedOrder | null> {
     const rows: { id: string; tenant_id: string }[] = await manager.query(
@@ -85,7 +93,12 @@ export class OrderGateway {
     order.holdReason = holdReason;
   }
 
-  async setTrackingPush(manager: EntityManager, orderId: string, state: TrackingPushState | null, error: string | null): Promise<void> {
+  async setTrackingPush(
+    manager: EntityManager,
+    orderId: string,
+    state: OrderTrackingPushState | null,
+    error: string | null,
+  ): Promise<void> {
     await manager.query(`UPDATE orders SET tracking_push_state = $2, tracking_push_error = $3, updated_at = now() WHERE id = $1`, [
       orderId,
       state,
