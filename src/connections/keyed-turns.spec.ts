@@ -1,20 +1,5 @@
+import { deferred } from '../common/testing/deferred';
 import { KeyedTurns } from './keyed-turns';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (reason: unknown) => void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** Lets every already-settled promise run its reactions (one macrotask: no timers, no waiting). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

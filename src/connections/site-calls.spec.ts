@@ -15,23 +15,8 @@ import type {
 import { testConnectionContext } from '../connectors/testing/test-connection-context';
 import type { ConnectionContextFactory } from './connection-context.factory';
 import { Connection, type ConnectionStatus } from './connection.entity';
+import { deferred } from '../common/testing/deferred';
 import { Capability, CapabilityMissingError, ConnectionUnavailableError, SiteCalls, type SiteConnection } from './site-calls';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (reason: unknown) => void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 type Where = Record<string, unknown>;
 
