@@ -1,17 +1,9 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { JobQueue } from '../jobs/job-queue.service';
 import { EventBus } from '../events/event-bus';
 import { InventoryWakeups } from '../inventory/inventory-wakeups';
 import { FulfillmentOrdersService } from './fulfillment-orders.service';
-import { FulfillmentTimings } from './fulfillment-timings';
 import { FULFILLMENT_INSTRUCT, FulfillmentWakeups, type InstructJob, TRACKING_PUSH } from './fulfillment-wakeups';
 import { TrackingPushService } from './tracking-push.service';
 
@@ -22,15 +14,12 @@ import { TrackingPushService } from './tracking-push.service';
  * push is Inventory's (`InventoryJobs`); instructions only wake it.
  */
 @Injectable()
-export class FulfillmentJobs implements OnModuleInit, OnModuleDestroy, OnApplicationBootstrap, OnApplicationShutdown {
+export class FulfillmentJobs implements OnModuleInit, OnModuleDestroy, OnApplicationBootstrap {
   private readonly logger = new Logger(FulfillmentJobs.name);
   private readonly unsubscribe: (() => void)[] = [];
-  private ticking: Promise<void> | null = null;
-  private lastRecheckHeld = 0;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly timings: FulfillmentTimings,
     private readonly queue: JobQueue,
     private readonly wakeups: FulfillmentWakeups,
     private readonly stockWakeups: InventoryWakeups,
@@ -58,31 +47,17 @@ export class FulfillmentJobs implements OnModuleInit, OnModuleDestroy, OnApplica
     if (!this.config.workersEnabled) return;
     await this.queue.work<InstructJob>(FULFILLMENT_INSTRUCT, 1, (job) => this.runInstruct(job));
     await this.queue.work(TRACKING_PUSH, 1, async () => void (await this.tracking.drain()));
-    this.lastRecheckHeld = Date.now();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.ticking;
+  /** Catches what no wake-up announced: due retries, orders made eligible by an option change, lost wake-ups (schedules.ts). */
+  async tick(): Promise<void> {
+    await this.wakeups.instruct(null, false);
+    await this.wakeups.trackingPush();
   }
 
-  /**
-   * Catches what no wake-up announced: due retries, orders made eligible by an option change, lost wake-ups;
-   * now and then every tenant's held orders.
-   */
-  tick(): Promise<void> {
-    this.ticking ??= (async () => {
-      try {
-        const recheckHeld = Date.now() - this.lastRecheckHeld >= this.timings.recheckHeldEveryMs;
-        await this.wakeups.instruct(null, recheckHeld);
-        await this.wakeups.trackingPush();
-        if (recheckHeld) this.lastRecheckHeld = Date.now();
-      } catch (error) {
-        this.logger.error({ err: error }, 'Fulfillment tick failed');
-      } finally {
-        this.ticking = null;
-      }
-    })();
-    return this.ticking;
+  /** Every tenant's held orders tried again (schedules.ts, every few minutes), for what no event announced. */
+  recheckHeld(): Promise<void> {
+    return this.wakeups.instruct(null, true);
   }
 
   private async runInstruct(job: InstructJob): Promise<void> {

@@ -1,7 +1,6 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { JobQueue } from '../jobs/job-queue.service';
-import { InventoryTimings } from './inventory-timings';
 import { InventoryWakeups, STOCK_PUSH, STOCK_RECONCILE } from './inventory-wakeups';
 import { StockPushService } from './stock-push.service';
 
@@ -11,14 +10,9 @@ import { StockPushService } from './stock-push.service';
  * per row (their own backoff), not per job.
  */
 @Injectable()
-export class InventoryJobs implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(InventoryJobs.name);
-  private ticking: Promise<void> | null = null;
-  private lastReconcile = 0;
-
+export class InventoryJobs implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
-    private readonly timings: InventoryTimings,
     private readonly queue: JobQueue,
     private readonly wakeups: InventoryWakeups,
     private readonly stock: StockPushService,
@@ -34,29 +28,15 @@ export class InventoryJobs implements OnApplicationBootstrap, OnApplicationShutd
       await this.stock.reconcile();
       await this.wakeups.stockPush();
     });
-    this.lastReconcile = Date.now();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.ticking;
-  }
-
-  /** Catches what no wake-up announced: due and retried stock pushes, lost wake-ups; now and then a reconciliation. */
+  /** Catches what no wake-up announced: due and retried stock pushes, lost wake-ups (schedules.ts). */
   tick(): Promise<void> {
-    this.ticking ??= (async () => {
-      try {
-        const reconcile = Date.now() - this.lastReconcile >= this.timings.reconcileEveryMs;
-        await this.wakeups.stockPush();
-        if (reconcile) {
-          this.lastReconcile = Date.now();
-          await this.queue.send(STOCK_RECONCILE, {}, { singletonKey: 'reconcile' });
-        }
-      } catch (error) {
-        this.logger.error({ err: error }, 'Inventory tick failed');
-      } finally {
-        this.ticking = null;
-      }
-    })();
-    return this.ticking;
+    return this.wakeups.stockPush();
+  }
+
+  /** Queues a comparison of what the absolute sites show with what they should (schedules.ts, every few minutes). */
+  async reconcile(): Promise<void> {
+    await this.queue.send(STOCK_RECONCILE, {}, { singletonKey: 'reconcile' });
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
@@ -30,10 +30,7 @@ interface ConfirmJob {
  * with exponential backoff and every run is recorded for the seller to see.
  */
 @Injectable()
-export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(OrderSyncJobs.name);
-  private ticking: Promise<void> | null = null;
-
+export class OrderSyncJobs implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
@@ -53,24 +50,11 @@ export class OrderSyncJobs implements OnApplicationBootstrap, OnApplicationShutd
     await this.queue.work<ConfirmJob>(ORDERS_CONFIRM, 1, (data) => this.runConfirm(data));
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.ticking;
-  }
-
-  /** Enqueue a pull for every connection whose interval has passed (schedules.ts). Overlapping ticks are skipped. */
-  tick(): Promise<void> {
-    this.ticking ??= (async () => {
-      try {
-        const now = new Date();
-        for (const connection of await this.connections.dueForOrderSync(now)) await this.enqueuePull(connection, 'schedule', now);
-        await this.releaseAbandonedRuns();
-      } catch (error) {
-        this.logger.error({ err: error }, 'Order sync tick failed');
-      } finally {
-        this.ticking = null;
-      }
-    })();
-    return this.ticking;
+  /** Enqueue a pull for every connection whose interval has passed (schedules.ts runs it, never twice at once). */
+  async tick(): Promise<void> {
+    const now = new Date();
+    for (const connection of await this.connections.dueForOrderSync(now)) await this.enqueuePull(connection, 'schedule', now);
+    await this.releaseAbandonedRuns();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { AppConfig } from '../config/app-config';
@@ -24,14 +24,18 @@ interface ScheduleEntry {
 
 /**
  * Every schedule of the service, in one place (@nestjs/schedule cron jobs). Each tick only finds due work and
- * hands it to the job queue (pg-boss), which shares it between instances; a tick never runs over itself.
- * Ticks run where workers run (WORKERS_ENABLED), so API-only instances stay quiet.
+ * hands it to the job queue (pg-boss), which shares it between instances. Here, and only here: a tick never runs
+ * over itself (the cron job waits for completion), a failing tick is logged and tried at the next one, and at
+ * shutdown the ticks stop and the running ones finish before the queue closes. Ticks run where workers run
+ * (WORKERS_ENABLED), so API-only instances stay quiet.
  *
  * SYNC_TICK_SECONDS paces the ticks (30 s in production, 1 s in e2e tests, so tests run the same code fast).
  */
 @Injectable()
-export class Schedules implements OnApplicationBootstrap {
+export class Schedules implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Schedules.name);
+  private readonly jobs: CronJob[] = [];
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -46,13 +50,19 @@ export class Schedules implements OnApplicationBootstrap {
 
   entries(): ScheduleEntry[] {
     const tick = this.config.syncTickSeconds;
+    // the slow checks: five ticks at least, at most 15 minutes unless the tick is longer
+    const slow = Math.max(tick * 5, Math.min(15 * 60, tick * 30));
     return [
       // connections whose order pull is due → orders.pull jobs; abandoned runs shown as such
       { name: 'orders.sync', everySeconds: tick, run: () => this.orderSync.tick() },
-      // automatic shipping instructions, periodic re-check of held orders, due tracking pushes
+      // automatic shipping instructions, due tracking pushes
       { name: 'fulfillment.tick', everySeconds: tick, run: () => this.fulfillment.tick() },
-      // due stock pushes, periodic stock reconciliation
+      // held orders of every tenant tried again (stock or mappings may have arrived unannounced)
+      { name: 'fulfillment.recheck-held', everySeconds: slow, run: () => this.fulfillment.recheckHeld() },
+      // due and retried stock pushes
       { name: 'inventory.tick', everySeconds: tick, run: () => this.inventory.tick() },
+      // what absolute sites show compared with what they should; failed pushes sent again
+      { name: 'inventory.reconcile', everySeconds: slow, run: () => this.inventory.reconcile() },
       // stock-bridge links with work left; NextEngine orders → Smaregi shipments
       { name: 'stock-links.tick', everySeconds: tick, run: () => this.stockLinks.tick() },
       // a cheap authenticated call for connections whose tokens would lapse unused (NextEngine)
@@ -71,11 +81,23 @@ export class Schedules implements OnApplicationBootstrap {
         start: false,
       });
       this.registry.addCronJob(entry.name, job);
+      this.jobs.push(job);
       job.start();
     }
   }
 
-  private async runEntry(entry: ScheduleEntry): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const job of this.jobs) void job.stop();
+    await Promise.all([...this.running]);
+  }
+
+  private runEntry(entry: ScheduleEntry): Promise<void> {
+    const run = this.runLogged(entry).finally(() => this.running.delete(run));
+    this.running.add(run);
+    return run;
+  }
+
+  private async runLogged(entry: ScheduleEntry): Promise<void> {
     try {
       await entry.run();
     } catch (error) {

@@ -34,7 +34,6 @@ const COALESCE_MS = 100;
 @Injectable()
 export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(StockLinkJobs.name);
-  private ticking: Promise<void> | null = null;
   private readonly lastEnqueued = new Map<string, number>();
   private readonly trailing = new Map<string, NodeJS.Timeout>();
 
@@ -61,7 +60,6 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     // A change whose trailing enqueue is dropped here is stored as received: the next tick enqueues it.
     for (const timer of this.trailing.values()) clearTimeout(timer);
-    await this.ticking;
   }
 
   /**
@@ -104,31 +102,23 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
     return this.queue.send<LinkJob>(STOCK_UPLOAD, { linkId }, { singletonKey: linkId, startAfterSeconds: afterSeconds });
   }
 
-  tick(): Promise<void> {
-    this.ticking ??= (async () => {
-      try {
-        const work = (await this.db.query(
-          `SELECT e.link_id AS "linkId", bool_or(e.status = 'received') AS received, bool_or(e.status IN ('pending', 'failed') AND e.upload_id IS NULL) AS pending,
-                  min(l.upload_delay_seconds) AS delay
-             FROM stock_events e JOIN stock_links l ON l.id = e.link_id AND l.deleted_at IS NULL
-            WHERE e.status IN ('received', 'pending') OR (e.status = 'failed' AND e.upload_id IS NULL)
-            GROUP BY e.link_id`,
-        )) as Array<{ linkId: string; received: boolean; pending: boolean; delay: number }>;
-        for (const link of work) {
-          if (link.received) await this.requestProcessing(link.linkId);
-          else if (link.pending) await this.requestUpload(link.linkId, link.delay);
-        }
-        const shipping = (await this.db.query(`SELECT id FROM stock_links WHERE shipments_enabled AND deleted_at IS NULL`)) as Array<{
-          id: string;
-        }>;
-        for (const { id } of shipping) await this.queue.send<LinkJob>(STOCK_SHIPMENTS, { linkId: id }, { singletonKey: id });
-      } catch (error) {
-        this.logger.error({ err: error }, 'Stock link tick failed');
-      } finally {
-        this.ticking = null;
-      }
-    })();
-    return this.ticking;
+  /** Links with work left and links importing NE orders as shipments (schedules.ts runs it, never twice at once). */
+  async tick(): Promise<void> {
+    const work = (await this.db.query(
+      `SELECT e.link_id AS "linkId", bool_or(e.status = 'received') AS received, bool_or(e.status IN ('pending', 'failed') AND e.upload_id IS NULL) AS pending,
+              min(l.upload_delay_seconds) AS delay
+         FROM stock_events e JOIN stock_links l ON l.id = e.link_id AND l.deleted_at IS NULL
+        WHERE e.status IN ('received', 'pending') OR (e.status = 'failed' AND e.upload_id IS NULL)
+        GROUP BY e.link_id`,
+    )) as Array<{ linkId: string; received: boolean; pending: boolean; delay: number }>;
+    for (const link of work) {
+      if (link.received) await this.requestProcessing(link.linkId);
+      else if (link.pending) await this.requestUpload(link.linkId, link.delay);
+    }
+    const shipping = (await this.db.query(`SELECT id FROM stock_links WHERE shipments_enabled AND deleted_at IS NULL`)) as Array<{
+      id: string;
+    }>;
+    for (const { id } of shipping) await this.queue.send<LinkJob>(STOCK_SHIPMENTS, { linkId: id }, { singletonKey: id });
   }
 
   private async runProcess(linkId: string): Promise<void> {
