@@ -135,6 +135,11 @@ export class SiteCalls {
     return this.connectors.capabilities(site);
   }
 
+  /** How a site takes stock; null for a site that takes none, or one this build does not know. */
+  stockMode(site: string): 'absolute' | 'relative' | null {
+    return this.connectors.has(site) ? this.capabilities(site).stock || null : null;
+  }
+
   /**
    * The key SKU mappings know an order line by on this site (no call is made: the order source's own rule), for
    * orders entered by hand. Sites without an order source key a line by its option code, else its product code.

@@ -45,7 +45,7 @@ export class StockPushQueue {
   ) {}
 
   modeOf(site: string): StockMode | null {
-    return this.siteCalls.sites().includes(site as never) ? this.siteCalls.capabilities(site).stock || null : null;
+    return this.siteCalls.stockMode(site);
   }
 
   async enqueue(manager: EntityManager, tenantId: string, changes: readonly SkuStockChange[]): Promise<number> {

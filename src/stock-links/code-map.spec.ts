@@ -25,7 +25,15 @@ describe('code map CSV', () => {
 
   it('refuses every bad row by its line number, header = row 1', () => {
     const errors = rowErrors(
-      ['smaregi-id,nextengine-code', '8000001,OK-1', '1234567890123456,OK-2', '8000003,BAD_CODE', '8000001,DUP', '8000005', '8000006,' + 'X'.repeat(31)].join('\n'),
+      [
+        'smaregi-id,nextengine-code',
+        '8000001,OK-1',
+        '1234567890123456,OK-2',
+        '8000003,BAD_CODE',
+        '8000001,DUP',
+        '8000005',
+        '8000006,' + 'X'.repeat(31),
+      ].join('\n'),
     );
     expect(errors.map((error) => [error.row, error.field])).toEqual([
       [3, 'smaregi-id'],

@@ -52,7 +52,9 @@ export function parseCodeMap(content: Buffer | string): CodeMapEntry[] {
   const [header, ...rows] = records;
   const names = header.record.map((name) => name.toLowerCase());
   if (names.length !== 2 || names[0] !== CODE_MAP_HEADER[0] || names[1] !== CODE_MAP_HEADER[1]) {
-    throw new CodeMapRowsProblem([{ row: header.info.lines, field: 'header', message: `the first row must be the header "${CODE_MAP_HEADER.join(',')}"` }]);
+    throw new CodeMapRowsProblem([
+      { row: header.info.lines, field: 'header', message: `the first row must be the header "${CODE_MAP_HEADER.join(',')}"` },
+    ]);
   }
   const errors: CodeMapRowError[] = [];
   const entries: CodeMapEntry[] = [];

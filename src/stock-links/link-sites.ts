@@ -34,16 +34,29 @@ export class LinkSites {
     return this.run('NextEngine', link.nextengineConnectionId, capability, call);
   }
 
+  /** Both connections can be called now (no site is called to find out). */
+  async assertUsable(link: StockLink): Promise<void> {
+    for (const [site, connectionId] of [
+      ['Smaregi', link.smaregiConnectionId],
+      ['NextEngine', link.nextengineConnectionId],
+    ] as const) {
+      const connection = await this.siteCalls.describe(connectionId);
+      if (!connection || connection.status !== 'active') throw unusable(site, connection?.status ?? 'deleted');
+    }
+  }
+
   private async run<C extends Capability, T>(site: string, connectionId: string, capability: C, call: LinkCall<C, T>): Promise<T> {
     try {
       return await this.siteCalls.run(connectionId, capability, call);
     } catch (error) {
-      if (error instanceof ConnectionUnavailableError) {
-        throw new LinkConnectionError(
-          error.permanent ? `The ${site} connection of this link was deleted` : `The ${site} connection is ${error.state}`,
-        );
-      }
+      if (error instanceof ConnectionUnavailableError) throw unusable(site, error.state);
       throw error;
     }
   }
+}
+
+function unusable(site: string, state: string): LinkConnectionError {
+  return new LinkConnectionError(
+    state === 'deleted' ? `The ${site} connection of this link was deleted` : `The ${site} connection is ${state}`,
+  );
 }

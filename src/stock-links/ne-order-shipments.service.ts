@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Capability, SiteError } from '../connections/site-calls';
 import type { ConnectionContext, ExternalOrder } from '../connectors/sales-site-connector';
-import { LinkSites } from './link-sites';
+import { LinkConnectionError, LinkSites } from './link-sites';
 import { StockCodeResolver } from './stock-code-resolver';
 import type { StockLink } from './stock-link.entity';
 import { StockLinksService } from './stock-links.service';
@@ -34,8 +34,8 @@ export class NeOrderShipments {
   async importOrders(link: StockLink, today: Date): Promise<ShipmentImportResult> {
     const result: ShipmentImportResult = { registered: 0, failed: 0 };
     if (!link.shipmentsEnabled || !link.shipmentContractId || !link.shipmentStoreId) return result;
-    // The Smaregi connection must be usable before any NE order is read (a link error otherwise, retried later).
-    await this.sites.smaregi(link, Capability.Connection, async () => undefined);
+    // Both connections must be usable before any NE order is read (a link error otherwise, retried later).
+    await this.sites.assertUsable(link);
     await this.sites.nextEngine(link, Capability.OrderSource, async (nextEngine, neContext) => {
       for await (const batch of nextEngine.pullOrders(neContext, null)) {
         const ids = batch.orders.map((order) => order.externalOrderId);
@@ -116,9 +116,17 @@ export class NeOrderShipments {
       });
       return true;
     } catch (error) {
-      if (!(error instanceof SiteError)) throw error;
+      // A connection that became unusable meanwhile is a failure of this order too, tried again on a later run,
+      // never a claim left 'registering'.
+      if (!(error instanceof SiteError || error instanceof LinkConnectionError)) throw error;
       this.logger.warn({ err: error, linkId: link.id, order: order.externalOrderId }, 'Shipment registration in Smaregi failed');
-      await this.finish(link.id, order.externalOrderId, 'failed', null, error.siteMessage ?? error.message);
+      await this.finish(
+        link.id,
+        order.externalOrderId,
+        'failed',
+        null,
+        error instanceof SiteError ? (error.siteMessage ?? error.message) : error.message,
+      );
       return false;
     }
   }

@@ -27,7 +27,8 @@ export class SmaregiWebhookController {
   @ApiHeader({ name: 'Smaregi-Event', required: false, description: '`pos:stock` for Platform API webhooks.' })
   @ApiQuery({ name: 'sncode', required: false, type: String })
   @ApiBody({
-    description: 'Read tolerantly (Smaregi\'s push is partly UNCONFIRMED): unknown keys are ignored, anything not understood is stored raw with the reason.',
+    description:
+      "Read tolerantly (Smaregi's push is partly UNCONFIRMED): unknown keys are ignored, anything not understood is stored raw with the reason.",
     schema: {
       type: 'object',
       additionalProperties: true,

@@ -20,11 +20,15 @@ describe('stock deltas', () => {
     expect(earlier.next).toEqual({ amount: 7, historyId: 6, ownPending: 0 });
   });
 
-  it('the bridge\'s own shipment coming back is absorbed, in the same direction only and up to its size', () => {
+  it("the bridge's own shipment coming back is absorbed, in the same direction only and up to its size", () => {
     expect(absorbOwn(-3, -2)).toEqual({ delta: -1, ownPending: 0, absorbed: -2 });
     expect(absorbOwn(-1, -2)).toEqual({ delta: 0, ownPending: -1, absorbed: -1 });
     expect(absorbOwn(4, -2)).toEqual({ delta: 4, ownPending: -2, absorbed: 0 });
-    expect(legacyDelta({ amount: 10, historyId: null, ownPending: -2 }, 8)).toMatchObject({ delta: 0, absorbed: -2, next: { amount: 8, ownPending: 0 } });
+    expect(legacyDelta({ amount: 10, historyId: null, ownPending: -2 }, 8)).toMatchObject({
+      delta: 0,
+      absorbed: -2,
+      next: { amount: 8, ownPending: 0 },
+    });
   });
 
   it('nets a batch per NextEngine code: a transfer becomes a zero row', () => {

@@ -60,7 +60,11 @@ export class StockLinksController {
   /** Change the link's settings; `null` clears the store filter or the notification address. */
   @Patch(':id')
   @ApiProblems(404)
-  async update(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateStockLinkDto): Promise<StockLinkDto> {
+  async update(
+    @CurrentTenant() caller: AuthenticatedTenant,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateStockLinkDto,
+  ): Promise<StockLinkDto> {
     return this.view(await this.links.update(caller.tenantId, id, body));
   }
 
@@ -85,7 +89,11 @@ export class StockLinksController {
   @ApiBody({ schema: { type: 'string', example: 'smaregi-id,nextengine-code\n8000001,TSHIRT-RED-M\n' } })
   @ApiOkResponse({ type: CodeMapResultDto })
   @ApiProblems(404, 413, 415, 422)
-  async replaceCodeMap(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string, @Req() request: Request): Promise<CodeMapResultDto> {
+  async replaceCodeMap(
+    @CurrentTenant() caller: AuthenticatedTenant,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Req() request: Request,
+  ): Promise<CodeMapResultDto> {
     return this.links.replaceCodeMap(caller.tenantId, id, await rawBody(request));
   }
 
@@ -131,14 +139,24 @@ export class StockLinksController {
 async function rawBody(request: Request): Promise<Buffer> {
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (!CODE_MAP_TYPES.includes(type)) {
-    throw new ProblemException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported-media-type', 'Unsupported media type', 'Send the code map as the body with Content-Type text/csv.');
+    throw new ProblemException(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'unsupported-media-type',
+      'Unsupported media type',
+      'Send the code map as the body with Content-Type text/csv.',
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_CODE_MAP_BYTES) {
-      throw new ProblemException(HttpStatus.PAYLOAD_TOO_LARGE, 'payload-too-large', 'Payload too large', `The code map is larger than ${MAX_CODE_MAP_BYTES / 1024 / 1024} MB.`);
+      throw new ProblemException(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'payload-too-large',
+        'Payload too large',
+        `The code map is larger than ${MAX_CODE_MAP_BYTES / 1024 / 1024} MB.`,
+      );
     }
     chunks.push(chunk);
   }

@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsEmail, IsObject, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsEmail,
+  IsObject,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import { ID_MATCHINGS, type IdMatching, STOCK_MASTERS, type StockMaster } from './stock-link.entity';
 
@@ -73,7 +88,9 @@ export class CreateStockLinkDto {
 }
 
 /** Any field of the link but its two connections; `null` clears the store filter or the mail address. */
-export class UpdateStockLinkDto extends PartialType(OmitType(CreateStockLinkDto, ['smaregiConnectionId', 'nextengineConnectionId'] as const)) {}
+export class UpdateStockLinkDto extends PartialType(
+  OmitType(CreateStockLinkDto, ['smaregiConnectionId', 'nextengineConnectionId'] as const),
+) {}
 
 export class ListStockLinksQuery extends PageQuery {}
 

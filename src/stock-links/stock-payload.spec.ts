@@ -9,10 +9,12 @@ describe('Smaregi stock webhook payloads', () => {
       const changes = parseStockWebhook({
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         query: {},
-        body: form(stockParams([
-          { productId: '8000001', storeId: '1', stockAmount: '7' },
-          { productId: '8000002', storeId: '2', stockAmount: '-3', stockDivision: '02' },
-        ])),
+        body: form(
+          stockParams([
+            { productId: '8000001', storeId: '1', stockAmount: '7' },
+            { productId: '8000002', storeId: '2', stockAmount: '-3', stockDivision: '02' },
+          ]),
+        ),
       });
       expect(changes).toEqual([
         expect.objectContaining({ kind: 'legacy', productId: '8000001', storeId: '1', amountAfter: 7, sourceKey: null }),
@@ -21,13 +23,25 @@ describe('Smaregi stock webhook payloads', () => {
     });
 
     it('accepts the same JSON as the body and numbers instead of strings', () => {
-      const [change] = parseStockWebhook({ headers: {}, query: {}, body: stockParams([{ productId: 8000001, storeId: 1, stockAmount: 4 }]) });
+      const [change] = parseStockWebhook({
+        headers: {},
+        query: {},
+        body: stockParams([{ productId: 8000001, storeId: 1, stockAmount: 4 }]),
+      });
       expect(change).toMatchObject({ kind: 'legacy', productId: '8000001', storeId: '1', amountAfter: 4 });
     });
 
     it('hashes rows independently of key order; rows carrying an identity get a source key', () => {
-      const a = parseStockWebhook({ headers: {}, query: {}, body: form(stockParams([{ productId: '1', storeId: '1', stockAmount: '5' }])) })[0];
-      const b = parseStockWebhook({ headers: {}, query: {}, body: form(stockParams([{ stockAmount: '5', storeId: '1', productId: '1' }])) })[0];
+      const a = parseStockWebhook({
+        headers: {},
+        query: {},
+        body: form(stockParams([{ productId: '1', storeId: '1', stockAmount: '5' }])),
+      })[0];
+      const b = parseStockWebhook({
+        headers: {},
+        query: {},
+        body: form(stockParams([{ stockAmount: '5', storeId: '1', productId: '1' }])),
+      })[0];
       expect(a.kind === 'legacy' && b.kind === 'legacy' && a.contentHash === b.contentHash).toBe(true);
       const dated = parseStockWebhook({
         headers: {},
@@ -44,7 +58,13 @@ describe('Smaregi stock webhook payloads', () => {
         body: form({
           data: [
             { table_name: 'Product', rows: [{ productId: '1', price: '100' }] },
-            { table_name: 'Stock', rows: [{ productId: 'abc', storeId: '1', stockAmount: '1' }, { productId: '2', storeId: '1', stockAmount: '1.5' }] },
+            {
+              table_name: 'Stock',
+              rows: [
+                { productId: 'abc', storeId: '1', stockAmount: '1' },
+                { productId: '2', storeId: '1', stockAmount: '1.5' },
+              ],
+            },
           ],
         }),
       });
@@ -67,7 +87,15 @@ describe('Smaregi stock webhook payloads', () => {
       const changes = parseStockWebhook({
         headers: { 'smaregi-event': 'pos:stock' },
         query: {},
-        body: { contractId: 'c', event: 'pos:stock', action: 'edited', ids: [{ id: '10', productId: '8000001', storeId: '0' }, { id: '11', productId: '8000001', storeId: '2' }] },
+        body: {
+          contractId: 'c',
+          event: 'pos:stock',
+          action: 'edited',
+          ids: [
+            { id: '10', productId: '8000001', storeId: '0' },
+            { id: '11', productId: '8000001', storeId: '2' },
+          ],
+        },
       });
       expect(changes).toEqual([
         expect.objectContaining({ kind: 'platform', sourceKey: 'pf:10', historyId: '10', productId: '8000001', storeId: '0' }),
@@ -79,7 +107,13 @@ describe('Smaregi stock webhook payloads', () => {
       expect(parseStockWebhook({ headers: { 'smaregi-event': 'pos:shipping' }, query: {}, body: { shippingIds: ['1'] } })).toEqual([
         expect.objectContaining({ kind: 'unrecognised', reason: expect.stringContaining('pos:shipping') }),
       ]);
-      expect(parseStockWebhook({ headers: { 'smaregi-event': 'pos:stock' }, query: {}, body: { ids: [{ id: 'x', productId: '1', storeId: '1' }] } })[0]).toMatchObject({
+      expect(
+        parseStockWebhook({
+          headers: { 'smaregi-event': 'pos:stock' },
+          query: {},
+          body: { ids: [{ id: 'x', productId: '1', storeId: '1' }] },
+        })[0],
+      ).toMatchObject({
         kind: 'unrecognised',
       });
     });

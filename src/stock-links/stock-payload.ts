@@ -84,7 +84,14 @@ function parsePlatform(event: string | undefined, body: Record<string, unknown> 
     const historyId = scalar(item?.id);
     const productId = scalar(item?.productId);
     const storeId = scalar(item?.storeId);
-    if (!historyId || !/^[0-9]{1,18}$/.test(historyId) || !productId || !SMAREGI_ID.test(productId) || !storeId || !SMAREGI_ID.test(storeId)) {
+    if (
+      !historyId ||
+      !/^[0-9]{1,18}$/.test(historyId) ||
+      !productId ||
+      !SMAREGI_ID.test(productId) ||
+      !storeId ||
+      !SMAREGI_ID.test(storeId)
+    ) {
       return { kind: 'unrecognised', reason: 'pos:stock id entry without a numeric id, productId and storeId', raw: entry ?? null };
     }
     return { kind: 'platform', sourceKey: `pf:${historyId}`, historyId, productId, storeId, raw: entry };

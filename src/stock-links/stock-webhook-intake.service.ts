@@ -26,14 +26,20 @@ export class StockWebhookIntake {
   ) {}
 
   async receive(linkToken: string, request: WebhookRequest): Promise<IntakeResult> {
-    const [link] = (await this.db.query(`SELECT id, secret_hash AS "secretHash" FROM stock_links WHERE link_token = $1 AND deleted_at IS NULL`, [
-      linkToken,
-    ])) as Array<{ id: string; secretHash: string }>;
+    const [link] = (await this.db.query(
+      `SELECT id, secret_hash AS "secretHash" FROM stock_links WHERE link_token = $1 AND deleted_at IS NULL`,
+      [linkToken],
+    )) as Array<{ id: string; secretHash: string }>;
     if (!link) throw new NotFoundProblem('Stock link');
     const code = extractSecretCode(request);
     // Both sides are SHA-256 digests of equal length: the comparison takes the same time whatever matches.
     if (!code || !secretsEqual(hashSecretCode(code), link.secretHash)) {
-      throw new ProblemException(HttpStatus.UNAUTHORIZED, 'webhook-secret-invalid', 'Unauthorized', 'The secret code (sncode) is missing or wrong.');
+      throw new ProblemException(
+        HttpStatus.UNAUTHORIZED,
+        'webhook-secret-invalid',
+        'Unauthorized',
+        'The secret code (sncode) is missing or wrong.',
+      );
     }
 
     const changes = parseStockWebhook(request);
