@@ -170,6 +170,15 @@ describe('NextEngineConnector', () => {
   });
 
   describe('token rotation', () => {
+    it('without stored tokens, fails as auth before any request reaches NextEngine', async () => {
+      const ctx = authorizedContext({});
+      const scope = nock(API).post('/api_v1_login_user/info').reply(200, loginUserInfo('AT1', 'RT1'));
+
+      await expect(connector.testConnection(ctx)).rejects.toBeInstanceOf(SiteAuthError);
+      expect(scope.isDone()).toBe(false);
+      nock.cleanAll();
+    });
+
     it('sends the rotated tokens on the next call', async () => {
       const ctx = authorizedContext();
       const sent: string[] = [];
