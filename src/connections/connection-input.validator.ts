@@ -86,6 +86,7 @@ export function supportedOptions(capabilities: SiteCapabilities): (keyof Connect
   if (capabilities.orders) options.push('autoOrderIntegration', 'autoFulfillmentShippingInstruction');
   if (capabilities.confirm) options.push('autoOrderConfirmation');
   if (capabilities.stock) options.push('autoStockSync');
+  if (capabilities.cancelApproval) options.push('autoCancelApproval');
   return options;
 }
 
@@ -102,6 +103,7 @@ export function applyOptions(current: ConnectionOptions, update: ConnectionOptio
     autoOrderConfirmation: update.autoOrderConfirmation ?? current.autoOrderConfirmation,
     autoFulfillmentShippingInstruction: update.autoFulfillmentShippingInstruction ?? current.autoFulfillmentShippingInstruction,
     autoStockSync: update.autoStockSync ?? current.autoStockSync,
+    autoCancelApproval: update.autoCancelApproval ?? current.autoCancelApproval ?? false,
   };
 }
 
@@ -110,6 +112,7 @@ export const NO_OPTIONS: ConnectionOptions = {
   autoOrderConfirmation: false,
   autoFulfillmentShippingInstruction: false,
   autoStockSync: false,
+  autoCancelApproval: false,
 };
 
 export function withSettingDefaults(descriptor: SiteDescriptor, settings: Record<string, unknown>): Record<string, unknown> {

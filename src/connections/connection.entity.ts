@@ -9,6 +9,7 @@ export interface ConnectionOptions {
   autoOrderConfirmation: boolean;
   autoFulfillmentShippingInstruction: boolean;
   autoStockSync: boolean;
+  autoCancelApproval: boolean;
 }
 
 export interface LastConnectionTest {

@@ -5,6 +5,7 @@ import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-t
 import { ApiProblems } from '../common/api-problems';
 import { ApiPageResponse, type Page } from '../common/pagination';
 import type { Connection } from './connection.entity';
+import { NO_OPTIONS } from './connection-input.validator';
 import {
   AuthorizationUrlDto,
   AuthorizeQuery,
@@ -25,7 +26,7 @@ export function toConnectionDto(row: Connection): ConnectionDto {
     shopId: row.shopId,
     endpoint: row.endpoint,
     status: row.status,
-    options: row.options,
+    options: { ...NO_OPTIONS, ...row.options },
     settings: row.settings,
     credentials: row.credentialHints,
     tokenExpiresAt: row.tokenExpiresAt,

@@ -25,6 +25,14 @@ export class ConnectionOptionsDto {
   @IsOptional()
   @IsBoolean()
   autoStockSync?: boolean;
+
+  /**
+   * approve a buyer's cancel request on the site when nothing has left the warehouse (sites whose cancel requests
+   * wait for the seller: 11st, Qoo10); without it such an order is held and shown
+   */
+  @IsOptional()
+  @IsBoolean()
+  autoCancelApproval?: boolean;
 }
 
 const ENDPOINT_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -218,6 +226,10 @@ export class SiteCapabilitiesDto {
   orders: boolean;
   confirm: boolean;
   tracking: boolean;
+  /** cancels, holds and changes after intake are read from the site */
+  changes: boolean;
+  /** buyers' cancel requests can be approved from here (option `autoCancelApproval`) */
+  cancelApproval: boolean;
   @ApiProperty({ oneOf: [{ type: 'string', enum: ['absolute', 'relative'] }, { type: 'boolean', enum: [false] }] })
   stock: 'absolute' | 'relative' | false;
   @ApiProperty({ enum: ['none', 'redirect', 'key-exchange'] })

@@ -157,6 +157,11 @@ export class SiteCalls {
   }
 
   /** Collectable statuses in which an order still awaits the seller's confirmation on the site. */
+  /** The codes of the site's collectable statuses. */
+  collectableStatuses(site: string): readonly string[] {
+    return this.connectors.get(site).descriptor.collectableStatuses.map((status) => status.code);
+  }
+
   unconfirmedStatuses(site: string): readonly string[] {
     return this.connectors.get(site).descriptor.unconfirmedStatuses ?? [];
   }

@@ -5,7 +5,9 @@
  * `GET /v1/sales-sites` and the options a connection may turn on are derived from them.
  */
 import type {
+  Address,
   ConnectionContext,
+  ExternalOrder,
   ConnectionTestResult,
   ExternalOrderLine,
   ExternalOrderRef,
@@ -25,6 +27,12 @@ export interface ConnectionProbe {
 /** Pulls the collectable orders, batch by batch, each batch with the cursor to resume from once it is stored. */
 export interface OrderSource {
   pullOrders(ctx: ConnectionContext, cursor: SyncCursor | null): AsyncIterable<OrderBatch>;
+  /**
+   * Every pull reads the site's whole collectable set (NextEngine's status-20 work queue, DESIGN §5): an open order
+   * a complete pull no longer lists left it for a reason the pull cannot see, and is rechecked by id
+   * (`OrderChangeSource.recheck`), never assumed shipped or cancelled.
+   */
+  readonly listsWholeCollectableSet?: boolean;
   /** The key SKU mappings know a line by on this site, and the codes it was built from. */
   listingKey(line: ExternalOrderLine): ListingKey;
 }
@@ -124,6 +132,111 @@ export interface GoodsCatalog {
   jansByCode(ctx: ConnectionContext, codes: readonly string[]): Promise<Map<string, string[]>>;
 }
 
+// ---------------------------------------------------------------- changes after intake (DESIGN §5a)
+
+/**
+ * What a site can say about an order after it was pulled (`specs/cancellations.md`):
+ * - `cancelled`: the whole order is void on the site (NE cancel type ≠ 0, 3 excepted; Qoo10 ClaimStat 3 on every
+ *   line; 11st every line B01; Crossmall `cancel_flag` 2 or a cancel phase).
+ * - `line_cancelled`: some lines lost quantity; `lines` gives each one's live quantity now.
+ * - `on_hold`: the site says do not ship for now (NE type 12 / 確認必要, Crossmall `cancel_flag` 1 or a hold phase).
+ * - `cancel_requested`: the buyer asked to cancel and the site waits for the seller (Qoo10 ClaimStat 1/2, 11st
+ *   `ordCnStatCd` 01); it holds the order, and `request` is what {@link CancelRequestHandler} needs to approve it.
+ * - `released`: nothing holds the order on the site any more (hold lifted, cancel request withdrawn).
+ * - `merged_into`: the order was merged into `relatedExternalOrderId` (NE type 3 + include_to, Crossmall
+ *   `bundle_ahead_number`); its lines ship with that order.
+ * - `split_from`: this order was split off `relatedExternalOrderId` (NE `-bk-n`); the source shrinks by a
+ *   `line_cancelled` change of its own.
+ * - `address_changed`: the recipient is now `recipient`.
+ * - `return_requested`, `exchange_requested`: after shipment; recorded for the seller, they move nothing.
+ */
+export const ORDER_CHANGE_KINDS = [
+  'cancelled',
+  'line_cancelled',
+  'on_hold',
+  'cancel_requested',
+  'released',
+  'merged_into',
+  'split_from',
+  'address_changed',
+  'return_requested',
+  'exchange_requested',
+] as const;
+export type OrderChangeKind = (typeof ORDER_CHANGE_KINDS)[number];
+
+/**
+ * One change, stated as what is now true on the site, never as a delta: applying it twice, or applying one
+ * that is already true (a snapshot site such as NextEngine states `released` for every valid slip it re-reads),
+ * changes nothing and writes nothing. So a re-read window, a retried batch or two instances never apply a
+ * change twice.
+ */
+export interface OrderChange {
+  /** the order as Mallbridge holds it (`ExternalOrder.externalOrderId`) */
+  externalOrderId: string;
+  kind: OrderChangeKind;
+  /**
+   * The site's own identity of this change: a claim number (11st `ordPrdCnSeq`), a request date (Qoo10), a
+   * last-modified stamp (NE, Crossmall). With the kind and the payload it makes the change's idempotency key.
+   */
+  siteRef: string;
+  /** when the site says it happened */
+  occurredAt?: Date | null;
+  /** the site's words, shown on the order's timeline (a cancel reason, the raw status) */
+  reason?: string | null;
+  /** `line_cancelled`: each affected line's live quantity now (0: wholly cancelled); lines not listed keep theirs */
+  lines?: Array<{ externalLineId: string; liveQuantity: number }>;
+  /** `merged_into`: the order that carries the lines now; `split_from`: the order this one came from */
+  relatedExternalOrderId?: string;
+  /** `address_changed`: the new recipient */
+  recipient?: Address;
+  /** `cancel_requested`: the site's identifiers of the request, handed back to `approveCancel` */
+  request?: Record<string, string>;
+  raw?: unknown;
+}
+
+export interface OrderChangeBatch {
+  changes: OrderChange[];
+  /**
+   * Orders the changes concern that Mallbridge may not hold yet or holds in an older shape (an NE split's new
+   * slip, a merge parent that gained lines): written exactly like pulled orders, before the changes are applied.
+   */
+  orders?: ExternalOrder[];
+  /** where the next change pull starts once this batch is committed */
+  nextCursor: SyncCursor | null;
+}
+
+/** What a site says about one order read by id. */
+export interface RecheckResult {
+  externalOrderId: string;
+  /** false: the site does not know the order (never assume shipped or cancelled from that) */
+  found: boolean;
+  /** what is true of it now, as changes (an open, untouched order gives `released` or nothing) */
+  changes: OrderChange[];
+  /** the order's current site status, when the site gave one */
+  siteStatus?: string;
+  /** orders the answer brings (a merge parent that gained lines, a split's new slip), as in {@link OrderChangeBatch.orders} */
+  orders?: ExternalOrder[];
+}
+
+/**
+ * Reads what changed after intake (DESIGN §5a), since its own cursor and within the site's limits, and reads
+ * single orders by id. Changes about orders Mallbridge does not hold are ignored by the caller.
+ */
+export interface OrderChangeSource {
+  pullChanges(ctx: ConnectionContext, cursor: SyncCursor | null): AsyncIterable<OrderChangeBatch>;
+  recheck(ctx: ConnectionContext, refs: ExternalOrderRef[]): Promise<RecheckResult[]>;
+}
+
+/** A buyer's cancel request waiting for the seller, as a `cancel_requested` change carried it. */
+export interface CancelRequest extends ExternalOrderRef {
+  request: Record<string, string>;
+}
+
+/** Approves buyers' cancel requests (11st `cancelreqconf`; Qoo10 `Claim.SetCancelProcess`). A bulk port. */
+export interface CancelRequestHandler {
+  approveCancel(ctx: ConnectionContext, requests: CancelRequest[]): Promise<ItemResult[]>;
+}
+
 /**
  * Every port by its capability name. Room is left for the change intake (`orderChangeSource`) and for
  * listing catalogs (`listingCatalog`): they join here when a site provides them.
@@ -138,6 +251,8 @@ export interface SitePorts {
   shipmentRegistrar?: ShipmentRegistrar;
   stockDeltaSink?: StockDeltaSink;
   goodsCatalog?: GoodsCatalog;
+  orderChangeSource?: OrderChangeSource;
+  cancelRequestHandler?: CancelRequestHandler;
 }
 
 export type Capability = keyof SitePorts;
@@ -154,16 +269,27 @@ export const Capability = {
   ShipmentRegistrar: 'shipmentRegistrar',
   StockDeltaSink: 'stockDeltaSink',
   GoodsCatalog: 'goodsCatalog',
+  OrderChangeSource: 'orderChangeSource',
+  CancelRequestHandler: 'cancelRequestHandler',
 } as const satisfies Record<string, Capability>;
 
 /** Ports whose calls carry many items and answer per item: a failed call becomes one failed result per item. */
-export const BULK_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['orderConfirmer', 'trackingSink', 'stockSink']);
+export const BULK_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'orderConfirmer',
+  'trackingSink',
+  'stockSink',
+  'cancelRequestHandler',
+]);
 
 /** What `GET /v1/sales-sites` says a site can do: derived from its ports, never declared beside them. */
 export interface SiteCapabilities {
   orders: boolean;
   confirm: boolean;
   tracking: boolean;
+  /** cancels, holds and changes after intake are read (DESIGN §5a) */
+  changes: boolean;
+  /** buyers' cancel requests can be approved from here (`autoCancelApproval`) */
+  cancelApproval: boolean;
   /** how the site takes stock: absolute quantities, relative deltas, or not at all */
   stock: 'absolute' | 'relative' | false;
   /** 'redirect': browser sign-in (NextEngine); 'key-exchange': credentials exchanged for a key (Qoo10) */
@@ -175,6 +301,8 @@ export function capabilitiesOf(ports: SitePorts, authorization: SiteCapabilities
     orders: !!ports.orderSource,
     confirm: !!ports.orderConfirmer,
     tracking: !!ports.trackingSink,
+    changes: !!ports.orderChangeSource,
+    cancelApproval: !!ports.cancelRequestHandler,
     stock: ports.stockSink?.stockMode ?? false,
     authorization,
   };

@@ -20,4 +20,21 @@ export interface DomainEvents {
    * may go ahead now. Inventory publishes it; Fulfillment re-checks its held orders.
    */
   'inventory.stock-added': { tenantId: string };
+  /**
+   * The site changed orders after intake (a cancel, hold, release, line cancel, merge, address edit; DESIGN §5a)
+   * and Orders recorded it: Fulfillment brings their status and fulfillment orders in line.
+   */
+  'orders.site-changed': { tenantId: string; connectionId: string; orderIds: string[] };
+  /**
+   * The site cancelled an order (or part of it) after the warehouse had issued its waybill or shipped it:
+   * nothing here can undo that; the warehouse and the seller must act.
+   */
+  'orders.cancelled-after-instruction': {
+    tenantId: string;
+    orderId: string;
+    connectionId: string;
+    externalOrderId: string;
+    fulfillmentOrderId: string;
+    fulfillmentStatus: string;
+  };
 }

@@ -41,6 +41,10 @@ export class FulfillmentOrder {
   @Column({ type: 'jsonb', nullable: true })
   recipient: Address | null;
 
+  /** while the site holds the order (`on_hold`): the status it resumes */
+  @Column({ type: 'text', nullable: true })
+  heldFrom: FulfillmentStatus | null;
+
   @Column({ type: 'text', nullable: true })
   carrier: string | null;
 

@@ -55,6 +55,12 @@ export class FulfillmentOrdersService {
    * reason (unmapped listing keys, or each short SKU with what it needs and what is available).
    */
   async instructLocked(manager: EntityManager, order: LockedOrder, trigger: InstructionTrigger): Promise<InstructionOutcome> {
+    if (order.siteState !== 'open' || order.statusBeforeHold !== null) {
+      throw new ConflictProblem(
+        'order-held-by-site',
+        `The site says the order is ${order.siteState.replace('_', ' ')}${order.siteStateReason ? ` (${order.siteStateReason})` : ''}; it cannot be instructed for shipping.`,
+      );
+    }
     if (order.status !== 'on_hold' && order.status !== 'confirmed') {
       throw new ConflictProblem('order-not-instructable', `An order in status "${order.status}" cannot be instructed for shipping.`, {
         from: order.status,
@@ -179,6 +185,7 @@ export class FulfillmentOrdersService {
           holdOrderId = hold.order_id;
           await manager.query(`UPDATE fulfillment_holds SET checked_at = now() WHERE order_id = $1`, [hold.order_id]);
           const order = await this.orders.lock(manager, hold.tenant_id, hold.order_id);
+          if (order && order.statusBeforeHold !== null) return false; // the site holds it: its release decides
           if (!order || order.status !== 'on_hold') {
             // Someone moved the order on: it is no longer ours to release.
             await manager.query(`DELETE FROM fulfillment_holds WHERE order_id = $1`, [hold.order_id]);
@@ -303,7 +310,10 @@ export class FulfillmentOrdersService {
         [fo.id, to, detail ?? null],
       );
       // A sales order cancelled meanwhile stays cancelled; its fulfillment order can still be cancelled to free the stock.
-      if (!(to === 'cancelled' && order.status === 'cancelled')) await this.orders.moveTo(manager, order, ORDER_STATUS_FOR[to]);
+      // One the site holds stays held, and returns to confirmed when the site releases it.
+      if (to === 'cancelled' && order.status === 'cancelled') return;
+      if (to === 'cancelled' && order.statusBeforeHold !== null) await this.orders.setStatusBeforeHold(manager, order, 'confirmed');
+      else await this.orders.moveTo(manager, order, ORDER_STATUS_FOR[to]);
     });
   }
 
@@ -344,7 +354,8 @@ export class FulfillmentOrdersService {
 /** SKU units per SKU of a fulfillment order's lines. */
 function perSku(lines: readonly FulfillmentOrderLine[]): SkuQuantities {
   const bySku = new Map<string, number>();
-  for (const line of lines) bySku.set(line.skuId, (bySku.get(line.skuId) ?? 0) + line.quantity);
+  // A line the site cancelled before the waybill was shrunk to 0: nothing of it moves.
+  for (const line of lines) if (line.quantity > 0) bySku.set(line.skuId, (bySku.get(line.skuId) ?? 0) + line.quantity);
   return bySku;
 }
 

@@ -3,6 +3,7 @@ import { JobQueue } from '../jobs/job-queue.service';
 
 export const FULFILLMENT_INSTRUCT = 'fulfillment.instruct';
 export const TRACKING_PUSH = 'fulfillment.tracking-push';
+export const FOLLOW_SITE_CHANGES = 'fulfillment.follow-site-changes';
 
 export interface InstructJob {
   /** null: every tenant */
@@ -25,6 +26,11 @@ export class FulfillmentWakeups {
 
   instruct(tenantId: string | null, recheckHeld: boolean): Promise<void> {
     return this.send<InstructJob>(FULFILLMENT_INSTRUCT, { tenantId, recheckHeld }, `${tenantId ?? 'all'}:${recheckHeld ? 'held' : 'new'}`);
+  }
+
+  /** Site changes Orders recorded after intake (cancels, holds, line cancels) wait to be followed. */
+  followSiteChanges(): Promise<void> {
+    return this.send(FOLLOW_SITE_CHANGES, {}, 'follow');
   }
 
   trackingPush(): Promise<void> {

@@ -10,6 +10,7 @@ import { FulfillmentTimings } from './fulfillment-timings';
 import { FulfillmentWakeups } from './fulfillment-wakeups';
 import { FulfillmentOrdersController, ShippingInstructionController } from './fulfillment.controller';
 import { FulfillmentJobs } from './fulfillment.jobs';
+import { SiteChangeFollower } from './site-change-follower';
 import { TrackingPush } from './tracking-push.entity';
 import { TrackingPushService } from './tracking-push.service';
 
@@ -33,7 +34,7 @@ import { TrackingPushService } from './tracking-push.service';
     InventoryModule,
   ],
   controllers: [ShippingInstructionController, FulfillmentOrdersController],
-  providers: [FulfillmentTimings, FulfillmentWakeups, TrackingPushService, FulfillmentOrdersService, FulfillmentJobs],
+  providers: [FulfillmentTimings, FulfillmentWakeups, TrackingPushService, FulfillmentOrdersService, SiteChangeFollower, FulfillmentJobs],
   exports: [FulfillmentOrdersService, FulfillmentJobs],
 })
 export class FulfillmentModule {}

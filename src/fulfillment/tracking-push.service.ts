@@ -7,11 +7,13 @@ import type { ItemResult, TrackingUpdate } from '../connectors/sales-site-connec
 import { backoffMs } from '../common/backoff';
 import { returnedRows } from '../common/sql';
 import { OrderFulfillmentStates } from '../orders/order-fulfillment-states';
+import { OrderTimeline } from '../orders/order-timeline';
 import type { TrackingPushState } from './fulfillment-order.entity';
 import { FulfillmentTimings } from './fulfillment-timings';
 
 interface ClaimedPush {
   id: string;
+  tenant_id: string;
   fulfillment_order_id: string;
   order_id: string;
   connection_id: string;
@@ -38,6 +40,7 @@ export class TrackingPushService {
     private readonly orders: OrderFulfillmentStates,
     private readonly siteCalls: SiteCalls,
     private readonly timings: FulfillmentTimings,
+    private readonly timeline: OrderTimeline,
   ) {}
 
   /** Queues the push for this waybill; a second call for the same number is a no-op. Returns whether it was new. */
@@ -111,7 +114,7 @@ export class TrackingPushService {
           `UPDATE tracking_pushes SET next_attempt_at = now() + make_interval(secs => $2), attempts = attempts + 1, updated_at = now()
           WHERE id IN (SELECT id FROM tracking_pushes WHERE state = 'pending' AND next_attempt_at <= now()
                         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-          RETURNING id, fulfillment_order_id, order_id, connection_id, carrier, tracking_number, shipped_at, attempts`,
+          RETURNING id, tenant_id, fulfillment_order_id, order_id, connection_id, carrier, tracking_number, shipped_at, attempts`,
           [50, this.timings.leaseMs / 1000],
         ),
       );
@@ -174,6 +177,17 @@ export class TrackingPushService {
 
   private async record(push: ClaimedPush, outcome: Outcome): Promise<void> {
     await this.db.transaction(async (manager) => {
+      await this.timeline.recordSiteCalls(manager, [
+        {
+          tenantId: push.tenant_id,
+          orderId: push.order_id,
+          call: 'tracking',
+          ok: outcome.ok,
+          siteCode: outcome.ok ? null : (outcome.siteCode ?? null),
+          message: outcome.ok ? null : outcome.message,
+          detail: { carrier: push.carrier, trackingNumber: push.tracking_number },
+        },
+      ]);
       if (outcome.ok) {
         await this.showState(manager, push.order_id, push.fulfillment_order_id, 'sent', null, push.tracking_number);
         await manager.query(

@@ -53,6 +53,12 @@ export class SyncRun {
   @Column('int')
   failed: number;
 
+  @Column('int')
+  changesSeen: number;
+
+  @Column('int')
+  changesApplied: number;
+
   @Column({ type: 'text', nullable: true })
   error: string | null;
 }

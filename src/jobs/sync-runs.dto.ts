@@ -40,6 +40,10 @@ export class SyncRunDto {
   /** seen again with no change: nothing written */
   unchanged: number;
   failed: number;
+  /** cancels, holds and other changes after intake the site reported in the same run */
+  changesSeen: number;
+  /** of those, the ones that changed an order here (each written once to its timeline) */
+  changesApplied: number;
   /** the last error, with the site's own words when it said something */
   error: string | null;
 }

@@ -13,10 +13,22 @@ export interface SyncCounts {
   updated: number;
   unchanged: number;
   failed: number;
+  /** changes after intake the site reported in the same run (DESIGN §5a) */
+  changesSeen?: number;
+  /** of those, the ones that changed something here */
+  changesApplied?: number;
 }
 
-function countsOf(counts: SyncCounts): SyncCounts {
-  return { seen: counts.seen, created: counts.created, updated: counts.updated, unchanged: counts.unchanged, failed: counts.failed };
+function countsOf(counts: SyncCounts): Required<SyncCounts> {
+  return {
+    seen: counts.seen,
+    created: counts.created,
+    updated: counts.updated,
+    unchanged: counts.unchanged,
+    failed: counts.failed,
+    changesSeen: counts.changesSeen ?? 0,
+    changesApplied: counts.changesApplied ?? 0,
+  };
 }
 
 @Injectable()

@@ -8,6 +8,7 @@ import type { ExternalOrderRef, ItemResult } from '../connectors/sales-site-conn
 import { OrderLine } from './order-line.entity';
 import { Order } from './order.entity';
 import { PullNotPossibleError } from './order-intake.service';
+import { OrderTimeline } from './order-timeline';
 
 const CONFIRM_BATCH = 500;
 
@@ -26,6 +27,7 @@ export class OrderConfirmationService {
     @InjectRepository(Order) private readonly orders: Repository<Order>,
     @InjectRepository(OrderLine) private readonly lines: Repository<OrderLine>,
     private readonly siteCalls: SiteCalls,
+    private readonly timeline: OrderTimeline,
   ) {}
 
   /** Every order of the connection still waiting for confirmation on the site. */
@@ -36,7 +38,7 @@ export class OrderConfirmationService {
       const batch = await this.orders
         .createQueryBuilder('o')
         .where(
-          `o.connection_id = :connectionId AND o.status = 'new' AND o.confirmation_state IN ('pending', 'failed') AND o.id > :afterId`,
+          `o.connection_id = :connectionId AND o.status = 'new' AND o.confirmation_state IN ('pending', 'failed') AND o.site_state = 'open' AND o.id > :afterId`,
           {
             connectionId,
             afterId,
@@ -65,7 +67,7 @@ export class OrderConfirmationService {
       }
       for (const [index, order] of batch.entries()) {
         const result = results[index];
-        await this.record(order.id, result);
+        await this.record(order, result);
         if (result.ok) outcome.confirmed += 1;
         else {
           outcome.failed += 1;
@@ -94,7 +96,7 @@ export class OrderConfirmationService {
         throw new ProblemException(HttpStatus.CONFLICT, 'connection-unavailable', 'The connection cannot be called', error.message);
       }
       if (!(error instanceof SiteError)) throw error;
-      await this.record(order.id, {
+      await this.record(order, {
         key: order.externalOrderId,
         ok: false,
         siteCode: error.siteCode,
@@ -102,7 +104,7 @@ export class OrderConfirmationService {
       });
       throw siteErrorToProblem(error);
     }
-    await this.record(order.id, result ?? { key: order.externalOrderId, ok: false, message: 'The site did not report on this order.' });
+    await this.record(order, result ?? { key: order.externalOrderId, ok: false, message: 'The site did not report on this order.' });
     if (!result?.ok) {
       throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'site-rejected', 'The site refused the confirmation', result?.message, {
         siteCode: result?.siteCode,
@@ -110,7 +112,11 @@ export class OrderConfirmationService {
     }
   }
 
-  private async record(orderId: string, result: ItemResult): Promise<void> {
+  private async record(order: Pick<Order, 'id' | 'tenantId'>, result: ItemResult): Promise<void> {
+    const orderId = order.id;
+    await this.timeline.recordSiteCalls(null, [
+      { tenantId: order.tenantId, orderId, call: 'confirm', ok: result.ok, siteCode: result.siteCode ?? null, message: result.message ?? null },
+    ]);
     if (result.ok) {
       await this.db.query(
         `UPDATE orders SET status = CASE WHEN status = 'new' THEN 'confirmed' ELSE status END, confirmation_state = 'confirmed',

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import type { ConnectionContext, ExternalOrder } from '../connectors/sales-site-connector';
+import type { ConnectionContext, ExternalOrder, ExternalOrderLine, ExternalOrderRef, ListingKey } from '../connectors/sales-site-connector';
 import type { OrderSource, SiteCapabilities } from '../connectors/site-ports';
 import {
   CapabilityMissingError,
@@ -16,8 +16,9 @@ import {
   SiteRetryableError,
 } from '../connections/site-calls';
 import type { SyncCounts } from '../jobs/sync-runs.service';
+import { EventBus } from '../events/event-bus';
 import { SKU_LOOKUP, type SkuLookup } from './sku-lookup';
-import { OrderWriter, type PreparedOrder } from './order-writer';
+import { OrderWriter, type PreparedOrder, UNRECOGNIZED_STATUS_HOLD } from './order-writer';
 
 export const ORDERS_CURSOR = 'orders';
 
@@ -31,7 +32,13 @@ export interface PullOutcome extends SyncCounts {
   /** orders now waiting for confirmation on the site */
   pendingConfirmation: number;
   createdIds: string[];
+  /** open orders a pull of the whole collectable set no longer listed (to recheck by id) */
+  vanishedIds?: string[];
 }
+
+/** Open orders left the collectable set are rechecked at most this often each (a printed NE slip stays out of it). */
+const VANISHED_RECHECK_INTERVAL = '1 day';
+const VANISHED_RECHECK_LIMIT = 1000;
 
 /**
  * Reads one batch ahead: while a batch is written to the database, the next is already being
@@ -74,6 +81,7 @@ export class OrderIntakeService {
     private readonly writer: OrderWriter,
     @Inject(SKU_LOOKUP) private readonly skus: SkuLookup,
     private readonly config: AppConfig,
+    private readonly events: EventBus,
   ) {}
 
   /**
@@ -141,24 +149,24 @@ export class OrderIntakeService {
     onProgress?: (counts: SyncCounts) => Promise<void>,
   ): Promise<PullOutcome> {
     const outcome: PullOutcome = { seen: 0, created: 0, updated: 0, unchanged: 0, failed: 0, pendingConfirmation: 0, createdIds: [] };
-    const capabilities = this.siteCalls.capabilities(connection.site);
-    const unconfirmedStatuses = this.siteCalls.unconfirmedStatuses(connection.site);
     context.settings.initialLookbackDays ??= this.config.initialLookbackDays;
     const stored = await this.writer.loadCursor(this.db.manager, connection.id, ORDERS_CURSOR);
     const scope = { tenantId: connection.tenantId, connectionId: connection.id, site: connection.site };
+    const seenIds = new Set<string>();
     try {
       const pulled = source.pullOrders(context, stored === null ? null : { value: stored });
       // Preparing and resolving a batch is part of what is read ahead, so that it too overlaps the previous
       // batch's write instead of following it; resolution reads mappings only, which writing orders never changes.
       const batches = prefetchOne(
         mapBatches(pulled, async (batch) => {
-          const prepared = batch.orders.map((order) => this.prepare(order, source, capabilities, unconfirmedStatuses));
-          await this.resolveSkus(connection, prepared);
+          const prepared = await this.prepareBatch(connection, batch.orders, (line) => source.listingKey(line));
           return { prepared, nextCursor: batch.nextCursor };
         }),
       );
+      const seen = source.listsWholeCollectableSet ? seenIds : null;
       for await (const { prepared, nextCursor } of batches) {
-        await this.db.transaction(async (manager) => {
+        for (const order of prepared) seen?.add(order.externalOrderId);
+        const linesChanged = await this.db.transaction(async (manager) => {
           const written = await this.writer.writeBatch(manager, scope, prepared);
           // The cursor moves only with the batch it describes.
           if (nextCursor) await this.writer.saveCursor(manager, connection.id, ORDERS_CURSOR, nextCursor.value);
@@ -167,7 +175,11 @@ export class OrderIntakeService {
           outcome.updated += written.updatedIds.length;
           outcome.unchanged += written.unchanged;
           outcome.createdIds.push(...written.createdIds);
+          return written.linesChangedIds ?? [];
         });
+        if (linesChanged.length) {
+          this.events.publish('orders.site-changed', { tenantId: connection.tenantId, connectionId: connection.id, orderIds: linesChanged });
+        }
         await onProgress?.(outcome);
       }
     } catch (error) {
@@ -176,12 +188,66 @@ export class OrderIntakeService {
       }
       throw Object.assign(error as Error, { partialOutcome: outcome });
     }
+    if (source.listsWholeCollectableSet) outcome.vanishedIds = await this.vanished(connection.id, seenIds);
     const [{ pending }] = await this.db.query(
       `SELECT count(*)::int AS pending FROM orders WHERE connection_id = $1 AND confirmation_state IN ('pending', 'failed') AND status = 'new'`,
       [connection.id],
     );
     outcome.pendingConfirmation = pending;
     return outcome;
+  }
+
+  /**
+   * Open orders (not instructed yet, nothing held or cancelled by the site) that a complete pull did not list, and
+   * that were not rechecked lately.
+   */
+  private async vanished(connectionId: string, seen: ReadonlySet<string>): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT o.id FROM orders o
+        WHERE o.connection_id = $1 AND o.source = 'site' AND o.status IN ('new', 'confirmed', 'on_hold') AND o.site_state = 'open'
+          AND NOT (o.external_order_id = ANY($2::text[]))
+          AND NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.source = 'site_call' AND e.kind = 'recheck'
+                            AND e.created_at > now() - interval '${VANISHED_RECHECK_INTERVAL}')
+        ORDER BY o.ordered_at LIMIT ${VANISHED_RECHECK_LIMIT}`,
+      [connectionId, [...seen]],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Pulled orders as they are stored, their lines resolved to SKUs: for the order pull and for orders a change
+   * pull brings (an NE split's new slip).
+   */
+  async prepareBatch(
+    connection: SiteConnection,
+    orders: readonly ExternalOrder[],
+    listingKey: (line: ExternalOrderLine) => ListingKey = (line) => this.siteCalls.listingKey(connection.site, line),
+  ): Promise<PreparedOrder[]> {
+    const statuses = {
+      capabilities: this.siteCalls.capabilities(connection.site),
+      unconfirmed: this.siteCalls.unconfirmedStatuses(connection.site),
+      collectable: this.siteCalls.collectableStatuses(connection.site),
+    };
+    const prepared = orders.map((order) => this.prepare(order, listingKey, statuses));
+    await this.resolveSkus(connection, prepared);
+    return prepared;
+  }
+
+  /** What the connector needs to find the order on the site. */
+  async externalRef(orderId: string): Promise<ExternalOrderRef> {
+    const [order]: { external_order_id: string; refs: Record<string, unknown> }[] = await this.db.query(
+      `SELECT external_order_id, refs FROM orders WHERE id = $1`,
+      [orderId],
+    );
+    const lines: { external_line_id: string; raw: Record<string, unknown> | null }[] = await this.db.query(
+      `SELECT external_line_id, raw FROM order_lines WHERE order_id = $1 ORDER BY position`,
+      [orderId],
+    );
+    return {
+      externalOrderId: order.external_order_id,
+      refs: order.refs,
+      lines: lines.map((line) => ({ externalLineId: line.external_line_id, raw: line.raw ?? undefined })),
+    };
   }
 
   /** Which SKU each line sold, decided before the batch is written (one lookup for the whole batch). */
@@ -209,13 +275,13 @@ export class OrderIntakeService {
   /** The normalized order as it is stored, with the hash that tells a changed order from a re-read. */
   prepare(
     order: ExternalOrder,
-    source: OrderSource,
-    capabilities: SiteCapabilities,
-    unconfirmedStatuses: readonly string[],
+    listingKey: (line: ExternalOrderLine) => ListingKey,
+    statuses: { capabilities: SiteCapabilities; unconfirmed: readonly string[]; collectable: readonly string[] },
   ): PreparedOrder {
-    const needsConfirmation = needsSiteConfirmation(capabilities, unconfirmedStatuses, order.siteStatus);
+    const needsConfirmation = needsSiteConfirmation(statuses.capabilities, statuses.unconfirmed, order.siteStatus);
+    const unrecognized = statusNotUnderstood(statuses, order.siteStatus);
     const lines = order.lines.map((line, index) => {
-      const listing = source.listingKey(line);
+      const listing = listingKey(line);
       return {
         externalLineId: line.externalLineId,
         position: index + 1,
@@ -244,7 +310,8 @@ export class OrderIntakeService {
     };
     return {
       externalOrderId: order.externalOrderId,
-      status: needsConfirmation ? 'new' : 'confirmed',
+      status: unrecognized ? 'on_hold' : needsConfirmation ? 'new' : 'confirmed',
+      holdReason: unrecognized ? `${UNRECOGNIZED_STATUS_HOLD} "${order.siteStatus}"; check the order on the site.` : null,
       confirmationState: needsConfirmation ? 'pending' : 'not_needed',
       siteStatus: order.siteStatus,
       siteStatusName: order.siteStatusName ?? null,
@@ -262,6 +329,17 @@ export class OrderIntakeService {
       lines: lines.map((line) => ({ ...line, ...resolvedLater })),
     };
   }
+}
+
+/**
+ * On a site where confirming matters, a status that is not one of its collectable ones was not understood
+ * (a new code, a parse failure): such an order is held, never taken as confirmed and shipped.
+ */
+export function statusNotUnderstood(
+  statuses: { capabilities: SiteCapabilities; unconfirmed: readonly string[]; collectable: readonly string[] },
+  siteStatus: string,
+): boolean {
+  return statuses.capabilities.confirm && statuses.unconfirmed.length > 0 && !statuses.collectable.includes(siteStatus);
 }
 
 /** The site has a confirm call and this order is still in the site's "new" status. */

@@ -36,8 +36,13 @@ export class OrderLine {
   @Column({ type: 'text', nullable: true })
   optionName: string | null;
 
+  /** units sold, as the site first listed them (or lists them now) */
   @Column('int')
   quantity: number;
+
+  /** units the site has cancelled since (a line cancel, a split, a line no longer listed); live = quantity − this */
+  @Column('int')
+  cancelledQuantity: number;
 
   @Column({ type: 'numeric', precision: 14, scale: 2, nullable: true })
   unitPrice: string | null;

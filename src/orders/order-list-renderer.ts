@@ -77,7 +77,8 @@ const ORDER_LIST_COLUMNS =
   'o.id, o.xmin::text AS version, o.connection_id, o.site, o.external_order_id, o.source, o.status, o.hold_reason, ' +
   `o.site_status, o.site_status_name, ${utc('ordered_at')}, ${utc('paid_at')}, o.buyer::text AS buyer, o.recipient::text AS recipient, ` +
   'o.total_amount, o.currency, o.line_count, o.unmapped_line_count, o.confirmation_state, o.confirmation_error, ' +
-  `o.confirmation_attempts, o.refs::text AS refs, ${utc('created_at')}, ${utc('updated_at')}`;
+  `o.confirmation_attempts, o.site_state, o.site_state_reason, o.merged_into, ${utc('cancelled_after_instruction_at')}, ` +
+  `o.cancel_approval_state, o.refs::text AS refs, ${utc('created_at')}, ${utc('updated_at')}`;
 
 interface OrderListRow {
   id: string;
@@ -103,6 +104,11 @@ interface OrderListRow {
   confirmation_state: string;
   confirmation_error: string | null;
   confirmation_attempts: number;
+  site_state: string;
+  site_state_reason: string | null;
+  merged_into: string | null;
+  cancelled_after_instruction_at: string | null;
+  cancel_approval_state: string | null;
   refs: string;
   created_at: string;
   updated_at: string;
@@ -128,6 +134,8 @@ function renderOrder(row: OrderListRow): string {
     `"orderedAt":${time(row.ordered_at)},"paidAt":${time(row.paid_at)},"buyer":${json(row.buyer)},"recipient":${json(row.recipient)},` +
     `"total":${total},"lineCount":${row.line_count},"unmappedLineCount":${row.unmapped_line_count},` +
     `"confirmation":{"state":${text(row.confirmation_state)},"error":${text(row.confirmation_error)},"attempts":${row.confirmation_attempts}},` +
+    `"siteChange":{"state":${text(row.site_state)},"reason":${text(row.site_state_reason)},"mergedInto":${text(row.merged_into)},` +
+    `"cancelledAfterInstructionAt":${time(row.cancelled_after_instruction_at)},"cancelApproval":${text(row.cancel_approval_state)}},` +
     `"refs":${json(row.refs)},"createdAt":${time(row.created_at)},"updatedAt":${time(row.updated_at)}}`
   );
 }

@@ -9,7 +9,12 @@ import type { SyncRunTrigger } from '../jobs/sync-run.entity';
 import { SyncRunsService } from '../jobs/sync-runs.service';
 import { OrderConfirmationService } from './order-confirmation.service';
 import { EventBus } from '../events/event-bus';
+import { OrderChangeIntakeService } from './order-change-intake.service';
 import { ConnectionBusyError, OrderIntakeService, PullNotPossibleError, type PullOutcome } from './order-intake.service';
+
+function emptyOutcome(): PullOutcome {
+  return { seen: 0, created: 0, updated: 0, unchanged: 0, failed: 0, pendingConfirmation: 0, createdIds: [] };
+}
 
 export const ORDERS_PULL = 'orders.pull';
 export const ORDERS_CONFIRM = 'orders.confirm';
@@ -39,6 +44,7 @@ export class OrderSyncJobs implements OnApplicationBootstrap {
     private readonly connections: ConnectionsService,
     private readonly intake: OrderIntakeService,
     private readonly confirmation: OrderConfirmationService,
+    private readonly changes: OrderChangeIntakeService,
     private readonly events: EventBus,
   ) {}
 
@@ -108,29 +114,57 @@ export class OrderSyncJobs implements OnApplicationBootstrap {
     return { runId, queued: true };
   }
 
+  /**
+   * One run: the orders pull, then the change pull (cancels, holds, changes after intake), both counted on the run.
+   * The changes are pulled even when the orders pull failed — a cancel must reach the warehouse whatever else
+   * fails — unless the connection cannot be called at all.
+   */
   private async runPull(job: PullJob, retryCount: number, retryLimit: number): Promise<void> {
-    let outcome: PullOutcome;
+    let outcome: PullOutcome | null = null;
+    let failure: unknown = null;
     try {
       outcome = await this.intake.pull(job.connectionId, {
         onStarted: () => this.runs.markRunning(job.runId),
         onProgress: (counts) => this.runs.recordProgress(job.runId, counts),
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const partial = (error as { partialOutcome?: PullOutcome }).partialOutcome ?? null;
-      if (error instanceof PullNotPossibleError) {
-        await this.runs.markFailed(job.runId, message, partial, false);
+      failure = error;
+    }
+    const counts: PullOutcome = outcome ?? (failure as { partialOutcome?: PullOutcome } | null)?.partialOutcome ?? emptyOutcome();
+    if (!(failure instanceof PullNotPossibleError) && !(failure instanceof ConnectionBusyError)) {
+      try {
+        const connection = await this.connections.findLive(job.connectionId);
+        if (connection && this.changes.hasChanges(connection.site)) {
+          Object.assign(
+            counts,
+            await this.changes.pull(job.connectionId, (changes) => this.runs.recordProgress(job.runId, { ...counts, ...changes })),
+          );
+          if (counts.vanishedIds?.length) {
+            const rechecked = await this.changes.recheckVanished(job.connectionId, counts.vanishedIds);
+            counts.changesSeen = (counts.changesSeen ?? 0) + rechecked.changesSeen;
+            counts.changesApplied = (counts.changesApplied ?? 0) + rechecked.changesApplied;
+          }
+        }
+      } catch (error) {
+        Object.assign(counts, (error as { partialChanges?: object }).partialChanges ?? {});
+        failure ??= error;
+      }
+    }
+    if (failure) {
+      const message = failure instanceof Error ? failure.message : String(failure);
+      if (failure instanceof PullNotPossibleError) {
+        await this.runs.markFailed(job.runId, message, counts, false);
         return; // retrying cannot help: the seller must act first
       }
-      const willRetry = retryCount < retryLimit || error instanceof ConnectionBusyError;
-      await this.runs.markFailed(job.runId, message, partial, willRetry);
-      throw error;
+      const willRetry = retryCount < retryLimit || failure instanceof ConnectionBusyError;
+      await this.runs.markFailed(job.runId, message, counts, willRetry);
+      throw failure;
     }
-    await this.runs.markFinished(job.runId, outcome);
-    if (outcome.created + outcome.updated > 0)
+    await this.runs.markFinished(job.runId, counts);
+    if (counts.created + counts.updated > 0)
       this.events.publish('orders.changed', { tenantId: job.tenantId, connectionId: job.connectionId, reason: 'intake' });
     const connection = await this.connections.findLive(job.connectionId);
-    if (connection?.options.autoOrderConfirmation && outcome.pendingConfirmation > 0) {
+    if (connection?.options.autoOrderConfirmation && counts.pendingConfirmation > 0) {
       await this.queue.send<ConfirmJob>(ORDERS_CONFIRM, { connectionId: job.connectionId }, { singletonKey: job.connectionId });
     }
   }

@@ -4,6 +4,9 @@ import type { Address, SiteId } from '../connectors/sales-site-connector';
 import type { ConfirmationState } from './order.entity';
 import type { OrderStatus } from './order-state';
 
+/** The start of the hold reason of an order whose site status was not understood; a later readable status releases it. */
+export const UNRECOGNIZED_STATUS_HOLD = 'Unrecognized site status';
+
 export interface PreparedLine {
   externalLineId: string;
   position: number;
@@ -24,6 +27,8 @@ export interface PreparedLine {
 export interface PreparedOrder {
   externalOrderId: string;
   status: OrderStatus;
+  /** set when the order arrives held (its site status was not understood) */
+  holdReason: string | null;
   confirmationState: ConfirmationState;
   siteStatus: string;
   siteStatusName: string | null;
@@ -47,6 +52,8 @@ export interface BatchWriteResult {
   createdIds: string[];
   updatedIds: string[];
   unchanged: number;
+  /** updated orders whose live lines changed (Fulfillment must follow them) */
+  linesChangedIds?: string[];
 }
 
 interface Scope {
@@ -67,6 +74,7 @@ const LINE_CHUNK = 1000;
 const ORDER_ARRAYS = [
   ['external_order_id', 'text'],
   ['status', 'text'],
+  ['hold_reason', 'text'],
   ['confirmation_state', 'text'],
   ['site_status', 'text'],
   ['site_status_name', 'text'],
@@ -123,8 +131,14 @@ const INSERT_ORDERS = `INSERT INTO orders (tenant_id, connection_id, site, sourc
            content_hash = EXCLUDED.content_hash,
            line_count = EXCLUDED.line_count,
            unmapped_line_count = EXCLUDED.unmapped_line_count,
-           -- confirmed on the site meanwhile (by hand, or by our own earlier call): follow it
-           status = CASE WHEN orders.status = 'new' AND EXCLUDED.status = 'confirmed' THEN 'confirmed' ELSE orders.status END,
+           -- confirmed on the site meanwhile (by hand, or by our own earlier call): follow it; a status we could not
+           -- read before and can now releases the hold it caused
+           status = CASE WHEN orders.status = 'new' AND EXCLUDED.status = 'confirmed' THEN 'confirmed'
+                         WHEN orders.status = 'on_hold' AND orders.hold_reason LIKE '${UNRECOGNIZED_STATUS_HOLD}%' AND EXCLUDED.status <> 'on_hold'
+                           THEN EXCLUDED.status
+                         ELSE orders.status END,
+           hold_reason = CASE WHEN orders.status = 'on_hold' AND orders.hold_reason LIKE '${UNRECOGNIZED_STATUS_HOLD}%'
+                           THEN EXCLUDED.hold_reason ELSE orders.hold_reason END,
            confirmation_state = CASE
              WHEN orders.confirmation_state IN ('pending', 'failed') AND EXCLUDED.confirmation_state = 'not_needed' THEN 'confirmed'
              ELSE orders.confirmation_state END,
@@ -139,6 +153,9 @@ const INSERT_NEW_LINES = `INSERT INTO order_lines (tenant_id, ${LINE_ARRAYS.map(
 
 const UPSERT_LINES = `${INSERT_NEW_LINES}
          ON CONFLICT (order_id, external_line_id) DO UPDATE SET
+           -- a site that lists a line with less than before has taken that much out already: what we had counted as
+           -- cancelled absorbs it, so the live quantity is the site's (an NE split shrinks the row itself)
+           cancelled_quantity = GREATEST(0, order_lines.cancelled_quantity - GREATEST(0, order_lines.quantity - EXCLUDED.quantity)),
            position = EXCLUDED.position,
            product_code = EXCLUDED.product_code,
            option_code = EXCLUDED.option_code,
@@ -193,6 +210,7 @@ export class OrderWriter {
         scope.site,
         chunk.map((order) => order.externalOrderId),
         chunk.map((order) => order.status),
+        chunk.map((order) => order.holdReason),
         chunk.map((order) => order.confirmationState),
         chunk.map((order) => order.siteStatus),
         chunk.map((order) => order.siteStatusName),
@@ -216,7 +234,11 @@ export class OrderWriter {
       }
       result.unchanged += chunk.length - rows.length;
     }
-    if (changed.size) await this.writeLines(manager, scope.tenantId, changed, new Set(result.updatedIds));
+    if (changed.size) {
+      const before = await this.liveQuantities(manager, result.updatedIds);
+      await this.writeLines(manager, scope.tenantId, changed, new Set(result.updatedIds));
+      result.linesChangedIds = await this.recordLineChanges(manager, scope.tenantId, before);
+    }
     return result;
   }
 
@@ -252,14 +274,43 @@ export class OrderWriter {
         chunk.map((line) => line.resolution),
       ]);
     }
-    // Lines the site no longer lists for an updated order are gone (a new order has no old lines).
+    // Lines the site no longer lists for an updated order are cancelled there (a new order has no old lines): kept,
+    // since a fulfillment order may hold them, with nothing live.
     if (!updatedIds.size) return;
     await manager.query(
-      `DELETE FROM order_lines l
-       WHERE l.order_id = ANY($1::uuid[])
+      `UPDATE order_lines l SET cancelled_quantity = l.quantity
+       WHERE l.order_id = ANY($1::uuid[]) AND l.cancelled_quantity < l.quantity
          AND (l.order_id, l.external_line_id) NOT IN (SELECT * FROM unnest($2::uuid[], $3::text[]))`,
       [[...updatedIds], kept.map((line) => line.orderId), kept.map((line) => line.externalLineId)],
     );
+  }
+
+  /** Each updated order's live quantity per line, to tell afterwards whether the pull changed what ships. */
+  private async liveQuantities(manager: EntityManager, orderIds: readonly string[]): Promise<Map<string, string>> {
+    if (!orderIds.length) return new Map();
+    const rows: { order_id: string; live: string }[] = await manager.query(
+      `SELECT order_id, string_agg(external_line_id || ':' || (quantity - cancelled_quantity), ',' ORDER BY external_line_id) AS live
+         FROM order_lines WHERE order_id = ANY($1::uuid[]) GROUP BY order_id`,
+      [[...orderIds]],
+    );
+    return new Map(rows.map((row) => [row.order_id, row.live]));
+  }
+
+  /**
+   * A pull that re-lists an order with other lines or quantities changed what ships: that goes on the order's
+   * timeline as a site change for Fulfillment to follow, as if the change intake had reported it.
+   */
+  private async recordLineChanges(manager: EntityManager, tenantId: string, before: Map<string, string>): Promise<string[]> {
+    const after = await this.liveQuantities(manager, [...before.keys()]);
+    const changed = [...before].filter(([orderId, live]) => after.get(orderId) !== live).map(([orderId]) => orderId);
+    if (!changed.length) return [];
+    await manager.query(
+      `INSERT INTO order_events (tenant_id, order_id, source, kind, detail, follow_state)
+       SELECT $1, u.order_id, 'site', 'lines_changed', jsonb_build_object('before', u.before, 'after', u.after, 'reason', 'the site listed the order with other lines'), 'pending'
+         FROM unnest($2::uuid[], $3::text[], $4::text[]) AS u(order_id, before, after)`,
+      [tenantId, changed, changed.map((id) => before.get(id) ?? ''), changed.map((id) => after.get(id) ?? '')],
+    );
+    return changed;
   }
 
   async saveCursor(manager: EntityManager, connectionId: string, kind: string, value: string): Promise<void> {

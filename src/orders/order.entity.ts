@@ -5,6 +5,15 @@ import type { OrderStatus } from './order-state';
 
 export type ConfirmationState = 'not_needed' | 'pending' | 'confirmed' | 'failed';
 
+/**
+ * What the site now says of the order after intake (DESIGN §5a), beside our own `status`: Orders records it
+ * from the change intake, Fulfillment brings the status and the fulfillment order in line with it.
+ */
+export const SITE_STATES = ['open', 'on_hold', 'cancel_requested', 'cancelled', 'merged'] as const;
+export type SiteState = (typeof SITE_STATES)[number];
+
+export type CancelApprovalState = 'pending' | 'approved' | 'failed';
+
 @Entity('orders')
 export class Order {
   @PrimaryGeneratedColumn('uuid')
@@ -81,6 +90,32 @@ export class Order {
 
   @Column('int')
   confirmationAttempts: number;
+
+  @Column('text')
+  siteState: SiteState;
+
+  /** the site's words for its hold or cancel */
+  @Column({ type: 'text', nullable: true })
+  siteStateReason: string | null;
+
+  /** a buyer's cancel request waiting for the seller: the site's identifiers of it */
+  @Column({ type: 'jsonb', nullable: true })
+  cancelRequest: Record<string, string> | null;
+
+  /** the external order id this order was merged into */
+  @Column({ type: 'text', nullable: true })
+  mergedInto: string | null;
+
+  /** our status before a site hold, restored when the site releases it */
+  @Column({ type: 'text', nullable: true })
+  statusBeforeHold: OrderStatus | null;
+
+  /** the site cancelled the order (or some of it) after the warehouse had its waybill or had shipped it */
+  @Column({ type: 'timestamptz', nullable: true })
+  cancelledAfterInstructionAt: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  cancelApprovalState: CancelApprovalState | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

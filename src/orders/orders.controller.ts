@@ -8,12 +8,36 @@ import { SyncStartedDto } from '../jobs/sync-runs.dto';
 import type { OrderLine } from './order-line.entity';
 import type { Order } from './order.entity';
 import { OrderSyncJobs } from './order-sync.jobs';
-import { CreateManualOrderDto, ListOrdersQuery, OrderDto, type OrderLineDto } from './orders.dto';
+import type { Page } from '../common/pagination';
+import { OrderChangeIntakeService } from './order-change-intake.service';
+import type { OrderEvent } from './order-event.entity';
+import { OrderTimeline } from './order-timeline';
+import {
+  CreateManualOrderDto,
+  ListOrdersQuery,
+  OrderDto,
+  OrderEventDto,
+  type OrderLineDto,
+  OrderTimelineQuery,
+  RecheckResultDto,
+} from './orders.dto';
 import { OrdersService } from './orders.service';
 
 function toLineDto(line: OrderLine): OrderLineDto {
   const { tenantId: _tenant, orderId: _order, raw: _raw, order: _parent, ...dto } = line;
   return dto;
+}
+
+function toOrderEventDto(event: OrderEvent): OrderEventDto {
+  return {
+    id: event.id,
+    createdAt: event.createdAt,
+    occurredAt: event.occurredAt,
+    source: event.source,
+    kind: event.kind,
+    detail: event.detail,
+    followState: event.followState,
+  };
 }
 
 export function toOrderDto(order: Order): OrderDto {
@@ -35,6 +59,13 @@ export function toOrderDto(order: Order): OrderDto {
     lineCount: order.lineCount,
     unmappedLineCount: order.unmappedLineCount,
     confirmation: { state: order.confirmationState, error: order.confirmationError, attempts: order.confirmationAttempts },
+    siteChange: {
+      state: order.siteState,
+      reason: order.siteStateReason,
+      mergedInto: order.mergedInto,
+      cancelledAfterInstructionAt: order.cancelledAfterInstructionAt,
+      cancelApproval: order.cancelApprovalState,
+    },
     refs: order.refs,
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
@@ -46,7 +77,11 @@ export function toOrderDto(order: Order): OrderDto {
 @ApiProblems(400, 401)
 @Controller('v1/orders')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly timelineEntries: OrderTimeline,
+    private readonly changes: OrderChangeIntakeService,
+  ) {}
 
   /** Orders, newest first, with filters; each as `GET /v1/orders/{id}` shows it, without its lines. */
   @Get()
@@ -76,6 +111,35 @@ export class OrdersController {
   @ApiProblems(404, 409, 422)
   async confirm(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDto> {
     return toOrderDto(await this.orders.confirm(caller.tenantId, id));
+  }
+
+  /**
+   * The order's history, newest first: every status change, every change the site reported after intake (cancel,
+   * hold, release, line cancel, merge, split, address), and every call made to the site for it (confirm, tracking,
+   * cancel approval, recheck) with the site's answer.
+   */
+  @Get(':id/timeline')
+  @ApiPageResponse(OrderEventDto)
+  @ApiProblems(404)
+  async timeline(
+    @CurrentTenant() caller: AuthenticatedTenant,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: OrderTimelineQuery,
+  ): Promise<Page<OrderEventDto>> {
+    const page = await this.timelineEntries.list(caller.tenantId, id, query);
+    return { data: page.data.map(toOrderEventDto), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Ask the site about the order now (cancelled? held? lines changed?) and apply what it says, exactly as the
+   * scheduled change pull would. A site that cannot be asked about one order answers 409.
+   */
+  @Post(':id/recheck')
+  @HttpCode(200)
+  @ApiProblems(404, 409, 422, 502)
+  async recheck(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<RecheckResultDto> {
+    const outcome = await this.changes.recheck(caller.tenantId, id);
+    return { ...outcome, order: toOrderDto(await this.orders.getWithLines(caller.tenantId, id)) };
   }
 
   /** Cancel an order that has not shipped; an illegal transition answers 409. */

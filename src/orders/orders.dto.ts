@@ -20,7 +20,11 @@ import {
 import { PageQuery } from '../common/pagination';
 import { IsoDateTime, NestedObject } from '../common/validation';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
+import { type CancelApprovalState, SITE_STATES, type SiteState } from './order.entity';
 import { ORDER_STATUSES, type OrderStatus } from './order-state';
+
+export const ORDER_CHANGE_FILTERS = ['cancelled_after_instruction', 'held_by_site', 'cancelled_by_site'] as const;
+export type OrderChangeFilter = (typeof ORDER_CHANGE_FILTERS)[number];
 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
@@ -64,6 +68,50 @@ export class ListOrdersQuery extends PageQuery {
   @Transform(toBoolean)
   @IsBoolean()
   unmapped?: boolean;
+
+  /**
+   * only orders with this change after intake: `cancelled_after_instruction` (the site cancelled after the
+   * warehouse had the waybill or shipped), `held_by_site` (the site holds it or a buyer asked to cancel),
+   * `cancelled_by_site`
+   */
+  @ApiPropertyOptional({ enum: ORDER_CHANGE_FILTERS })
+  @IsOptional()
+  @IsIn(ORDER_CHANGE_FILTERS as unknown as string[])
+  change?: OrderChangeFilter;
+}
+
+export class OrderTimelineQuery extends PageQuery {}
+
+/** One entry of an order's timeline. */
+export class OrderEventDto {
+  id: string;
+  /** when it was recorded here */
+  createdAt: Date;
+  /** when the site says it happened, if it said */
+  occurredAt: Date | null;
+  @ApiProperty({
+    enum: ['site', 'status', 'site_call', 'mallbridge'],
+    description:
+      'site: a change the site reported; status: our status moved; site_call: a call made to the site for the order, with its answer; mallbridge: what we did about a change',
+  })
+  source: 'site' | 'status' | 'site_call' | 'mallbridge';
+  /** the change kind (cancelled, line_cancelled, on_hold…), the new status, or the call (confirm, tracking, cancel_approval, recheck) */
+  kind: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'what the entry says: reasons, lines, the site’s code and message' })
+  detail: Record<string, unknown>;
+  /** site changes only: whether Fulfillment has followed it yet */
+  @ApiProperty({ enum: ['pending', 'done'], nullable: true })
+  followState: 'pending' | 'done' | null;
+}
+
+export class RecheckResultDto {
+  /** false: the site did not find the order (nothing is assumed from that) */
+  found: boolean;
+  /** the site's status now, when it said */
+  siteStatus: string | null;
+  /** changes the answer made here (0: the site confirms what we hold) */
+  changesApplied: number;
+  order: OrderDto;
 }
 
 export class AddressDto {
@@ -170,6 +218,23 @@ export class OrderLineDto {
   quantityPerUnit: number | null;
   @ApiProperty({ enum: ['mapping', 'code'], nullable: true, description: 'how the SKU was found' })
   resolution: 'mapping' | 'code' | null;
+  /** units the site cancelled since (line cancel, split, line no longer listed); live = quantity − cancelledQuantity */
+  cancelledQuantity: number;
+}
+
+/** What the site now says of the order after intake (DESIGN §5a). */
+export class OrderSiteChangeDto {
+  @ApiProperty({ enum: SITE_STATES })
+  state: SiteState;
+  /** the site's words for its hold or cancel */
+  reason: string | null;
+  /** merged away: the site's order number that carries its lines now */
+  mergedInto: string | null;
+  /** set when the site cancelled after the warehouse had the waybill or had shipped: nothing was undone */
+  cancelledAfterInstructionAt: Date | null;
+  /** a buyer's cancel request: where approving it on the site stands */
+  @ApiProperty({ enum: ['pending', 'approved', 'failed'], nullable: true })
+  cancelApproval: CancelApprovalState | null;
 }
 
 export class OrderConfirmationDto {
@@ -211,6 +276,7 @@ export class OrderDto {
   lineCount: number;
   unmappedLineCount: number;
   confirmation: OrderConfirmationDto;
+  siteChange: OrderSiteChangeDto;
   /** site identifiers (Qoo10 orderNos of the pack, 11st delivery numbers…) */
   @ApiProperty({ type: 'object', additionalProperties: true })
   refs: Record<string, unknown>;

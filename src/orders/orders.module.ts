@@ -7,7 +7,11 @@ import { SkuResolver } from '../sku-mapping/sku-resolver';
 import { LineResolutionService } from './line-resolution.service';
 import { OrderCatalogListener, OrderLinesReferenceCheck } from './order-catalog.listeners';
 import { OrderConfirmationService } from './order-confirmation.service';
+import { OrderCancelApprovals } from './order-cancel-approvals';
+import { OrderChangeIntakeService } from './order-change-intake.service';
+import { OrderEvent } from './order-event.entity';
 import { OrderFulfillmentStates } from './order-fulfillment-states';
+import { OrderTimeline } from './order-timeline';
 import { OrderIntakeService } from './order-intake.service';
 import { OrderLine } from './order-line.entity';
 import { OrderListRenderer } from './order-list-renderer';
@@ -25,7 +29,7 @@ import { SKU_LOOKUP } from './sku-lookup';
  * Sits below Fulfillment and Inventory; it wakes Fulfillment with `orders.changed` on the EventBus.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Order, OrderLine]), ConnectionsModule, ConnectorsModule, SkuMappingModule],
+  imports: [TypeOrmModule.forFeature([Order, OrderLine, OrderEvent]), ConnectionsModule, ConnectorsModule, SkuMappingModule],
   controllers: [OrdersController, ConnectionSyncController],
   providers: [
     { provide: SKU_LOOKUP, useExisting: SkuResolver },
@@ -39,7 +43,19 @@ import { SKU_LOOKUP } from './sku-lookup';
     OrderCatalogListener,
     OrderLinesReferenceCheck,
     OrderFulfillmentStates,
+    OrderTimeline,
+    OrderChangeIntakeService,
+    OrderCancelApprovals,
   ],
-  exports: [OrdersService, OrderIntakeService, LineResolutionService, OrderSyncJobs, OrderFulfillmentStates],
+  exports: [
+    OrdersService,
+    OrderIntakeService,
+    LineResolutionService,
+    OrderSyncJobs,
+    OrderFulfillmentStates,
+    OrderTimeline,
+    OrderChangeIntakeService,
+    OrderCancelApprovals,
+  ],
 })
 export class OrdersModule {}

@@ -61,6 +61,9 @@ export class OrdersService implements UnmappedListingsSource {
     if (query.orderedTo) filter((p) => `o.ordered_at < ${p}`, query.orderedTo);
     if (query.unmapped === true) where.push('o.unmapped_line_count > 0');
     if (query.unmapped === false) where.push('o.unmapped_line_count = 0');
+    if (query.change === 'cancelled_after_instruction') where.push('o.cancelled_after_instruction_at IS NOT NULL');
+    if (query.change === 'held_by_site') where.push(`o.site_state IN ('on_hold', 'cancel_requested')`);
+    if (query.change === 'cancelled_by_site') where.push(`o.site_state IN ('cancelled', 'merged')`);
     if (query.q) {
       const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       filter((p) => `(o.external_order_id ILIKE ${p} OR o.recipient_name ILIKE ${p})`, pattern);
