@@ -197,17 +197,17 @@ describe('Fulfillment', () => {
       await t.http.post(`/v1/fulfillment-orders/${second.id}/ship`).set(auth()).expect(200);
       expect(await level(skuId)).toMatchObject({ onHand: 7, reserved: 0 });
 
-      // Our stock is 7 and NextEngine's would be 7 after its own 出荷確定 (the simulator models no stock effect
-      // of /shipped: the spec names none). A receipt of 3 must reach NextEngine as +3 alone: had the shipment
-      // been uploaded too, the simulator would end at 10 instead of 11.
+      // Our stock is 7, and NextEngine's is 7 after its own 出荷確定 (the simulator lowers 在庫数 at /shipped, as
+      // specs/cancellations.md §1.6 says NextEngine does). A receipt of 3 must reach NextEngine as +3 alone: had the
+      // shipment been uploaded too, the simulator would end at 9 instead of 10.
       await adjust(skuId, 'receipt', 3);
-      await waitFor(async () => ne.getStock('NE-TEE')!.stock === 11, { what: 'NE stock 8 + 3', timeoutMs: 30_000 });
+      await waitFor(async () => ne.getStock('NE-TEE')!.stock === 10, { what: 'NE stock 7 + 3', timeoutMs: 30_000 });
       const db = t.app.get(DataSource);
       await waitFor(
         async () => (await db.query(`SELECT state FROM stock_push_queue WHERE connection_id = $1 AND listing_key = 'NE-TEE'`, [neConnectionId]))[0]?.state === 'sent',
         { what: 'stock push settled' },
       );
-      expect(ne.getStock('NE-TEE')!.stock).toBe(11);
+      expect(ne.getStock('NE-TEE')!.stock).toBe(10);
     });
   });
 

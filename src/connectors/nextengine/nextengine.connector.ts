@@ -35,6 +35,7 @@ import {
 } from './nextengine.client';
 import { NEXTENGINE_DESCRIPTOR } from './nextengine.descriptor';
 import { NE_COLLECTABLE_STATUS, NE_LOCK_FIELDS, NE_ORDER_FIELDS, NE_ROW_FIELDS, isCollectable, toExternalOrder } from './nextengine.mapper';
+import { NextEngineChangeSource } from './nextengine.changes';
 import { NextEngineGoodsCatalog } from './nextengine.goods';
 import { NextEngineStockUploader, type NextEngineStockDelta } from './nextengine.stock-upload';
 
@@ -71,6 +72,8 @@ interface WaybillTarget {
 export class NextEngineConnector implements SiteConnector, ConnectionProbe, OrderSource, TrackingSink, StockSink {
   readonly descriptor = NEXTENGINE_DESCRIPTOR;
   readonly stockMode = 'relative' as const;
+  /** Every pull reads the whole status-20 work queue (DESIGN §5): an open order missing from it is rechecked. */
+  readonly listsWholeCollectableSet = true;
   readonly ports: SitePorts;
 
   constructor(
@@ -78,6 +81,7 @@ export class NextEngineConnector implements SiteConnector, ConnectionProbe, Orde
     private readonly config: AppConfig,
     private readonly stockUploader: NextEngineStockUploader = new NextEngineStockUploader(client),
     private readonly goods: NextEngineGoodsCatalog = new NextEngineGoodsCatalog(client),
+    private readonly changes: NextEngineChangeSource = new NextEngineChangeSource(client),
   ) {
     this.ports = {
       connection: this,
@@ -86,6 +90,7 @@ export class NextEngineConnector implements SiteConnector, ConnectionProbe, Orde
       stockSink: this,
       stockDeltaSink: this.stockUploader,
       goodsCatalog: this.goods,
+      orderChangeSource: this.changes,
     };
   }
 

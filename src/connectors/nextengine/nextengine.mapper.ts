@@ -134,11 +134,20 @@ function integer(value: string | undefined): number {
   return Number.isFinite(parsed) ? Math.trunc(parsed) : 0;
 }
 
+/** A line's id: `<伝票番号>-<明細行番号>` (the row number is unique within its slip). */
+export function lineIdOf(row: NextEngineRow): string {
+  return `${text(row, 'receive_order_row_receive_order_id') ?? ''}-${text(row, 'receive_order_row_no') ?? ''}`;
+}
+
+/** Who the order ships to: the 送り先 (consignee), else the purchaser when NextEngine has no consignee name. */
+export function recipientOf(base: NextEngineRow): Address | undefined {
+  return address(base, 'consignee') ?? address(base, 'purchaser');
+}
+
 export function toExternalLine(row: NextEngineRow): ExternalOrderLine {
-  const orderId = text(row, 'receive_order_row_receive_order_id') ?? '';
   const rowNo = text(row, 'receive_order_row_no') ?? '';
   return {
-    externalLineId: `${orderId}-${rowNo}`,
+    externalLineId: lineIdOf(row),
     productCode: text(row, 'receive_order_row_goods_id') ?? '',
     productName: text(row, 'receive_order_row_goods_name') ?? '',
     optionName: text(row, 'receive_order_row_goods_option'),
@@ -173,7 +182,7 @@ export function toExternalOrder(base: NextEngineRow, rows: NextEngineRow[]): Ext
     // receive_order_date is always set on a real order; the fallback only keeps a malformed row from crashing the batch
     orderedAt: orderedAt ?? new Date(0),
     buyer: address(base, 'purchaser'),
-    recipient: address(base, 'consignee') ?? address(base, 'purchaser'),
+    recipient: recipientOf(base),
     ...(total !== undefined ? { total: { amount: total, currency: 'JPY' } } : {}),
     lines: rows.filter(isLiveRow).map(toExternalLine),
     refs: { ...refs },

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { NextEngineChangeSource } from './nextengine.changes';
 import { NextEngineClient } from './nextengine.client';
 import { NextEngineConnector } from './nextengine.connector';
 import { NextEngineGoodsCatalog } from './nextengine.goods';
@@ -7,7 +8,7 @@ import { NextEngineStockUploader } from './nextengine.stock-upload';
 
 /** Needs `AppConfig` from the root module (provided globally). */
 @Module({
-  providers: [NextEngineClient, NextEngineStockUploader, NextEngineGoodsCatalog, NextEngineConnector],
+  providers: [NextEngineClient, NextEngineStockUploader, NextEngineGoodsCatalog, NextEngineChangeSource, NextEngineConnector],
   exports: [NextEngineConnector],
 })
 export class NextEngineModule {}

@@ -162,6 +162,10 @@ describe('NextEngine connector cycle (simulator)', () => {
     // shipped orders have left the work queue
     expect((await pullAll()).orders).toEqual([]);
 
+    // NextEngine took the shipped units out of 在庫数 itself at 出荷確定 (specs/cancellations.md §1.6): the upload that
+    // brings TSHIRT-RED-M to 50 is counted from what is left.
+    const redBefore = sim.getStock('TSHIRT-RED-M')!.stock;
+    expect(redBefore).toBe(42 - 1 - 2); // both shipped orders' rows
     const stock = await connector.pushStock(ctx, [
       { listingKey: 'TSHIRT-RED-M', quantity: 50 },
       { listingKey: 'TOTE-NATURAL', delta: -5 },
@@ -174,11 +178,12 @@ describe('NextEngine connector cycle (simulator)', () => {
       expect.objectContaining({ key: 'NOT-IN-NE', ok: false }),
     ]);
     expect(sim.getStock('TSHIRT-RED-M')).toMatchObject({ stock: 50 });
-    expect(sim.getStock('TOTE-NATURAL')).toMatchObject({ stock: 75 });
+    // 80 − 1 taken by NextEngine's own 出荷確定 above (specs/cancellations.md §1.6) − 5
+    expect(sim.getStock('TOTE-NATURAL')).toMatchObject({ stock: 74 });
     const queue = (sim.inspect() as { queue: { status: string; csv: string }[] }).queue;
     expect(queue).toHaveLength(1);
     expect(queue[0].status).toBe('2');
-    expect(queue[0].csv.trim().split(/\r?\n/)).toEqual(['syohin_code,zaiko_su', 'TOTE-NATURAL,-5', 'TSHIRT-RED-M,8']);
+    expect(queue[0].csv.trim().split(/\r?\n/)).toEqual(['syohin_code,zaiko_su', 'TOTE-NATURAL,-5', `TSHIRT-RED-M,${50 - redBefore}`]);
   });
 
   it('does not pull an order before its print date, and pulls it once the clock passes it', async () => {

@@ -498,6 +498,318 @@ describe('NextEngineSimulator (wire protocol, spec nextengine.md)', () => {
     });
   });
 
+  describe('changes after intake (cancellations.md §1.8)', () => {
+    let tokens: { access_token: string; refresh_token: string };
+    beforeEach(() => {
+      const t = sim.issueTokens();
+      tokens = { access_token: t.accessToken, refresh_token: t.refreshToken };
+    });
+
+    const SLIP_FIELDS = [
+      'receive_order_id',
+      'receive_order_shop_cut_form_id',
+      'receive_order_order_status_id',
+      'receive_order_cancel_type_id',
+      'receive_order_cancel_type_name',
+      'receive_order_cancel_date',
+      'receive_order_deleted_flag',
+      'receive_order_confirm_check_id',
+      'receive_order_include_to_order_id',
+      'receive_order_divide_from_order_id',
+      'receive_order_goods_amount',
+      'receive_order_delivery_fee_amount',
+      'receive_order_total_amount',
+      'receive_order_last_modified_date',
+      'receive_order_last_modified_null_safe_date',
+    ].join(',');
+    const ROW_FIELDS = [
+      'receive_order_row_receive_order_id',
+      'receive_order_row_no',
+      'receive_order_row_goods_id',
+      'receive_order_row_quantity',
+      'receive_order_row_cancel_flag',
+      'receive_order_row_deleted_flag',
+      'receive_order_include_from_order_id',
+      'receive_order_include_from_row_no',
+      'receive_order_row_divide_from_row_no',
+      'receive_order_row_stock_allocation_quantity',
+      'receive_order_row_last_modified_newest_date',
+      'receive_order_cancel_type_id',
+      'receive_order_order_status_id',
+    ].join(',');
+    const slips = async (conditions: Record<string, string>) =>
+      (await post('/api_v1_receiveorder_base/search', { ...tokens, fields: SLIP_FIELDS, ...conditions })).data as Json[];
+    const rows = async (conditions: Record<string, string>) =>
+      (await post('/api_v1_receiveorder_row/search', { ...tokens, fields: ROW_FIELDS, ...conditions })).data as Json[];
+    const ids = (list: Json[]) => list.map((s) => s.receive_order_id);
+    const rowKeys = (list: Json[]) => list.map((r) => `${r.receive_order_row_receive_order_id}/${r.receive_order_row_no}`);
+    const hook = async (path: string, body: Json = {}) => {
+      const res = await fetch(`${base}/_sim/orders/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Json };
+    };
+
+    it('lists the 18 standard cancel types from /api_v1_system_canceltype/info, without fields', async () => {
+      const info = await post('/api_v1_system_canceltype/info', tokens);
+      expect(info).toMatchObject({ result: 'success', count: '18' });
+      expect(info.data).toHaveLength(18);
+      expect(info.data[0]).toEqual({ cancel_type_id: '0', cancel_type_name: '有効な受注です。', cancel_type_deleted_flag: '0' });
+      expect(info.data.map((t: Json) => t.cancel_type_id)).toEqual([
+        '0',
+        '1',
+        '2',
+        '3',
+        '4',
+        '5',
+        '6',
+        '7',
+        '8',
+        '11',
+        '12',
+        '14',
+        '15',
+        '16',
+        '17',
+        '18',
+        '19',
+        '20',
+      ]);
+      expect(info.data.find((t: Json) => t.cancel_type_id === '12').cancel_type_name).toBe('伝票を確認後、有効にして下さい。');
+      expect(info.access_token).toBe(tokens.access_token);
+    });
+
+    it('cancel sets the type, its name, the cancel date and every row flag, and moves last-modified on', async () => {
+      sim.clock.advance(60_000);
+      sim.cancel(1001, 5);
+
+      const changed = await slips({ 'receive_order_last_modified_null_safe_date-gte': '2025-01-10 10:01:00' });
+      expect(changed).toEqual([
+        expect.objectContaining({
+          receive_order_id: '1001',
+          receive_order_cancel_type_id: '5',
+          receive_order_cancel_type_name: '都合によりキャンセル',
+          receive_order_cancel_date: '2025-01-10 10:01:00',
+          receive_order_order_status_id: '20',
+          receive_order_last_modified_date: '2025-01-10 10:01:00',
+          receive_order_last_modified_null_safe_date: '2025-01-10 10:01:00',
+        }),
+      ]);
+      expect(ids(await slips({ 'receive_order_cancel_type_id-neq': '0' }))).toEqual(['1001', '1006']);
+      expect(ids(await slips({ 'receive_order_cancel_date-gte': '2025-01-10 10:00:30' }))).toEqual(['1001']);
+      const cancelledRows = await rows({ 'receive_order_row_receive_order_id-eq': '1001' });
+      expect(cancelledRows.map((r) => r.receive_order_row_cancel_flag)).toEqual(['1', '1']);
+      expect(cancelledRows[0]).toMatchObject({
+        receive_order_row_last_modified_newest_date: '2025-01-10 10:01:00',
+        receive_order_cancel_type_id: '5',
+        receive_order_order_status_id: '20',
+      });
+      // row search filters on the slip's fields too (§1.3c)
+      expect(rowKeys(await rows({ 'receive_order_cancel_type_id-neq': '0', 'receive_order_order_status_id-eq': '20' }))).toEqual([
+        '1001/1',
+        '1001/2',
+        '1006/1',
+      ]);
+      expect(() => sim.cancel(1001, 0)).toThrow(/other than 0/);
+      expect(() => sim.cancel(999)).toThrow(/no slip 999/);
+    });
+
+    it('hold is type 12 with the rows untouched, or 確認必要; release clears both', async () => {
+      sim.hold(1001);
+      expect(sim.getOrder(1001)).toMatchObject({ receive_order_cancel_type_id: '12', receive_order_cancel_date: null });
+      expect((await rows({ 'receive_order_row_receive_order_id-eq': '1001' })).map((r) => r.receive_order_row_cancel_flag)).toEqual([
+        '0',
+        '0',
+      ]);
+      sim.hold(1002, { confirmCheck: true });
+      expect(sim.getOrder(1002)).toMatchObject({ receive_order_cancel_type_id: '0', receive_order_confirm_check_id: '1' });
+      const held = (sim.inspect() as Json).companies[0].orders;
+      expect(held.find((o: Json) => o.receive_order_id === '1001').uiStatus).toBe('キャンセル');
+
+      sim.release(1001);
+      sim.release(1002);
+      expect(sim.getOrder(1001)).toMatchObject({ receive_order_cancel_type_id: '0', receive_order_cancel_type_name: '有効な受注です。' });
+      expect(sim.getOrder(1002)).toMatchObject({ receive_order_confirm_check_id: '0' });
+      expect(rowKeys(await rows({ 'receive_order_row_receive_order_id-in': '1001', 'receive_order_row_cancel_flag-eq': '0' }))).toEqual([
+        '1001/1',
+        '1001/2',
+      ]);
+    });
+
+    it('release keeps the rows of a cancelled slip cancelled unless asked to restore them, like the update flag', async () => {
+      sim.cancel(1001);
+      sim.release(1001);
+      expect(sim.getOrder(1001)).toMatchObject({ receive_order_cancel_type_id: '0', receive_order_cancel_date: null });
+      expect(rowKeys(await rows({ 'receive_order_row_receive_order_id-eq': '1001', 'receive_order_row_cancel_flag-eq': '1' }))).toEqual([
+        '1001/1',
+        '1001/2',
+      ]);
+      sim.cancel(1001);
+      sim.release(1001, { restoreRows: true });
+      expect(rowKeys(await rows({ 'receive_order_row_receive_order_id-eq': '1001', 'receive_order_row_cancel_flag-eq': '0' }))).toEqual([
+        '1001/1',
+        '1001/2',
+      ]);
+
+      // the same through the update API (spec §1.3d, NE-UPD)
+      const update = async (type: string, extra: Record<string, string> = {}) =>
+        post('/api_v1_receiveorder_base/update', {
+          ...tokens,
+          receive_order_id: '1002',
+          receive_order_last_modified_date: sim.getOrder(1002)!.receive_order_last_modified_date!,
+          data: `<?xml version="1.0" encoding="utf-8"?><root><receiveorder_base><receive_order_cancel_type_id>${type}</receive_order_cancel_type_id></receiveorder_base></root>`,
+          ...extra,
+        });
+      expect((await update('1')).result).toBe('success');
+      expect(sim.getOrder(1002)).toMatchObject({ receive_order_cancel_type_name: '顧客依頼によりキャンセル' });
+      expect((await rows({ 'receive_order_row_receive_order_id-eq': '1002' })).map((r) => r.receive_order_row_cancel_flag)).toEqual([
+        '1',
+        '1',
+      ]);
+      expect((await update('0', { receive_order_row_cancel_update_flag: '1' })).result).toBe('success');
+      expect((await rows({ 'receive_order_row_receive_order_id-eq': '1002' })).map((r) => r.receive_order_row_cancel_flag)).toEqual([
+        '0',
+        '0',
+      ]);
+    });
+
+    it('cancelLine flags one row; its newest date and the slip both move on, the amounts follow', async () => {
+      sim.clock.advance(5 * 60_000);
+      sim.cancelLine(1001, 2);
+
+      const changed = await rows({ 'receive_order_row_last_modified_newest_date-gte': '2025-01-10 10:05:00' });
+      expect(rowKeys(changed)).toEqual(['1001/1', '1001/2']);
+      expect(changed.map((r) => r.receive_order_row_cancel_flag)).toEqual(['0', '1']);
+      expect(sim.getOrder(1001)).toMatchObject({
+        receive_order_last_modified_date: '2025-01-10 10:05:00',
+        receive_order_goods_amount: '5960',
+        receive_order_total_amount: '6510',
+      });
+      expect(() => sim.cancelLine(1001, 2)).toThrow(/not live/);
+      expect(() => sim.cancelLine(1001, 9)).toThrow(/no row 9/);
+    });
+
+    it('merge copies the child rows onto the parent with include_from and cancels the child as type 3', async () => {
+      sim.clock.advance(60_000);
+      sim.merge(1001, 1004);
+
+      expect(sim.getOrder(1004)).toMatchObject({
+        receive_order_cancel_type_id: '3',
+        receive_order_cancel_type_name: '他の伝票への統合の為キャンセル',
+        receive_order_include_to_order_id: '1001',
+        receive_order_cancel_date: '2025-01-10 10:01:00',
+      });
+      const parentRows = await rows({ 'receive_order_row_receive_order_id-in': '1001,1004' });
+      expect(rowKeys(parentRows)).toEqual(['1001/1', '1001/2', '1001/3', '1004/1']);
+      expect(parentRows[2]).toMatchObject({
+        receive_order_row_goods_id: 'TSHIRT-RED-M',
+        receive_order_row_quantity: '1',
+        receive_order_row_cancel_flag: '0',
+        receive_order_include_from_order_id: '1004',
+        receive_order_include_from_row_no: '1',
+      });
+      expect(parentRows[3].receive_order_row_cancel_flag).toBe('1');
+      expect(ids(await slips({ 'receive_order_last_modified_null_safe_date-gte': '2025-01-10 10:01:00' }))).toEqual(['1001', '1004']);
+      expect(sim.getOrder(1001)!.receive_order_goods_amount).toBe(String(2 * 2980 + 1980 + 2980));
+
+      expect(() => sim.merge(1001, 1002)).toThrow(/different shops/);
+      expect(() => sim.merge(1001, 1005)).toThrow(/status 50/);
+      expect(() => sim.merge(1001, 1004)).toThrow(/cancelled/);
+    });
+
+    it('split moves units to a new -bk-n slip with divide_from; the source keeps the rest and its fees', async () => {
+      sim.clock.advance(60_000);
+      const first = sim.split(1001, 1, 1);
+      const second = sim.split(1001, 2, 1);
+
+      expect([first, second]).toEqual(['1007', '1008']);
+      const all = await slips({ 'receive_order_id-in': '1001,1007,1008' });
+      expect(all).toEqual([
+        expect.objectContaining({
+          receive_order_id: '1001',
+          receive_order_goods_amount: '2980',
+          receive_order_delivery_fee_amount: '550',
+          receive_order_divide_from_order_id: null,
+        }),
+        expect.objectContaining({
+          receive_order_id: '1007',
+          receive_order_shop_cut_form_id: 'R-20250105-000123-bk-1',
+          receive_order_divide_from_order_id: '1001',
+          receive_order_order_status_id: '20',
+          receive_order_cancel_type_id: '0',
+          receive_order_goods_amount: '2980',
+          receive_order_delivery_fee_amount: '0',
+          receive_order_last_modified_null_safe_date: '2025-01-10 10:01:00',
+        }),
+        expect.objectContaining({ receive_order_id: '1008', receive_order_shop_cut_form_id: 'R-20250105-000123-bk-2' }),
+      ]);
+      const splitRows = await rows({ 'receive_order_row_receive_order_id-in': '1008,1007,1001' });
+      expect(splitRows.map((r) => [r.receive_order_row_receive_order_id, r.receive_order_row_no, r.receive_order_row_quantity])).toEqual([
+        ['1001', '1', '1'],
+        ['1001', '2', '0'],
+        ['1007', '1', '1'],
+        ['1008', '1', '1'],
+      ]);
+      // a row moved whole stays on the source with quantity 0, deleted
+      expect(splitRows[1]).toMatchObject({ receive_order_row_deleted_flag: '1' });
+      expect(splitRows[2]).toMatchObject({ receive_order_row_divide_from_row_no: '1', receive_order_row_goods_id: 'TSHIRT-RED-M' });
+
+      expect(() => sim.split(1005, 1, 1)).toThrow(/cannot be split/);
+      expect(() => sim.split(1001, 1, 2)).toThrow(/1\.\.1/);
+    });
+
+    it('/shipped lowers 在庫数 and 引当数 by each live line (§1.6); free stock stays', async () => {
+      const ship = (id: string) =>
+        post('/api_v1_receiveorder_base/shipped', {
+          ...tokens,
+          receive_order_id: id,
+          receive_order_last_modified_date: sim.getOrder(id)!.receive_order_last_modified_date!,
+        });
+      expect(sim.getStock('TSHIRT-RED-M')).toEqual({ stock: 42, allocation: 2, free: 40 });
+      expect((await ship('1001')).result).toBe('success');
+      expect(sim.getStock('TSHIRT-RED-M')).toEqual({ stock: 40, allocation: 0, free: 40 });
+      // the seed allocated nothing to the tote: 引当数 stays at 0
+      expect(sim.getStock('TOTE-NATURAL')).toEqual({ stock: 79, allocation: 0, free: 79 });
+
+      expect((await ship('1002')).result).toBe('success');
+      expect(sim.getStock('HOODIE-GRY-L')).toMatchObject({ stock: 11 });
+      // 1002's navy T-shirt row is cancelled: not shipped
+      expect(sim.getStock('TSHIRT-NAVY-M')).toEqual({ stock: 25, allocation: 1, free: 24 });
+
+      sim.cancel(1004);
+      expect((await ship('1004')).result).toBe('error');
+      expect(sim.getStock('TSHIRT-RED-M')).toMatchObject({ stock: 40 });
+    });
+
+    it('drives every hook over HTTP under /_sim/orders', async () => {
+      const split = await hook('1001/split', { rowNo: 1, quantity: 1 });
+      expect(split).toMatchObject({ status: 200, body: { receiveOrderId: '1007' } });
+      expect(split.body.order).toMatchObject({ receive_order_divide_from_order_id: '1001', rows: [{ receive_order_row_quantity: '1' }] });
+
+      expect(await hook('1002/hold')).toMatchObject({
+        status: 200,
+        body: { receiveOrderId: '1002', order: { receive_order_cancel_type_id: '12' } },
+      });
+      expect((await hook('1002/release')).body.order).toMatchObject({ receive_order_cancel_type_id: '0' });
+      expect((await hook('1002/hold', { confirmCheck: true })).body.order).toMatchObject({ receive_order_confirm_check_id: '1' });
+      expect((await hook('1001/rows/2/cancel')).body.order.rows[1]).toMatchObject({ receive_order_row_cancel_flag: '1' });
+      expect((await hook('1001/merge', { childId: 1004 })).body.order.rows).toHaveLength(3);
+      expect((await hook('1003/cancel', { cancelTypeId: 20 })).body.order).toMatchObject({
+        receive_order_cancel_type_id: '20',
+        receive_order_cancel_type_name: '未入金によりキャンセル',
+      });
+      const restored = await hook('1003/release', { restoreRows: true });
+      expect(restored.body.order.rows[0]).toMatchObject({ receive_order_row_cancel_flag: '0' });
+
+      expect(await hook('999/cancel')).toMatchObject({ status: 404, body: { error: 'no slip 999' } });
+      expect((await hook('1005/split', { rowNo: 1, quantity: 1 })).status).toBe(409);
+      expect((await hook('1001/merge')).status).toBe(400);
+      expect((await hook('1001/explode')).status).toBe(404);
+    });
+  });
+
   it('seeds over /_sim and reports state', async () => {
     const seed: NextEngineSeed = {
       companies: [

@@ -73,6 +73,8 @@ export interface NeOrderRowSeed {
   /** 同梱 source (receive_order_include_from_order_id / _row_no) */
   includeFromOrderId?: string;
   includeFromRowNo?: string;
+  /** 分割: the row of the 分割元 slip this one came from (receive_order_row_divide_from_row_no) */
+  divideFromRowNo?: string;
 }
 
 export interface NeAddressSeed {
@@ -95,10 +97,16 @@ export interface NeOrderSeed {
   date?: string;
   /** 受注状態区分 (spec §7): 0,1,2,20,30,40,50; default 20 */
   statusId?: string | number;
-  /** 0 = valid (default) */
+  /** 0 = valid (default); other values per the cancel-type master (cancellations.md §1.2) */
   cancelTypeId?: string | number;
+  /** 受注キャンセル日; default: null for a valid order, the last-modified date for a cancelled one */
+  cancelDate?: string | null;
   confirmCheckId?: string | number;
   deleted?: boolean;
+  /** 同梱先 伝票番号 of a merged-away slip (receive_order_include_to_order_id) */
+  includeToOrderId?: string | number;
+  /** 分割元 伝票番号 of a slip split off another (receive_order_divide_from_order_id) */
+  divideFromOrderId?: string | number;
   /**
    * 納品書印刷指示日. Status 20 orders are 印刷待ち (collectable) once this is ≤ now, 印刷日待ち before (spec §7).
    * Default: the order date. `null` = no date.
@@ -201,8 +209,16 @@ const ORDER_FIELDS = [
   'receive_order_order_status_name',
   'receive_order_cancel_type_id',
   'receive_order_cancel_type_name',
+  'receive_order_cancel_date',
   'receive_order_confirm_check_id',
   'receive_order_deleted_flag',
+  // 同梱 / 分割 / 複写 links (cancellations.md §1.5)
+  'receive_order_include_to_order_id',
+  'receive_order_include_possible_order_id',
+  'receive_order_divide_from_order_id',
+  'receive_order_copy_from_order_id',
+  'receive_order_hope_delivery_date',
+  'receive_order_hope_delivery_time_slot_id',
   'receive_order_delivery_id',
   'receive_order_delivery_name',
   'receive_order_delivery_cut_form_id',
@@ -261,6 +277,11 @@ const UPDATABLE_ORDER_FIELDS = new Set([
   'receive_order_consignee_address2',
   'receive_order_consignee_tel',
 ]);
+/**
+ * NE-UPD: "受注伝票の受注キャンセル区分を0（有効）に変更したときに明細行のキャンセルフラグを有効にする" — without it, a
+ * slip made valid again keeps its rows cancelled (cancellations.md §1.1).
+ */
+const ROW_CANCEL_UPDATE_FLAG = 'receive_order_row_cancel_update_flag';
 /** Spec §5 020009: a 受注メール取込済 order only takes the cancel type and the 作業用欄. */
 const MAIL_IMPORTED_UPDATABLE = new Set(['receive_order_cancel_type_id', 'receive_order_worker_text']);
 
@@ -280,6 +301,8 @@ const ROW_FIELDS = [
   'receive_order_row_cancel_flag',
   'receive_order_include_from_order_id',
   'receive_order_include_from_row_no',
+  'receive_order_row_divide_from_row_no',
+  'receive_order_row_copy_from_row_no',
   'receive_order_row_stock_allocation_quantity',
   'receive_order_row_advance_order_stock_allocation_quantity',
   'receive_order_row_returned_good_quantity',
@@ -287,7 +310,45 @@ const ROW_FIELDS = [
   'receive_order_row_creation_date',
   'receive_order_row_last_modified_date',
   'receive_order_row_last_modified_by_name',
+  /** cancellations.md §1.3c: the newer of the slip's and the row's last-modified dates (computed on read) */
+  'receive_order_row_last_modified_newest_date',
 ] as const;
+
+/**
+ * Row search also returns and filters the 受注伝票 (base) fields (cancellations.md §1.3c, CONFIRMED): each row is
+ * read joined with its slip.
+ */
+const ROW_SEARCH_FIELDS: readonly string[] = [...ROW_FIELDS, ...ORDER_FIELDS];
+
+/**
+ * The standard cancel types (受注キャンセル区分), as the official `/api_v1_system_canceltype/info` sample lists them
+ * (cancellations.md §1.2, NE-CT). Per company in the real NE (names editable, types hideable); fixed here.
+ */
+export const NE_CANCEL_TYPES: ReadonlyArray<{ id: string; name: string }> = [
+  { id: '0', name: '有効な受注です。' },
+  { id: '1', name: '顧客依頼によりキャンセル' },
+  { id: '2', name: '顧客依頼により明細内容をキャンセル' },
+  { id: '3', name: '他の伝票への統合の為キャンセル' },
+  { id: '4', name: 'カード否決によりキャンセル' },
+  { id: '5', name: '都合によりキャンセル' },
+  { id: '6', name: '不良返品によるキャンセル' },
+  { id: '7', name: '既に何らか処理が完了しているはず' },
+  { id: '8', name: '顧客都合返品によるキャンセル' },
+  { id: '11', name: '保留期間満了の為キャンセル' },
+  { id: '12', name: '伝票を確認後、有効にして下さい。' },
+  { id: '14', name: '長期不在戻りによるキャンセル' },
+  { id: '15', name: '受取拒否によるキャンセル' },
+  { id: '16', name: 'クレームによる戻りでキャンセル' },
+  { id: '17', name: '誤配の戻りによるキャンセル' },
+  { id: '18', name: '出荷遅延によるキャンセル' },
+  { id: '19', name: '住所不明によるキャンセル' },
+  { id: '20', name: '未入金によりキャンセル' },
+];
+const CANCEL_TYPE_NAMES = new Map(NE_CANCEL_TYPES.map((t) => [t.id, t.name]));
+/** cancellations.md §1.2: 12 holds the slip until someone resets it to 0; it is not a cancellation of its lines. */
+const HOLD_CANCEL_TYPE = '12';
+/** cancellations.md §1.2 / §1.5: the type a merged-away (同梱元) slip gets (UNCONFIRMED, inferred from the name). */
+const MERGED_CANCEL_TYPE = '3';
 
 const GOODS_FIELDS = [
   'goods_id',
@@ -644,9 +705,16 @@ export class NextEngineSimulator extends SiteSimulator {
       receive_order_order_status_id: status,
       receive_order_order_status_name: ORDER_STATUS_NAMES[status] ?? null,
       receive_order_cancel_type_id: cancel,
-      receive_order_cancel_type_name: cancel === '0' ? '有効な受注です。' : 'キャンセル',
+      receive_order_cancel_type_name: cancelTypeName(cancel),
+      receive_order_cancel_date: o.cancelDate !== undefined ? o.cancelDate : cancel === '0' ? null : lastModified,
       receive_order_confirm_check_id: String(o.confirmCheckId ?? 0),
       receive_order_deleted_flag: o.deleted ? '1' : '0',
+      receive_order_include_to_order_id: o.includeToOrderId === undefined ? null : String(o.includeToOrderId),
+      receive_order_include_possible_order_id: null,
+      receive_order_divide_from_order_id: o.divideFromOrderId === undefined ? null : String(o.divideFromOrderId),
+      receive_order_copy_from_order_id: null,
+      receive_order_hope_delivery_date: null,
+      receive_order_hope_delivery_time_slot_id: null,
       receive_order_delivery_id: delivery,
       receive_order_delivery_name: delivery === null ? null : (DELIVERY_NAMES[delivery] ?? null),
       receive_order_delivery_cut_form_id: o.deliveryCutFormId ?? null,
@@ -703,6 +771,8 @@ export class NextEngineSimulator extends SiteSimulator {
         receive_order_row_cancel_flag: r.cancelled ? '1' : '0',
         receive_order_include_from_order_id: r.includeFromOrderId ?? null,
         receive_order_include_from_row_no: r.includeFromRowNo ?? null,
+        receive_order_row_divide_from_row_no: r.divideFromRowNo ?? null,
+        receive_order_row_copy_from_row_no: null,
         receive_order_row_stock_allocation_quantity: String(r.quantity),
         receive_order_row_advance_order_stock_allocation_quantity: '0',
         receive_order_row_returned_good_quantity: '0',
@@ -739,6 +809,230 @@ export class NextEngineSimulator extends SiteSimulator {
   getStock(goodsId: string, companyNeId?: string): { stock: number; allocation: number; free: number } | undefined {
     const g = this.company(companyNeId).goods.get(goodsId);
     return g ? { stock: g.stockQuantity, allocation: g.allocationQuantity, free: g.stockQuantity - g.allocationQuantity } : undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------------
+  // scenario hooks: cancellations, holds, merges and splits (cancellations.md §1.8), also under /_sim/orders/...
+  // -------------------------------------------------------------------------------------------------------------------
+
+  /**
+   * Cancel a slip as the NE UI would: the cancel type (default 1 顧客依頼によりキャンセル) and the cancel date are set,
+   * every row's cancel flag is set (the cascade is inferred, cancellations.md §1.1), last-modified moves on.
+   */
+  cancel(receiveOrderId: string | number, cancelTypeId: string | number = 1, companyNeId?: string): void {
+    const type = String(cancelTypeId).trim();
+    if (type === '0' || type === '') throw new NeScenarioError(400, 'cancel takes a cancel type other than 0: use release()');
+    const { company, order } = this.slip(receiveOrderId, companyNeId);
+    this.setCancelType(company, order, type);
+  }
+
+  /**
+   * Hold a slip (cancellations.md §1.1): cancel type 12 (伝票を確認後、有効にして下さい。), its rows untouched; or, with
+   * `confirmCheck`, `receive_order_confirm_check_id = 1` (確認必要) with the slip still valid.
+   */
+  hold(receiveOrderId: string | number, options: { confirmCheck?: boolean } = {}, companyNeId?: string): void {
+    const { company, order } = this.slip(receiveOrderId, companyNeId);
+    if (options.confirmCheck) this.commit(company, order, { receive_order_confirm_check_id: '1' });
+    else this.setCancelType(company, order, HOLD_CANCEL_TYPE);
+  }
+
+  /**
+   * Make a slip valid again: cancel type 0, cancel date cleared, 確認必要 cleared. Its cancelled rows stay cancelled
+   * unless `restoreRows` (what `receive_order_row_cancel_update_flag=1` does on update, NE-UPD).
+   */
+  release(receiveOrderId: string | number, options: { restoreRows?: boolean } = {}, companyNeId?: string): void {
+    const { company, order } = this.slip(receiveOrderId, companyNeId);
+    this.setCancelType(company, order, '0', { restoreRows: options.restoreRows, extra: { receive_order_confirm_check_id: '0' } });
+  }
+
+  /** Cancel one row (`receive_order_row_cancel_flag = 1`); the slip's amounts are recomputed and its last-modified moves on. */
+  cancelLine(receiveOrderId: string | number, rowNo: string | number, companyNeId?: string): void {
+    const { company, order } = this.slip(receiveOrderId, companyNeId);
+    const row = this.rowOf(company, order, rowNo);
+    if (!isLiveRow(row)) throw new NeScenarioError(409, `row ${String(rowNo)} of slip ${order.receive_order_id} is not live`);
+    this.commit(company, order, {}, [[row, { receive_order_row_cancel_flag: '1' }]]);
+  }
+
+  /**
+   * 同梱 (cancellations.md §1.5, §1.8): the child's live rows are copied onto the parent with `include_from_*`, the
+   * child is cancelled with type 3 and `include_to_order_id` = parent. Both must be valid slips of the same shop at
+   * 起票済/印刷待ち/印刷済 (2/20/40), like NE's merge candidates (NE-GEM, UNCONFIRMED).
+   */
+  merge(parentId: string | number, childId: string | number, companyNeId?: string): void {
+    const { company, order: parent } = this.slip(parentId, companyNeId);
+    const { order: child } = this.slip(childId, companyNeId);
+    if (parent === child) throw new NeScenarioError(400, 'a slip cannot be merged into itself');
+    for (const o of [parent, child]) {
+      if (!isValidSlip(o)) throw new NeScenarioError(409, `slip ${o.receive_order_id} is cancelled or deleted`);
+      if (!['2', '20', '40'].includes(o.receive_order_order_status_id ?? '')) {
+        throw new NeScenarioError(
+          409,
+          `slip ${o.receive_order_id} is at status ${o.receive_order_order_status_id}: only 2, 20 and 40 can be merged`,
+        );
+      }
+    }
+    if (parent.receive_order_shop_id !== child.receive_order_shop_id)
+      throw new NeScenarioError(409, 'slips of different shops cannot be merged');
+    const parentRows = company.rows.get(parent.receive_order_id as string) ?? [];
+    let next = parentRows.reduce((max, r) => Math.max(max, Number(r.receive_order_row_no) || 0), 0) + 1;
+    const now = neDate(this.clock.now());
+    const added = (company.rows.get(child.receive_order_id as string) ?? []).filter(isLiveRow).map(
+      (r): NeRow => ({
+        ...r,
+        receive_order_row_receive_order_id: parent.receive_order_id,
+        receive_order_row_no: String(next++),
+        receive_order_include_from_order_id: child.receive_order_id,
+        receive_order_include_from_row_no: r.receive_order_row_no,
+        receive_order_row_divide_from_row_no: null,
+        receive_order_row_creation_date: now,
+      }),
+    );
+    parentRows.push(...added);
+    company.rows.set(parent.receive_order_id as string, parentRows);
+    this.commit(
+      company,
+      parent,
+      {},
+      added.map((r) => [r, {}]),
+    );
+    this.setCancelType(company, child, MERGED_CANCEL_TYPE, { extra: { receive_order_include_to_order_id: parent.receive_order_id } });
+  }
+
+  /**
+   * 分割 (NE-SPLIT, cancellations.md §1.5, §1.8): `quantity` units of row `rowNo` move to a new slip whose 受注番号 gets
+   * `-bk-<n>` and whose `divide_from_order_id` is the source; the source row keeps the rest (a row moved whole is left
+   * with quantity 0 and its deleted flag set — how NE shows that is UNCONFIRMED). Fees stay on the source. Slips at
+   * status 0, 1 or 50 cannot be split. Returns the new slip's 伝票番号.
+   */
+  split(receiveOrderId: string | number, rowNo: string | number, quantity: number, companyNeId?: string): string {
+    const { company, order } = this.slip(receiveOrderId, companyNeId);
+    if (!isValidSlip(order)) throw new NeScenarioError(409, `slip ${order.receive_order_id} is cancelled or deleted`);
+    if (['0', '1', '50'].includes(order.receive_order_order_status_id ?? '')) {
+      throw new NeScenarioError(
+        409,
+        `slip ${order.receive_order_id} is at status ${order.receive_order_order_status_id}: it cannot be split`,
+      );
+    }
+    const row = this.rowOf(company, order, rowNo);
+    const had = Number(row.receive_order_row_quantity);
+    if (!isLiveRow(row)) throw new NeScenarioError(409, `row ${String(rowNo)} of slip ${order.receive_order_id} is not live`);
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > had) {
+      throw new NeScenarioError(400, `split quantity must be 1..${had}, got ${quantity}`);
+    }
+    const sourceId = order.receive_order_id as string;
+    const n = [...company.orders.values()].filter((o) => o.receive_order_divide_from_order_id === sourceId).length + 1;
+    const newId = String(this.nextOrderId++);
+    const now = neDate(this.clock.now());
+    const cutFormId = `${order.receive_order_shop_cut_form_id ?? ''}-bk-${n}`;
+    const allocated = Number(row.receive_order_row_stock_allocation_quantity ?? 0) || 0;
+    const moved = Math.min(allocated, quantity);
+    const created: NeRow = {
+      ...order,
+      receive_order_id: newId,
+      receive_order_shop_cut_form_id: cutFormId,
+      receive_order_divide_from_order_id: sourceId,
+      receive_order_include_to_order_id: null,
+      receive_order_include_possible_order_id: null,
+      receive_order_copy_from_order_id: null,
+      receive_order_delivery_cut_form_id: null,
+      receive_order_send_date: null,
+      receive_order_label_print_flag: '0',
+      // NE-SPLIT: fees, shipping, other charges and points stay on the 分割元
+      receive_order_delivery_fee_amount: '0',
+      receive_order_creation_date: now,
+      receive_order_last_modified_date: now,
+      receive_order_last_modified_null_safe_date: now,
+    };
+    const newRow: NeRow = {
+      ...row,
+      receive_order_row_receive_order_id: newId,
+      receive_order_row_shop_cut_form_id: cutFormId,
+      receive_order_row_no: '1',
+      receive_order_row_quantity: String(quantity),
+      receive_order_row_stock_allocation_quantity: String(moved),
+      receive_order_row_divide_from_row_no: row.receive_order_row_no,
+      receive_order_include_from_order_id: null,
+      receive_order_include_from_row_no: null,
+      receive_order_row_creation_date: now,
+      receive_order_row_last_modified_date: now,
+    };
+    company.orders.set(newId, created);
+    company.rows.set(newId, [newRow]);
+    this.sortedOrderCache.delete(company);
+    this.recalcAmounts(company, created);
+    const left = had - quantity;
+    this.commit(company, order, {}, [
+      [
+        row,
+        {
+          receive_order_row_quantity: String(left),
+          receive_order_row_stock_allocation_quantity: String(allocated - moved),
+          ...(left === 0 ? { receive_order_row_deleted_flag: '1' } : {}),
+        },
+      ],
+    ]);
+    return newId;
+  }
+
+  private slip(receiveOrderId: string | number, companyNeId?: string): { company: CompanyState; order: NeRow } {
+    const company = this.company(companyNeId);
+    const order = company.orders.get(String(receiveOrderId).trim());
+    if (!order) throw new NeScenarioError(404, `no slip ${receiveOrderId}`);
+    return { company, order };
+  }
+
+  private rowOf(company: CompanyState, order: NeRow, rowNo: string | number): NeRow {
+    const row = (company.rows.get(order.receive_order_id as string) ?? []).find((r) => r.receive_order_row_no === String(rowNo).trim());
+    if (!row) throw new NeScenarioError(404, `slip ${order.receive_order_id} has no row ${rowNo}`);
+    return row;
+  }
+
+  /**
+   * Sets a slip's cancel type (cancellations.md §1.1, §1.2): a cancelling type sets the cancel date and every row's
+   * cancel flag (the cascade is inferred, UNCONFIRMED); 12 is a hold and leaves the rows and the date alone; 0 clears
+   * the date and restores the rows only with `restoreRows` (NE-UPD `receive_order_row_cancel_update_flag`).
+   */
+  private setCancelType(company: CompanyState, order: NeRow, type: string, options: { restoreRows?: boolean; extra?: NeRow } = {}): void {
+    const changes: NeRow = { ...options.extra, receive_order_cancel_type_id: type, receive_order_cancel_type_name: cancelTypeName(type) };
+    let flag: '0' | '1' | undefined;
+    if (type === '0') {
+      changes.receive_order_cancel_date = null;
+      if (options.restoreRows) flag = '0';
+    } else if (type !== HOLD_CANCEL_TYPE) {
+      if (!order.receive_order_cancel_date) changes.receive_order_cancel_date = neDate(this.clock.now());
+      flag = '1';
+    }
+    const rows = flag === undefined ? [] : (company.rows.get(order.receive_order_id as string) ?? []);
+    const edits = rows
+      .filter((r) => r.receive_order_row_deleted_flag !== '1' && r.receive_order_row_cancel_flag !== flag)
+      .map((r): [NeRow, NeRow] => [r, { receive_order_row_cancel_flag: flag as string }]);
+    this.commit(company, order, changes, edits);
+  }
+
+  /**
+   * One change of a slip and some of its rows: the slip's last-modified moves on (spec §9: ≥ 1 s) and every edited
+   * row takes the same stamp, so `receive_order_row_last_modified_newest_date` = max(slip, row) follows (§1.8).
+   */
+  private commit(company: CompanyState, order: NeRow, changes: NeRow, rowEdits: Array<[NeRow, NeRow]> = []): void {
+    this.applyChanges(order, changes);
+    const stamp = order.receive_order_last_modified_date;
+    for (const [row, edit] of rowEdits) {
+      Object.assign(row, edit, { receive_order_row_last_modified_date: stamp });
+      const quantity = Number(row.receive_order_row_quantity) || 0;
+      row.receive_order_row_sub_total_price = (quantity * Number(row.receive_order_row_unit_price ?? 0)).toFixed(2);
+    }
+    if (rowEdits.length > 0) this.recalcAmounts(company, order);
+  }
+
+  /** NE-SPLIT: 商品計 / 税金 / 総合計 follow the live rows (tax as the seed computes it: 10% included). */
+  private recalcAmounts(company: CompanyState, order: NeRow): void {
+    const goods = (company.rows.get(order.receive_order_id as string) ?? [])
+      .filter(isLiveRow)
+      .reduce((sum, r) => sum + (Number(r.receive_order_row_quantity) || 0) * (Number(r.receive_order_row_unit_price) || 0), 0);
+    const fee = Number(order.receive_order_delivery_fee_amount ?? 0) || 0;
+    order.receive_order_goods_amount = String(goods);
+    order.receive_order_tax_amount = String(Math.floor((goods * 10) / 110));
+    order.receive_order_total_amount = String(goods + fee);
   }
 
   /** Issue tokens as /api_neauth would, without the browser step. */
@@ -793,10 +1087,57 @@ export class NextEngineSimulator extends SiteSimulator {
     app.use((req: Request, res: Response, next: NextFunction) => {
       const path = req.path.replace(/\/+$/, '');
       if (path === '/users/sign_in') return this.handleSignIn(req, res);
+      if (path.startsWith('/_sim/orders/')) return this.handleScenario(req, res, path);
       if (path === '/api_neauth') return this.handleApi(req as SiteRequest, res, 'neauth');
       if (path.startsWith('/api_')) return this.handleApi(req as SiteRequest, res, path);
       next();
     });
+  }
+
+  /**
+   * The scenario hooks over HTTP (JSON body, optional `companyNeId` in it):
+   * - `POST /_sim/orders/:id/cancel` `{ cancelTypeId?: 1 }`
+   * - `POST /_sim/orders/:id/hold` `{ confirmCheck?: false }`
+   * - `POST /_sim/orders/:id/release` `{ restoreRows?: false }`
+   * - `POST /_sim/orders/:id/rows/:rowNo/cancel`
+   * - `POST /_sim/orders/:parentId/merge` `{ childId }`
+   * - `POST /_sim/orders/:id/split` `{ rowNo, quantity }` → `{ receiveOrderId: <new slip> }`
+   * Each answers 200 `{ receiveOrderId, order }` (the slip after the change, with its rows), or 404 / 409 / 400
+   * `{ error }`. They sit behind the fault injector like every route after `/_sim`'s own (a fault without
+   * `pathIncludes` also hits them).
+   */
+  private handleScenario(req: Request, res: Response, path: string): void {
+    if (req.method !== 'POST') {
+      res.status(405).json({ error: 'POST only' });
+      return;
+    }
+    const body = scenarioBody(req);
+    const companyNeId = typeof body.companyNeId === 'string' ? body.companyNeId : undefined;
+    const parts = path.split('/').slice(3).map(decodeURIComponent); // [id, action, ...]
+    const [id, action] = parts;
+    try {
+      let answerId = id;
+      if (parts.length === 2 && action === 'cancel') this.cancel(id, (body.cancelTypeId as string | number | undefined) ?? 1, companyNeId);
+      else if (parts.length === 2 && action === 'hold') this.hold(id, { confirmCheck: body.confirmCheck === true }, companyNeId);
+      else if (parts.length === 2 && action === 'release') this.release(id, { restoreRows: body.restoreRows === true }, companyNeId);
+      else if (parts.length === 4 && action === 'rows' && parts[3] === 'cancel') this.cancelLine(id, parts[2], companyNeId);
+      else if (parts.length === 2 && action === 'merge') {
+        if (body.childId === undefined) throw new NeScenarioError(400, 'childId is required');
+        this.merge(id, body.childId as string | number, companyNeId);
+      } else if (parts.length === 2 && action === 'split') {
+        if (body.rowNo === undefined) throw new NeScenarioError(400, 'rowNo is required');
+        answerId = this.split(id, body.rowNo as string | number, Number(body.quantity), companyNeId);
+      } else {
+        res.status(404).json({ error: `no scenario hook ${path}` });
+        return;
+      }
+      const company = this.company(companyNeId);
+      const order = company.orders.get(answerId);
+      res.status(200).json({ receiveOrderId: answerId, order: order ? { ...order, rows: company.rows.get(answerId) ?? [] } : null });
+    } catch (e) {
+      const status = e instanceof NeScenarioError ? e.status : 400;
+      res.status(status).json({ error: (e as Error).message });
+    }
   }
 
   /**
@@ -1019,7 +1360,7 @@ export class NextEngineSimulator extends SiteSimulator {
       return { s, c };
     };
     const orders = search((c) => this.sortedOrders(c), ORDER_FIELDS);
-    const rows = search((c, params) => this.sortedRows(c, params), ROW_FIELDS);
+    const rows = search((c, params) => this.sortedRows(c, params), ROW_SEARCH_FIELDS);
     const goods = search((c) => this.goodsRows(c), GOODS_FIELDS);
     const stock = search((c) => this.stockRows(c), STOCK_FIELDS);
     const que = search((c) => this.queRows(c), QUE_FIELDS);
@@ -1073,6 +1414,12 @@ export class NextEngineSimulator extends SiteSimulator {
       '/api_v1_receiveorder_base/shipped': (ctx) => this.shipped(ctx),
       '/api_v1_receiveorder_base/labelprinted': (ctx) => this.labelPrinted(ctx),
       '/api_v1_master_goods/upload': (ctx) => this.upload(ctx),
+      // cancellations.md §1.3a (NE-CT): no `fields` needed; every type with its name and hidden flag.
+      '/api_v1_system_canceltype/info': () => ({
+        result: 'success',
+        count: String(NE_CANCEL_TYPES.length),
+        data: NE_CANCEL_TYPES.map((t) => ({ cancel_type_id: t.id, cancel_type_name: t.name, cancel_type_deleted_flag: '0' })),
+      }),
     };
   }
 
@@ -1130,7 +1477,7 @@ export class NextEngineSimulator extends SiteSimulator {
       changes.receive_order_delivery_name = DELIVERY_NAMES[changes.receive_order_delivery_id ?? ''] ?? null;
     }
     if (changes.receive_order_cancel_type_id !== undefined) {
-      changes.receive_order_cancel_type_name = changes.receive_order_cancel_type_id === '0' ? '有効な受注です。' : 'キャンセル';
+      changes.receive_order_cancel_type_name = cancelTypeName(changes.receive_order_cancel_type_id ?? '');
     }
     return changes;
   }
@@ -1157,7 +1504,7 @@ export class NextEngineSimulator extends SiteSimulator {
     const root = this.parseOrderXml(data);
     const order = this.lockedOrder(company, id, lastModified);
     const changes = this.planUpdate(order, root.receiveorder_base, params.get('receive_order_shipped_update_flag') === '1');
-    this.applyChanges(order, changes);
+    this.applyUpdate(company, order, changes, params.get(ROW_CANCEL_UPDATE_FLAG) === '1');
     // Success body beyond result + tokens is UNCONFIRMED (spec §6.3).
     return { result: 'success' };
   }
@@ -1178,12 +1525,13 @@ export class NextEngineSimulator extends SiteSimulator {
     const entries = (root.receiveorder ?? []) as Array<Record<string, unknown>>;
     if (entries.length === 0) throw new NeError(NE_CODES.badXml, 'receiveorderがありません');
     const shippedFlag = params.get('receive_order_shipped_update_flag') === '1';
+    const restoreRows = params.get(ROW_CANCEL_UPDATE_FLAG) === '1';
     const errors: Array<Record<string, unknown>> = [];
     for (const entry of entries) {
       const id = String(entry['@_receive_order_id'] ?? '');
       try {
         const order = this.lockedOrder(company, id, String(entry['@_receive_order_last_modified_date'] ?? ''));
-        this.applyChanges(order, this.planUpdate(order, entry.receiveorder_base, shippedFlag));
+        this.applyUpdate(company, order, this.planUpdate(order, entry.receiveorder_base, shippedFlag), restoreRows);
       } catch (e) {
         if (!(e instanceof NeError)) throw e;
         // Shape from [BULK-TEST] (spec §6.3); the rows without an error are applied (UNCONFIRMED).
@@ -1209,7 +1557,43 @@ export class NextEngineSimulator extends SiteSimulator {
       receive_order_order_status_name: ORDER_STATUS_NAMES['50'],
       receive_order_send_date: neDate(this.clock.now()),
     });
+    this.takeShippedStock(company, id);
     return { result: 'success' };
+  }
+
+  /**
+   * cancellations.md §1.6: 出荷確定 lowers 在庫数 and 引当数 by each live line's quantity (フリー在庫数 unchanged).
+   * 引当数 is lowered by what the line had allocated, never below 0: a seed's goods allocation is not derived from its
+   * orders, so a line may have more allocated than the goods show. Goods missing from the master are skipped.
+   */
+  private takeShippedStock(company: CompanyState, receiveOrderId: string): void {
+    const now = this.clock.now().getTime();
+    for (const row of company.rows.get(receiveOrderId) ?? []) {
+      if (!isLiveRow(row)) continue;
+      const goods = company.goods.get(row.receive_order_row_goods_id ?? '');
+      if (!goods) continue;
+      const quantity = Number(row.receive_order_row_quantity ?? 0) || 0;
+      const allocated = Number(row.receive_order_row_stock_allocation_quantity ?? quantity) || 0;
+      goods.stockQuantity -= quantity;
+      goods.allocationQuantity -= Math.min(goods.allocationQuantity, Math.max(0, allocated));
+      goods.modifiedAt = now;
+    }
+  }
+
+  /**
+   * update / bulkupdate: a change of the cancel type goes through {@link setCancelType} (rows follow it;
+   * `receive_order_row_cancel_update_flag=1` restores them when the slip becomes valid again, cancellations.md §1.1).
+   */
+  private applyUpdate(company: CompanyState, order: NeRow, changes: NeRow, restoreRows: boolean): void {
+    const type = changes.receive_order_cancel_type_id;
+    if (type === undefined || type === null || type === (order.receive_order_cancel_type_id ?? '0')) {
+      this.applyChanges(order, changes);
+      return;
+    }
+    const rest: NeRow = { ...changes };
+    delete rest.receive_order_cancel_type_id;
+    delete rest.receive_order_cancel_type_name;
+    this.setCancelType(company, order, type, { restoreRows, extra: rest });
   }
 
   private labelPrinted({ params, company }: Ctx): Record<string, unknown> {
@@ -1360,7 +1744,9 @@ export class NextEngineSimulator extends SiteSimulator {
           .sort((a, b) => Number(a.receive_order_id) - Number(b.receive_order_id))
       : this.sortedOrders(c);
     return orders.flatMap((o) =>
-      [...(c.rows.get(o.receive_order_id as string) ?? [])].sort((a, b) => Number(a.receive_order_row_no) - Number(b.receive_order_row_no)),
+      [...(c.rows.get(o.receive_order_id as string) ?? [])]
+        .sort((a, b) => Number(a.receive_order_row_no) - Number(b.receive_order_row_no))
+        .map((r) => rowView(o, r)),
     );
   }
 
@@ -1452,6 +1838,65 @@ export class NextEngineSimulator extends SiteSimulator {
     if (status === '50') return '出荷済み';
     return ORDER_STATUS_NAMES[status ?? ''] ?? '不明';
   }
+}
+
+/** A scenario hook refused: `status` is what `/_sim/orders/...` answers (404 unknown slip or row, 409 state, 400 input). */
+export class NeScenarioError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A hook's JSON body: `/_sim`'s own JSON parser may have read it already, else it is still raw. */
+function scenarioBody(req: Request): Record<string, unknown> {
+  const parsed: unknown = req.body;
+  if (parsed && typeof parsed === 'object' && !Buffer.isBuffer(parsed)) return parsed as Record<string, unknown>;
+  const raw = (req as SiteRequest).rawBody;
+  if (!raw || raw.length === 0) return {};
+  try {
+    const value: unknown = JSON.parse(raw.toString('utf8'));
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** cancellations.md §1.4: a row is live when neither cancelled nor deleted. */
+function isLiveRow(row: NeRow): boolean {
+  return row.receive_order_row_cancel_flag !== '1' && row.receive_order_row_deleted_flag !== '1';
+}
+
+/** cancellations.md §1.4: a slip is live when its cancel type is 0 and it is not deleted. */
+function isValidSlip(order: NeRow): boolean {
+  return (order.receive_order_cancel_type_id ?? '0') === '0' && order.receive_order_deleted_flag !== '1';
+}
+
+/**
+ * A row as row search reads it: joined with its slip's fields (cancellations.md §1.3c; the slip is the prototype, so
+ * nothing is copied) and with `receive_order_row_last_modified_newest_date` = max(slip, row) (§1.8).
+ */
+function rowView(order: NeRow, row: NeRow): NeRow {
+  const view = Object.assign(Object.create(order) as NeRow, row);
+  view.receive_order_row_last_modified_newest_date = newerOf(
+    order.receive_order_last_modified_date,
+    row.receive_order_row_last_modified_date,
+  );
+  return view;
+}
+
+/** NE datetimes compare as text (`YYYY-MM-DD HH:MM:SS`); a missing one loses. */
+function newerOf(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return a >= b ? a : b;
+}
+
+/** The master's name of a cancel type; an id outside the standard set still reads as a cancellation. */
+function cancelTypeName(id: string): string {
+  return CANCEL_TYPE_NAMES.get(id) ?? 'キャンセル';
 }
 
 function token(prefix: string): string {
