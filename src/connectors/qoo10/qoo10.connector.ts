@@ -17,12 +17,40 @@ import type {
   SyncCursor,
   TrackingUpdate,
 } from '../sales-site-connector';
-import type { ConnectionProbe, OrderConfirmer, OrderSource, SitePorts, StockSink, TrackingSink } from '../site-ports';
+import type {
+  CancelRequest,
+  CancelRequestHandler,
+  ConnectionProbe,
+  OrderChange,
+  OrderChangeBatch,
+  OrderChangeSource,
+  OrderConfirmer,
+  OrderSource,
+  RecheckResult,
+  SitePorts,
+  StockSink,
+  TrackingSink,
+} from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { itemFailure } from '../shared/item-outcome';
 import { JST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
 import { Qoo10Client } from './qoo10.client';
 import { QOO10_CREDENTIALS, QOO10_DESCRIPTOR } from './qoo10.descriptor';
+import {
+  CANCELLED_CLAIMS,
+  CLAIM,
+  HOLDING_CLAIMS,
+  SHIPPED_STATUSES,
+  changesOfPack,
+  claimDate,
+  claimLeavesLineLive,
+  claimLineOf,
+  lineRef,
+  readChangeCursor,
+  writeChangeCursor,
+  type ClaimLine,
+  type PendingRequest,
+} from './qoo10.changes';
 import { groupByPack, orderNosOf, toExternalOrder, type Qoo10ShippingRow } from './qoo10.mapper';
 
 // CONFIRMED by two sources: a seller authorization key lives one year from issue.
@@ -54,10 +82,57 @@ const MAX_WINDOW_DAYS = 89;
  */
 const DEFAULT_OVERLAP_HOURS = 7 * 24;
 
+const CLAIM_INFO = 'ShippingBasic.GetClaimInfo_V3';
+const CLAIM_BY_ORDER = 'ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2';
+const CANCEL_PROCESS = 'Claim.SetCancelProcess';
+/** GetClaimInfo_V3 `search_condition`: 2 claim request date, 3 cancel/refund completion date (cancellations.md §2.1). */
+const BY_REQUEST_DATE = '2';
+const BY_COMPLETION_DATE = '3';
+/** Listed by request date, one call each: the cancel side (1, 2; 3 also by completion date), returns and exchanges. */
+const HOLDING_LISTS = [CLAIM.CANCEL_REQUESTED, CLAIM.CANCELLING];
+const AFTER_SHIPMENT_LISTS = [
+  CLAIM.RETURN_REQUESTED,
+  CLAIM.RETURNING,
+  CLAIM.RETURNED,
+  CLAIM.EXCHANGE_REQUESTED,
+  CLAIM.EXCHANGE_APPROVED,
+  CLAIM.RESHIPPING,
+];
+/** GetClaimInfo_V3 refuses a period over 90 days (-10003, CONFIRMED): windows stay a day inside it. */
+const MAX_CLAIM_WINDOW_DAYS = 89;
+/**
+ * Claims are listed by request date, which Qoo10 stamps when the buyer asks: the overlap only covers late
+ * publication and clock skew (every run costs the same calls whatever the overlap).
+ */
+const DEFAULT_CHANGE_OVERLAP_HOURS = 6;
+/** A request still waiting after this long is no longer followed by the change pull (a recheck still reads it). */
+const PENDING_HORIZON_DAYS = 89;
+const CHANGE_BATCH_SIZE = 500;
+/**
+ * The by-order read's answer for an unknown orderNo is not documented; SetCancelProcess's "bad order number" and
+ * "no order" (-10001, -10002) are read as "Qoo10 does not know it" (UNCONFIRMED).
+ */
+const UNKNOWN_ORDER_CODES: ReadonlySet<string> = new Set(['-10001', '-10002']);
+/**
+ * SetCancelProcess `CancelReason`: empty is 在庫なし, the seller's fault; 1 is 注文変更. The guide says a buyer's
+ * own reason is not updated by this method, so this only matters if Qoo10 records the approval as a seller cancel.
+ */
+const APPROVAL_CANCEL_REASON = '1';
+
 @Injectable()
-export class Qoo10Connector implements SiteConnector, ConnectionProbe, OrderSource, OrderConfirmer, TrackingSink, StockSink {
+export class Qoo10Connector
+  implements SiteConnector, ConnectionProbe, OrderSource, OrderConfirmer, TrackingSink, StockSink, OrderChangeSource, CancelRequestHandler
+{
   readonly stockMode = 'absolute' as const;
-  readonly ports: SitePorts = { connection: this, orderSource: this, orderConfirmer: this, trackingSink: this, stockSink: this };
+  readonly ports: SitePorts = {
+    connection: this,
+    orderSource: this,
+    orderConfirmer: this,
+    trackingSink: this,
+    stockSink: this,
+    orderChangeSource: this,
+    cancelRequestHandler: this,
+  };
   readonly descriptor = QOO10_DESCRIPTOR;
 
   constructor(private readonly client: Qoo10Client) {}
@@ -177,7 +252,7 @@ export class Qoo10Connector implements SiteConnector, ConnectionProbe, OrderSour
         : undefined;
     for (const ref of refs) {
       results.push(
-        await this.perOrderNo(ref, async (orderNo) => {
+        await this.perOrderNo(ref.externalOrderId, orderNosOf(ref), async (orderNo) => {
           try {
             await this.client.call(ctx, 'ShippingBasic.SetSellerCheckYN_V2', {
               OrderNo: orderNo,
@@ -196,21 +271,250 @@ export class Qoo10Connector implements SiteConnector, ConnectionProbe, OrderSour
   /**
    * `SetSendingInfo` for EVERY orderNo of each pack (spec §6), reported per pack. The carrier goes out as the
    * name registered on Qoo10: `settings.carrierNames[carrier]`, else the carrier as given.
+   *
+   * Each orderNo is read first (`GetShippingAndClaimInfoByOrderNo_V2`, as cancellations.md §2.6 advises before
+   * SetSendingInfo): one Qoo10 already shows as shipped (4, 5) counts as done and is not sent again, so a push
+   * re-sent after a partial failure finishes the pack; one cancelled or being cancelled (claim 3, 2, 16) is
+   * reported, not sent. When the read itself is refused the waybill is sent as before (the read only saves calls).
    */
   async pushTracking(ctx: ConnectionContext, shipments: TrackingUpdate[]): Promise<ItemResult[]> {
     const results: ItemResult[] = [];
     for (const shipment of shipments) {
       const shippingCorp = carrierName(ctx, shipment.carrier);
       results.push(
-        await this.perOrderNo(shipment, (orderNo) =>
-          this.client
-            .call(ctx, 'ShippingBasic.SetSendingInfo', {
-              OrderNo: orderNo,
-              ShippingCorp: shippingCorp,
-              TrackingNo: shipment.trackingNumber,
-            })
-            .then(() => undefined),
-        ),
+        await this.perOrderNo(shipment.externalOrderId, orderNosOf(shipment), async (orderNo) => {
+          const line = await this.readLine(ctx, orderNo).catch((error: unknown) => {
+            if (error instanceof SiteRejectedError) return undefined;
+            throw error;
+          });
+          if (line?.shippingStatus !== undefined && SHIPPED_STATUSES.has(line.shippingStatus)) return;
+          const claim = line?.claim.kind === 'code' ? line.claim.code : undefined;
+          if (claim !== undefined && (CANCELLED_CLAIMS.has(claim) || claim === CLAIM.CANCELLING)) {
+            throw new SiteRejectedError(
+              `Qoo10 orderNo ${orderNo} is cancelled (claimStatus ${claim}): no waybill sent`,
+              undefined,
+              `orderNo ${orderNo} is cancelled on Qoo10 (claimStatus ${claim}${line?.reason ? `: ${line.reason}` : ''})`,
+            );
+          }
+          await this.client.call(ctx, 'ShippingBasic.SetSendingInfo', {
+            OrderNo: orderNo,
+            ShippingCorp: shippingCorp,
+            TrackingNo: shipment.trackingNumber,
+          });
+        }),
+      );
+    }
+    return results;
+  }
+
+  /**
+   * Claims since the cursor (cancellations.md §2.6), from `ShippingBasic.GetClaimInfo_V3`, one call per ClaimStat
+   * per window of at most 89 days (Qoo10 refuses over 90 with -10003):
+   * - ClaimStat 1, 2, 4, 5, 6, 11, 12, 13 by claim request date (`search_condition=2`), and 3 both by request date
+   *   and by completion date (`search_condition=3`), so a request completed long after it was made is seen;
+   * - over [cursor − `settings.changeOverlapHours` (default 6), now]; the first pull looks back
+   *   `settings.initialLookbackDays` (default 30) and walks it in windows;
+   * - 1 and 2 from the oldest request still waiting at the last pull: Qoo10 lists no withdrawn requests, so the
+   *   cursor remembers the waiting ones, and one that is listed neither as waiting nor as cancelled any more is
+   *   read by orderNo (`GetShippingAndClaimInfoByOrderNo_V2`): live again → `released`.
+   * Calls: ten per window, plus one per request that stopped waiting (and one per claim row without a packNo).
+   * Everything is read before anything is yielded; only the last batch carries the new cursor.
+   */
+  async *pullChanges(ctx: ConnectionContext, cursor: SyncCursor | null): AsyncIterable<OrderChangeBatch> {
+    const now = ctx.now();
+    const state = readChangeCursor(cursor);
+    const start = state.at
+      ? new Date(
+          Math.min(state.at.getTime(), now.getTime()) - numberSetting(ctx, 'changeOverlapHours', DEFAULT_CHANGE_OVERLAP_HOURS) * HOUR_MS,
+        )
+      : new Date(now.getTime() - numberSetting(ctx, 'initialLookbackDays', DEFAULT_LOOKBACK_DAYS) * DAY_MS);
+    const horizon = now.getTime() - PENDING_HORIZON_DAYS * DAY_MS;
+    const followed = state.pending.filter((entry) => Date.parse(entry.since) >= horizon);
+    const heldFrom = new Date(Math.min(start.getTime(), ...followed.map((entry) => Date.parse(entry.since))));
+    const windowMs =
+      Math.min(Math.max(numberSetting(ctx, 'searchWindowDays', DEFAULT_WINDOW_DAYS), 1 / 24), MAX_CLAIM_WINDOW_DAYS) * DAY_MS;
+
+    const listed: ClaimLine[] = [];
+    const listedFrom = new Map<ClaimLine, Date>();
+    const list = async (claimStat: number, condition: string, from: Date) => {
+      for (let windowStart = from; windowStart.getTime() < now.getTime(); ) {
+        const windowEnd = new Date(Math.min(windowStart.getTime() + windowMs, now.getTime()));
+        const envelope = await this.client.call(ctx, CLAIM_INFO, {
+          ClaimStat: String(claimStat),
+          search_Sdate: formatInOffset(windowStart, JST_OFFSET_MINUTES, 'yyyyMMddHHmmss'),
+          search_Edate: formatInOffset(windowEnd, JST_OFFSET_MINUTES, 'yyyyMMddHHmmss'),
+          search_condition: condition,
+        });
+        for (const row of rowsOf(envelope.ResultObject)) {
+          const line = claimLineOf(row, claimStat);
+          if (!line) continue;
+          listed.push(line);
+          listedFrom.set(line, windowStart);
+        }
+        windowStart = windowEnd;
+      }
+    };
+    for (const claimStat of HOLDING_LISTS) await list(claimStat, BY_REQUEST_DATE, heldFrom);
+    await list(CLAIM.CANCELLED, BY_REQUEST_DATE, start);
+    await list(CLAIM.CANCELLED, BY_COMPLETION_DATE, start);
+    for (const claimStat of AFTER_SHIPMENT_LISTS) await list(claimStat, BY_REQUEST_DATE, start);
+
+    const lines = currentClaims(listed);
+    const rechecked: ClaimLine[] = [];
+    const codeOf = (line: ClaimLine) => (line.claim.kind === 'code' ? line.claim.code : -1);
+    const waiting = new Map(lines.filter((line) => HOLDING_CLAIMS.has(codeOf(line))).map((line) => [line.orderNo, line]));
+    const cancelled = new Set(lines.filter((line) => CANCELLED_CLAIMS.has(codeOf(line))).map((line) => line.orderNo));
+
+    // Requests that waited at the last pull and are listed neither as waiting nor as cancelled now.
+    const nextPending: PendingRequest[] = [];
+    const released = new Map<string, string[]>();
+    for (const entry of state.pending) {
+      if (waiting.has(entry.orderNo) || cancelled.has(entry.orderNo)) continue;
+      const line = await this.readLine(ctx, entry.orderNo);
+      if (!line) continue; // Qoo10 does not know it (any more): nothing to say about it
+      line.packNo ??= entry.packNo;
+      const stillFollowed = Date.parse(entry.since) >= horizon;
+      if (HOLDING_CLAIMS.has(codeOf(line))) {
+        rechecked.push(line);
+        listedFrom.set(line, new Date(entry.since));
+        if (stillFollowed) waiting.set(line.orderNo, line);
+        continue;
+      }
+      if (line.claim.kind !== 'none') rechecked.push(line);
+      if (claimLeavesLineLive(line) && line.shippingStatusReadable) {
+        released.set(entry.packNo, [...(released.get(entry.packNo) ?? []), entry.ref]);
+      } else if (!CANCELLED_CLAIMS.has(codeOf(line)) && stillFollowed) {
+        nextPending.push(entry); // unreadable: not assumed either way, asked again next time
+      }
+    }
+
+    const claims = currentClaims([...lines, ...rechecked]);
+    const packOf = new Map(state.pending.map((entry) => [entry.orderNo, entry.packNo]));
+    for (const line of claims) {
+      if (line.packNo) packOf.set(line.orderNo, line.packNo);
+    }
+    for (const line of claims) {
+      if (line.packNo) continue;
+      // The claim row names its pack (packNo, CONFIRMED); should one not, the by-order read does.
+      if (!packOf.has(line.orderNo)) packOf.set(line.orderNo, (await this.readLine(ctx, line.orderNo))?.packNo ?? line.orderNo);
+      line.packNo = packOf.get(line.orderNo);
+    }
+    for (const line of waiting.values()) {
+      nextPending.push({
+        orderNo: line.orderNo,
+        packNo: line.packNo ?? line.orderNo,
+        ref: lineRef(line),
+        since: (claimDate(line.requestDate) ?? listedFrom.get(line) ?? start).toISOString(),
+      });
+    }
+
+    const byPack = new Map<string, ClaimLine[]>();
+    for (const line of claims) byPack.set(line.packNo!, [...(byPack.get(line.packNo!) ?? []), line]);
+    const changes: OrderChange[] = [];
+    for (const [packNo, packLines] of byPack) changes.push(...changesOfPack(packNo, packLines));
+    const stillHeld = new Set([...waiting.values()].map((line) => line.packNo));
+    for (const [packNo, refs] of released) {
+      if (stillHeld.has(packNo)) continue; // another line of the pack still waits for the seller
+      changes.push({
+        externalOrderId: packNo,
+        kind: 'released',
+        // the withdrawn request's own identity: a later request and its release are new changes
+        siteRef: `withdrawn:${refs.sort().join('+')}`,
+        occurredAt: now,
+        reason: 'no cancel request waits on Qoo10 any more (withdrawn, or refused by shipping)',
+      });
+    }
+
+    const nextCursor = writeChangeCursor(now, nextPending);
+    const batchCount = Math.max(1, Math.ceil(changes.length / CHANGE_BATCH_SIZE));
+    for (let index = 0; index < batchCount; index++) {
+      yield {
+        changes: changes.slice(index * CHANGE_BATCH_SIZE, (index + 1) * CHANGE_BATCH_SIZE),
+        nextCursor: index === batchCount - 1 ? nextCursor : cursor,
+      };
+    }
+  }
+
+  /**
+   * Each order read by id: one `GetShippingAndClaimInfoByOrderNo_V2` per orderNo of the pack (the method takes
+   * one). Its claims give the same changes as the change pull, with `cancelled` when every line is cancelled; a
+   * pack where nothing holds or ends a line and every shipping status reads → `released`. No line known → found
+   * false. `siteStatus`: the least advanced live line's shipping status, or the raw value when one cannot be read.
+   */
+  async recheck(ctx: ConnectionContext, refs: ExternalOrderRef[]): Promise<RecheckResult[]> {
+    const results: RecheckResult[] = [];
+    for (const ref of refs) {
+      const externalOrderId = ref.externalOrderId;
+      const orderNos = orderNosOf(ref);
+      const lines: ClaimLine[] = [];
+      for (const orderNo of orderNos) {
+        const line = await this.readLine(ctx, orderNo);
+        if (line) lines.push(line);
+      }
+      if (!lines.length) {
+        results.push({ externalOrderId, found: false, changes: [] });
+        continue;
+      }
+      const current = currentClaims(lines);
+      const changes = changesOfPack(externalOrderId, current, current.length === orderNos.length ? orderNos : undefined);
+      const ended = (line: ClaimLine) => line.claim.kind === 'code' && CANCELLED_CLAIMS.has(line.claim.code);
+      const live = current.filter((line) => !ended(line));
+      // Released only when every line not cancelled reads clearly: no claim that holds it (1, 2), none unreadable,
+      // and a shipping status 1–5. Anything else is not assumed either way.
+      if (live.length && live.every((line) => line.shippingStatusReadable && claimLeavesLineLive(line))) {
+        changes.push({
+          externalOrderId,
+          kind: 'released',
+          // A snapshot: nothing holds the pack now. Stamped with the time asked, so a later hold and release of the
+          // same pack is a new change (the core writes nothing for a release of an order it does not hold).
+          siteRef: `open@${ctx.now().toISOString()}`,
+          occurredAt: ctx.now(),
+          reason: null,
+        });
+      }
+      const siteStatus = siteStatusOf(live.length ? live : current);
+      results.push({ externalOrderId, found: true, changes, ...(siteStatus !== undefined ? { siteStatus } : {}) });
+    }
+    return results;
+  }
+
+  /**
+   * Approves buyers' cancel requests with `Claim.SetCancelProcess` (ContrNo = orderNo) for every orderNo the
+   * request names (`request.ContrNo`, comma-separated), reported per order. UNCONFIRMED (cancellations.md §2.4):
+   * whether SetCancelProcess completes a buyer's pending request (ClaimStat 1 → 3) — Qoo10 has no dedicated
+   * approve method, and this one is the seller's own cancel. So each orderNo is read first and cancelled only
+   * while a request waits on it (1, 2): a request withdrawn meanwhile must not become a seller cancel. One already
+   * cancelled counts as done; -10004 (already shipped or cancelled) and every other refusal are reported with
+   * Qoo10's words, not retryable.
+   */
+  async approveCancel(ctx: ConnectionContext, requests: CancelRequest[]): Promise<ItemResult[]> {
+    const orders = new Map<string, string[]>();
+    for (const request of requests) {
+      const orderNos = orders.get(request.externalOrderId) ?? [];
+      for (const orderNo of (request.request?.ContrNo ?? '').split(/[\s,]+/)) {
+        if (orderNo && !orderNos.includes(orderNo)) orderNos.push(orderNo);
+      }
+      orders.set(request.externalOrderId, orderNos);
+    }
+    const results: ItemResult[] = [];
+    for (const [key, orderNos] of orders) {
+      if (!orderNos.length) {
+        results.push({ key, ok: false, retryable: false, message: `The cancel request of order ${key} names no Qoo10 orderNo (ContrNo)` });
+        continue;
+      }
+      results.push(
+        await this.perOrderNo(key, orderNos, async (orderNo) => {
+          const line = await this.readLine(ctx, orderNo);
+          if (!line) throw new SiteRejectedError(`Qoo10 does not know orderNo ${orderNo}`);
+          if (line.claim.kind === 'code' && CANCELLED_CLAIMS.has(line.claim.code)) return;
+          if (line.claim.kind !== 'code' || !HOLDING_CLAIMS.has(line.claim.code)) {
+            const claim = line.claim.kind === 'code' ? String(line.claim.code) : line.claim.kind === 'none' ? 'none' : line.claim.raw;
+            throw new SiteRejectedError(
+              `No cancel request waits on Qoo10 orderNo ${orderNo} (claimStatus ${claim}, shippingStatus ${line.shippingStatus ?? '?'}): not cancelled`,
+            );
+          }
+          await this.client.call(ctx, CANCEL_PROCESS, { ContrNo: orderNo, CancelReason: APPROVAL_CANCEL_REASON });
+        }),
       );
     }
     return results;
@@ -301,10 +605,28 @@ export class Qoo10Connector implements SiteConnector, ConnectionProbe, OrderSour
     return { key: optionCode ?? line.productCode, productCode: line.productCode, ...(optionCode ? { optionCode } : {}) };
   }
 
+  /**
+   * One orderNo read with `GetShippingAndClaimInfoByOrderNo_V2` (one flattened object: shipping status and claim);
+   * undefined when Qoo10 does not know it (an unknown-order code, or an empty answer).
+   */
+  private async readLine(ctx: ConnectionContext, orderNo: string): Promise<ClaimLine | undefined> {
+    let envelope;
+    try {
+      envelope = await this.client.call(ctx, CLAIM_BY_ORDER, { OrderNo: orderNo });
+    } catch (error) {
+      if (error instanceof SiteRejectedError && error.siteCode !== undefined && UNKNOWN_ORDER_CODES.has(error.siteCode)) return undefined;
+      throw error;
+    }
+    const object: unknown = Array.isArray(envelope.ResultObject) ? envelope.ResultObject[0] : envelope.ResultObject;
+    if (!object || typeof object !== 'object') return undefined;
+    const row = { ...(object as Record<string, unknown>) };
+    if (Object.keys(row).length === 0) return undefined;
+    if (text(row.orderNo) === undefined && text(row.OrderNo) === undefined) row.orderNo = orderNo;
+    return claimLineOf(row);
+  }
+
   /** Runs `call` for every orderNo of a pack; the pack succeeds when all of them did (the first failure is reported). */
-  private async perOrderNo(ref: ExternalOrderRef, call: (orderNo: string) => Promise<void>): Promise<ItemResult> {
-    const key = ref.externalOrderId;
-    const orderNos = orderNosOf(ref);
+  private async perOrderNo(key: string, orderNos: string[], call: (orderNo: string) => Promise<void>): Promise<ItemResult> {
     if (orderNos.length === 0) return { key, ok: false, message: `Order ${key} carries no Qoo10 orderNo` };
     let firstFailure: ItemResult | undefined;
     const failed: string[] = [];
@@ -399,6 +721,46 @@ function text(value: unknown): string | undefined {
 function numberSetting(ctx: ConnectionContext, name: string, fallback: number): number {
   const value = Number(ctx.settings[name]);
   return ctx.settings[name] !== undefined && ctx.settings[name] !== null && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function rowsOf(resultObject: unknown): Record<string, unknown>[] {
+  // UNCONFIRMED whether an empty period answers [] or omits ResultObject: both read as no claims.
+  if (!Array.isArray(resultObject)) return [];
+  return resultObject.filter((row): row is Record<string, unknown> => !!row && typeof row === 'object');
+}
+
+/**
+ * Each orderNo's claim as it stands: a line read twice (a re-read window, the request and completion lists, a
+ * state that moved between two calls) keeps its most advanced reading — cancelled over cancelling over
+ * requested — and the same claim is kept once.
+ */
+function currentClaims(lines: ClaimLine[]): ClaimLine[] {
+  const rank = (line: ClaimLine) =>
+    line.claim.kind !== 'code' ? 0 : CANCELLED_CLAIMS.has(line.claim.code) ? 3 : HOLDING_CLAIMS.has(line.claim.code) ? line.claim.code : 0;
+  const position = new Map(lines.map((line, index) => [line, index]));
+  const seen = new Set<string>();
+  const cancelSide = new Map<string, ClaimLine>();
+  const others: ClaimLine[] = [];
+  for (const line of lines) {
+    const ref = lineRef(line);
+    if (seen.has(ref)) continue;
+    seen.add(ref);
+    if (rank(line) === 0) {
+      others.push(line);
+      continue;
+    }
+    const before = cancelSide.get(line.orderNo);
+    if (!before || rank(line) > rank(before)) cancelSide.set(line.orderNo, line);
+  }
+  return [...cancelSide.values(), ...others].sort((a, b) => position.get(a)! - position.get(b)!);
+}
+
+/** The least advanced line's shipping status, or a raw value that cannot be read (never a default). */
+function siteStatusOf(lines: ClaimLine[]): string | undefined {
+  const unreadable = lines.find((line) => line.shippingStatus !== undefined && !line.shippingStatusReadable);
+  if (unreadable) return unreadable.shippingStatus;
+  const codes = lines.map((line) => line.shippingStatus).filter((status): status is string => status !== undefined);
+  return codes.length ? codes.reduce((least, code) => (Number(code) < Number(least) ? code : least)) : undefined;
 }
 
 function cursorDate(cursor: SyncCursor | null): Date | undefined {

@@ -63,7 +63,7 @@ export const QOO10_DESCRIPTOR: SiteDescriptor = {
       type: 'number',
       required: false,
       default: 30,
-      description: 'Width of one GetShippingInfo date window (Qoo10 limits the period; at most 89).',
+      description: 'Width of one GetShippingInfo / GetClaimInfo date window (Qoo10 limits the period; at most 89).',
     },
     {
       name: 'overlapHours',
@@ -73,6 +73,14 @@ export const QOO10_DESCRIPTOR: SiteDescriptor = {
       default: 168,
       description:
         'Each pull re-reads this much before the previous one. Orders are searched by order date, so it must cover how long buyers take to pay (an order enters 新規注文 when paid).',
+    },
+    {
+      name: 'changeOverlapHours',
+      label: 'Change pull overlap (hours)',
+      type: 'number',
+      required: false,
+      default: 6,
+      description: 'Each change pull re-reads the claims (cancel, return, exchange requests) requested this much before the previous one.',
     },
     {
       name: 'estimatedShipDays',

@@ -87,7 +87,13 @@ function line(row: Qoo10ShippingRow): ExternalOrderLine {
     optionName: field(row, 'option'),
     quantity: Math.trunc(decimal(field(row, 'orderQty'))),
     unitPrice: field(row, 'orderPrice'),
-    raw: { orderNo, packNo: field(row, 'packNo'), itemNo, shippingStatus: statusCode(row), total: field(row, 'total') },
+    raw: {
+      orderNo,
+      packNo: field(row, 'packNo'),
+      itemNo,
+      shippingStatus: statusCode(row) ?? field(row, 'status'),
+      total: field(row, 'total'),
+    },
   };
 }
 
@@ -120,12 +126,15 @@ function recipient(row: Qoo10ShippingRow): Address | undefined {
 
 /**
  * The rows of one packNo (カート番号) → ONE Mallbridge order keyed by packNo, one line per orderNo. The pack's
- * status is its least advanced line's: a pack with a line still in 新規注文 (2) still needs confirming.
+ * status is its least advanced line's: a pack with a line still in 新規注文 (2) still needs confirming. A status
+ * that cannot be read is never defaulted: the pack's siteStatus is then that raw value (or '' when absent), which
+ * no collectable code matches, so the order is held with what Qoo10 said shown.
  */
 export function toExternalOrder(packNo: string, rows: Qoo10ShippingRow[]): ExternalOrder {
   const sorted = [...rows].sort((a, b) => decimal(field(a, 'orderNo')) - decimal(field(b, 'orderNo')));
   const first = sorted[0];
-  const least = sorted.reduce((best, row) => (decimal(statusCode(row)) < decimal(statusCode(best)) ? row : best), first);
+  const unreadable = sorted.find((row) => statusCode(row) === undefined);
+  const least = unreadable ?? sorted.reduce((best, row) => (Number(statusCode(row)) < Number(statusCode(best)) ? row : best), first);
   const orderedAt = sorted
     .map((row) => jst(field(row, 'orderDate')))
     .filter((date): date is Date => date !== undefined)
@@ -135,7 +144,7 @@ export function toExternalOrder(packNo: string, rows: Qoo10ShippingRow[]): Exter
   const refs: Qoo10OrderRefs = { packNo, orderNos: sorted.map((row) => field(row, 'orderNo') ?? '').filter(Boolean) };
   return {
     externalOrderId: packNo,
-    siteStatus: statusCode(least) ?? '',
+    siteStatus: statusCode(least) ?? field(least, 'status') ?? '',
     siteStatusName: field(least, 'status'),
     orderedAt: orderedAt ?? new Date(0),
     ...(paidAt ? { paidAt } : {}),

@@ -59,6 +59,21 @@ function v3Row(packNo: number, orderNo: number, overrides: Record<string, unknow
   };
 }
 
+/** A GetShippingAndClaimInfoByOrderNo_V2 answer (cancellations.md §2.2): v2 order fields and the claim, flattened. */
+function byOrderNoRow(orderNo: string, shippingStatus: string, claim: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    shippingStatus,
+    packNo: 111,
+    orderNo: Number(orderNo),
+    orderQty: 1,
+    claimStatus: '',
+    reason: '',
+    requestDate: '',
+    cancelRefundDate: '',
+    ...claim,
+  };
+}
+
 describe('Qoo10Connector orders, confirmation, waybills and stock', () => {
   const connector = new Qoo10Connector(new Qoo10Client());
   const context = (settings: Record<string, unknown> = {}) =>
@@ -206,6 +221,23 @@ describe('Qoo10Connector orders, confirmation, waybills and stock', () => {
       await expect(pull()).rejects.toMatchObject({ constructor: SiteAuthError, siteCode: '-90004' });
     });
 
+    it('never defaults a status it cannot read: the raw value becomes the siteStatus, so the order is held', () => {
+      const mixed = toExternalOrder('111', [
+        v3Row(111, 1001, { ShippingStatus: 'On request(2)' }),
+        v3Row(111, 1002, { ShippingStatus: '配送準備中' }),
+      ]);
+      expect(mixed).toMatchObject({ siteStatus: '配送準備中', siteStatusName: '配送準備中' });
+      expect(mixed.lines[1].raw).toEqual(expect.objectContaining({ shippingStatus: '配送準備中' }));
+      expect(toExternalOrder('222', [v3Row(222, 2001, { ShippingStatus: '' })]).siteStatus).toBe('');
+      expect(toExternalOrder('333', [v3Row(333, 3001, { ShippingStatus: 3 })]).siteStatus).toBe('3');
+      expect(
+        toExternalOrder('444', [
+          v3Row(444, 4001, { ShippingStatus: 'Seller confirm(3)' }),
+          v3Row(444, 4002, { ShippingStatus: 'On request(2)' }),
+        ]).siteStatus,
+      ).toBe('2');
+    });
+
     it('maps the v2 row spelling too', () => {
       const order = toExternalOrder('9', [
         {
@@ -274,7 +306,14 @@ describe('Qoo10Connector orders, confirmation, waybills and stock', () => {
   describe('pushTracking', () => {
     it('sends the mapped carrier name and tracking number for every orderNo, reporting per pack', async () => {
       const sent: Record<string, string>[] = [];
+      const read: string[] = [];
       nock(HOST)
+        .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))
+        .times(4)
+        .reply(200, (_uri, body) => {
+          read.push(form(body).OrderNo);
+          return ok(byOrderNoRow(form(body).OrderNo, 'Seller confirm(3)'));
+        })
         .post(path('ShippingBasic.SetSendingInfo'))
         .times(4)
         .reply(200, (_uri, body) => {
@@ -294,6 +333,7 @@ describe('Qoo10Connector orders, confirmation, waybills and stock', () => {
         '2001/佐川急便/S-1',
         '2002/佐川急便/S-1',
       ]);
+      expect(read).toEqual(['1001', '1002', '2001', '2002']);
       expect(results).toEqual([
         { key: '111', ok: true },
         expect.objectContaining({ key: '222', ok: false, siteCode: '-10103', message: expect.stringContaining('2002') }),
@@ -301,13 +341,89 @@ describe('Qoo10Connector orders, confirmation, waybills and stock', () => {
     });
 
     it('retries a 5xx answer', async () => {
-      nock(HOST).post(path('ShippingBasic.SetSendingInfo')).reply(503).post(path('ShippingBasic.SetSendingInfo')).reply(200, ok());
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))
+        .reply(503)
+        .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))
+        .reply(200, ok(byOrderNoRow('1', 'Seller confirm(3)')))
+        .post(path('ShippingBasic.SetSendingInfo'))
+        .reply(503)
+        .post(path('ShippingBasic.SetSendingInfo'))
+        .reply(200, ok());
 
       expect(
         await connector.pushTracking(context(), [
           { externalOrderId: '1', refs: { orderNos: ['1'] }, carrier: 'Qxpress', trackingNumber: 'Q1', shippedAt: NOW },
         ]),
       ).toEqual([{ key: '1', ok: true }]);
+    });
+
+    it('a re-send after a partial failure skips the lines Qoo10 already shows as shipped (4, 5) and sends the rest', async () => {
+      const sent: string[] = [];
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))
+        .times(3)
+        .reply(200, (_uri, body) => {
+          const orderNo = form(body).OrderNo;
+          const status = { '1001': 'On delivery(4)', '1002': 'Delivered(5)', '1003': 'Seller confirm(3)' }[orderNo]!;
+          return ok(byOrderNoRow(orderNo, status));
+        })
+        .post(path('ShippingBasic.SetSendingInfo'))
+        .reply(200, (_uri, body) => {
+          sent.push(form(body).OrderNo);
+          return ok();
+        });
+
+      const results = await connector.pushTracking(context(), [
+        { externalOrderId: '111', refs: { orderNos: ['1001', '1002', '1003'] }, carrier: 'Sagawa', trackingNumber: 'S-9', shippedAt: NOW },
+      ]);
+
+      expect(results).toEqual([{ key: '111', ok: true }]);
+      expect(sent).toEqual(['1003']);
+    });
+
+    it('does not send a waybill for a cancelled line, and says so without retrying', async () => {
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))
+        .reply(200, ok(byOrderNoRow('1001', 'Seller confirm(3)', { claimStatus: 3, reason: '在庫なし' })));
+
+      const [result] = await connector.pushTracking(context(), [
+        { externalOrderId: '111', refs: { orderNos: ['1001'] }, carrier: 'Sagawa', trackingNumber: 'S-9', shippedAt: NOW },
+      ]);
+
+      expect(result).toEqual({
+        key: '111',
+        ok: false,
+        retryable: false,
+        message: expect.stringMatching(/1001.*cancelled on Qoo10 \(claimStatus 3: 在庫なし\)/),
+      });
+    });
+
+    it('sends anyway when the read is refused (it only saves calls), and when Qoo10 does not know the orderNo', async () => {
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))
+        .reply(200, { ResultCode: -90002, ResultMsg: 'You are not authorized for this.' })
+        .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))
+        .reply(200, { ResultCode: -10002, ResultMsg: 'Not exists order info' })
+        .post(path('ShippingBasic.SetSendingInfo'))
+        .times(2)
+        .reply(200, ok());
+
+      expect(
+        await connector.pushTracking(context(), [
+          { externalOrderId: '111', refs: { orderNos: ['1001', '1002'] }, carrier: 'Sagawa', trackingNumber: 'S-9', shippedAt: NOW },
+        ]),
+      ).toEqual([{ key: '111', ok: true }]);
+    });
+
+    it('propagates an expired key met on the read', async () => {
+      nock(HOST).post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2')).reply(200, expired);
+
+      await expect(
+        connector.pushTracking(context(), [
+          { externalOrderId: '111', refs: { orderNos: ['1001'] }, carrier: 'Sagawa', trackingNumber: 'S-9', shippedAt: NOW },
+        ]),
+      ).rejects.toBeInstanceOf(SiteAuthError);
     });
   });
 

@@ -201,7 +201,7 @@ describe('Qoo10 connector cycle (simulator)', () => {
   });
 
   it('reports per pack when one orderNo of it is refused', async () => {
-    seed([line(8001, 930001), line(8001, 930002, { status: 4 }), line(8002, 930010)]);
+    seed([line(8001, 930001), line(8001, 930002, { status: 1 }), line(8002, 930010)]); // 930002 awaits payment: refused
 
     const result = await connector.pushTracking(ctx, [
       {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Express, NextFunction, Request, Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { SiteSimulator, type FaultSpec, type SiteRequest } from '../site-simulator';
 
 /**
@@ -11,6 +11,14 @@ import { SiteSimulator, type FaultSpec, type SiteRequest } from '../site-simulat
  *
  * Default credentials after `seed(undefined)`: API key `qoo10-test-api-key`, user id `mallbridge-shop`,
  * password `qoo10-test-password` (seller id = user id).
+ *
+ * Claims (cancels, returns, exchanges) follow `shared/specs/cancellations.md` §2: each orderNo keeps its
+ * `shippingStatus` and an optional claim `{claimStatus, reason, requestDate, cancelRefundDate}`;
+ * `ShippingBasic.GetClaimInfo_V3`, `ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2` and `Claim.SetCancelProcess`
+ * serve them. Scenario hooks (methods below, and `POST /_sim/orders/{orderNo}/{hook}` with an optional JSON body
+ * `{reason}`): `buyer-cancel`, `cancel-request` (hold), `approve-cancel`, `withdraw-cancel` (release),
+ * `return-request`, `exchange-request`, `status` (`{status}`), `claim` (`{claim}` or `{claim: null}`);
+ * `GET /_sim/orders/{orderNo}` reads one line.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -45,8 +53,10 @@ export interface Qoo10OrderSeed {
   orderNo: number;
   /** Default 2 (新規注文). */
   status?: Qoo10ShippingStat;
-  /** Cancelled/claimed orders vanish from GetShippingInfo (§4.1). */
+  /** Shorthand for a completed cancel (claim 3, dated at the order date): the line vanishes from GetShippingInfo (§4.1). */
   cancelled?: boolean;
+  /** A claim on the line (cancellations.md §2.3); wins over `cancelled`. */
+  claim?: Qoo10ClaimSeed | null;
   /** JST `YYYY-MM-DD HH:mm:ss`. */
   orderDate: string;
   /** JST `YYYY-MM-DD HH:mm:ss`; defaults to orderDate for paid orders (status ≥ 2), '' otherwise. */
@@ -92,6 +102,38 @@ export interface Qoo10OrderSeed {
   trackingNo?: string;
 }
 
+/**
+ * cancellations.md §2.3 ClaimStat / claimStatus: 1 cancel requested, 2 cancelling, 3 cancel completed, 4 return
+ * requested, 5 returning, 6 return completed, 11 exchange requested, 12 exchange approved, 13 re-shipping,
+ * 14 non-receipt refund completed, 15 non-receipt partial refund completed, 16 unpaid order cancelled.
+ */
+export type Qoo10ClaimStat = 1 | 2 | 3 | 4 | 5 | 6 | 11 | 12 | 13 | 14 | 15 | 16;
+export const QOO10_CLAIM_STATS: readonly Qoo10ClaimStat[] = [1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16];
+
+export interface Qoo10ClaimSeed {
+  claimStatus: Qoo10ClaimStat;
+  reason?: string;
+  /** JST `YYYY-MM-DD HH:mm:ss` (the claim request date, search_condition 2); defaults to the simulator's now. */
+  requestDate?: string;
+  /** JST `YYYY-MM-DD HH:mm:ss` (completion, search_condition 3); '' while the claim is open. */
+  cancelRefundDate?: string;
+}
+
+/** A claim as the simulator keeps it: dates '' when absent. */
+export interface Qoo10Claim {
+  claimStatus: Qoo10ClaimStat;
+  reason: string;
+  requestDate: string;
+  cancelRefundDate: string;
+}
+
+/**
+ * How `claimStatus` is written in answers. Its literal format is UNCONFIRMED (cancellations.md §2.1: one client
+ * reads a number; `shippingStatus` in the same family is a "Label(n)" string), so tests can pick: a JSON number
+ * (default), a numeric string, or a label with the `(n)` suffix.
+ */
+export type Qoo10ClaimStatusFormat = 'number' | 'string' | 'label';
+
 export interface Qoo10OptionSeed {
   /** Axis names joined by `||*` (§7), e.g. `カラー||*サイズ`. */
   optionName: string;
@@ -131,6 +173,10 @@ export interface Qoo10Seed {
   maxSearchDays?: number;
   /** Latest EstShipDt accepted by SetSellerCheckYN (days after today, JST); -10017 beyond. UNCONFIRMED value. */
   maxEstShipDays?: number;
+  /** Widest GetClaimInfo_V3 window accepted (days); cancellations.md §2.1: 90 (CONFIRMED), -10003 beyond. */
+  maxClaimSearchDays?: number;
+  /** How `claimStatus` is written (UNCONFIRMED format); default `number`. */
+  claimStatusFormat?: Qoo10ClaimStatusFormat;
 }
 
 type Account = Required<Qoo10AccountSeed>;
@@ -140,7 +186,7 @@ interface OrderLine {
   packNo: number;
   orderNo: number;
   status: Qoo10ShippingStat;
-  cancelled: boolean;
+  claim: Qoo10Claim | null;
   orderDate: string;
   paymentDate: string;
   estShippingDate: string;
@@ -250,6 +296,52 @@ export const QOO10_CODES = {
   NOT_AUTHORIZED: -90002,
   KEY_EXPIRED: -90004,
 } as const;
+
+/** Codes of the claim methods (cancellations.md §2.1, §2.4), CONFIRMED as documented there. */
+export const QOO10_CLAIM_CODES = {
+  /** GetClaimInfo_V3: "Search Date Error." */
+  SEARCH_DATE: -10002,
+  /** GetClaimInfo_V3: "Searching period exceeds to 90 days." */
+  PERIOD_TOO_LONG: -10003,
+  /** SetCancelProcess: bad order number */
+  BAD_ORDER_NO: -10001,
+  /** SetCancelProcess: no order */
+  NO_ORDER: -10002,
+  /** SetCancelProcess: bad seller */
+  BAD_SELLER: -10003,
+  /** SetCancelProcess: "주문상태가 올바르지 않습니다" (already shipped or already cancelled) */
+  BAD_ORDER_STATE: -10004,
+} as const;
+
+/** The old OpenAPI's English labels for 1–6 (cancellations.md §2.3); the others translate the guide's Korean names. */
+const CLAIM_LABEL: Record<Qoo10ClaimStat, string> = {
+  1: 'Cancel Request',
+  2: 'Cancelling',
+  3: 'Cancel Completed',
+  4: 'Return Request',
+  5: 'Returning',
+  6: 'Return completed',
+  11: 'Exchange Request',
+  12: 'Exchange Approved',
+  13: 'Re-shipping',
+  14: 'Non-receipt Refund Completed',
+  15: 'Non-receipt Partial Refund Completed',
+  16: 'Unpaid Order Cancelled',
+};
+
+/** SetCancelProcess `CancelReason` (cancellations.md §2.4): empty = 在庫なし (the seller's fault). */
+const SELLER_CANCEL_REASON: Record<string, string> = { '': '在庫なし', '1': '注文変更', '2': '配送不可地域', '3': '配送遅延' };
+
+/**
+ * A line whose claim is 3 (cancelled) vanishes from GetShippingInfo (cancellations.md §2.5, CONFIRMED); 2
+ * (cancelling) "probably" too (§2.7), and 16 (an unpaid order cancelled) is a cancel as well. Whether a line with an
+ * open request (1) still shows is UNCONFIRMED: here it keeps showing with its shipping status.
+ */
+const GONE_CLAIMS: ReadonlySet<number> = new Set([2, 3, 16]);
+const isGone = (o: { claim: Qoo10Claim | null }) => o.claim !== null && GONE_CLAIMS.has(o.claim.claimStatus);
+
+/** An error a scenario hook reports (HTTP 409 over `/_sim`): the site would not let that happen in that state. */
+export class Qoo10ScenarioError extends Error {}
 
 const MSG_CHECK_KEY = 'Please check the Seller Authorization Key.';
 const MSG_EXPIRED = 'Seller authorization key is expired. Use a new key.';
@@ -388,6 +480,8 @@ export class Qoo10Simulator extends SiteSimulator {
   private keyLifetimeDays = 365;
   private maxSearchDays = 90;
   private maxEstShipDays = 90;
+  private maxClaimSearchDays = 90;
+  private claimStatusFormat: Qoo10ClaimStatusFormat = 'number';
 
   constructor(seed?: Qoo10Seed) {
     super('qoo10');
@@ -411,6 +505,8 @@ export class Qoo10Simulator extends SiteSimulator {
     this.keyLifetimeDays = s.keyLifetimeDays ?? 365;
     this.maxSearchDays = s.maxSearchDays ?? 90;
     this.maxEstShipDays = s.maxEstShipDays ?? 90;
+    this.maxClaimSearchDays = s.maxClaimSearchDays ?? 90;
+    this.claimStatusFormat = s.claimStatusFormat ?? 'number';
     for (const o of s.orders ?? []) this.addOrder(o);
     for (const i of s.items ?? []) this.addItem(i);
   }
@@ -442,7 +538,11 @@ export class Qoo10Simulator extends SiteSimulator {
       packNo: o.packNo,
       orderNo: o.orderNo,
       status,
-      cancelled: o.cancelled ?? false,
+      claim: o.claim
+        ? this.newClaim(o.claim)
+        : o.cancelled
+          ? { claimStatus: 3, reason: '', requestDate: o.orderDate, cancelRefundDate: o.orderDate }
+          : null,
       orderDate: o.orderDate,
       paymentDate: o.paymentDate ?? (status >= 2 ? o.orderDate : ''),
       estShippingDate: o.estShippingDate ?? '',
@@ -508,9 +608,97 @@ export class Qoo10Simulator extends SiteSimulator {
     this.mustOrder(orderNo).status = status;
   }
 
-  /** Simulates a buyer cancellation (claim): the line disappears from GetShippingInfo. */
-  cancelOrder(orderNo: number): void {
-    this.mustOrder(orderNo).cancelled = true;
+  /**
+   * A completed cancel (claim 3) whatever the line's state: the line disappears from GetShippingInfo. For the
+   * site's own paths use {@link buyerCancel}, {@link requestCancel} + {@link approveCancel}.
+   */
+  cancelOrder(orderNo: number, reason = ''): void {
+    const o = this.mustOrder(orderNo);
+    const now = formatJst(this.clock.now());
+    o.claim = { claimStatus: 3, reason, requestDate: o.claim?.requestDate || now, cancelRefundDate: now };
+  }
+
+  // ----- claim scenarios (cancellations.md §2.5, §2.7) -----------------------------------------------------------
+
+  /**
+   * The buyer cancels in 配送要請 (2) before the seller set the ship date: immediately, without the seller
+   * (Q-HELP, CONFIRMED) → claim 3 requested and completed now. Refused in any other state (after the seller
+   * received the order a cancel is a request: {@link requestCancel}; after shipping, a return).
+   */
+  buyerCancel(orderNo: number, reason = '購入者都合'): OrderLine {
+    const o = this.mustOrder(orderNo);
+    if (o.claim) throw new Qoo10ScenarioError(`orderNo ${orderNo} already has claim ${o.claim.claimStatus}`);
+    if (o.status !== 2)
+      throw new Qoo10ScenarioError(`orderNo ${orderNo} is at shipping status ${o.status}: a buyer cancels immediately only at 2`);
+    const now = formatJst(this.clock.now());
+    o.claim = { claimStatus: 3, reason, requestDate: now, cancelRefundDate: now };
+    return structuredClone(o);
+  }
+
+  /**
+   * The buyer asks to cancel after the seller received the order (3): claim 1, waiting for the shop's consent.
+   * The ClaimStat-1 mapping is UNCONFIRMED (inferred from the code name, §2.5). This is the Qoo10 "hold".
+   */
+  requestCancel(orderNo: number, reason = '購入者都合'): OrderLine {
+    const o = this.mustOrder(orderNo);
+    if (o.claim) throw new Qoo10ScenarioError(`orderNo ${orderNo} already has claim ${o.claim.claimStatus}`);
+    if (o.status === 2) throw new Qoo10ScenarioError(`orderNo ${orderNo} is at 2: the buyer cancels it immediately (buyerCancel)`);
+    if (o.status !== 3) throw new Qoo10ScenarioError(`orderNo ${orderNo} is at shipping status ${o.status}: no cancel request possible`);
+    o.claim = { claimStatus: 1, reason, requestDate: formatJst(this.clock.now()), cancelRefundDate: '' };
+    return structuredClone(o);
+  }
+
+  /** The seller approves a pending request in QSM (1 or 2 → 3, completed now). */
+  approveCancel(orderNo: number): OrderLine {
+    const o = this.mustOrder(orderNo);
+    if (!o.claim || (o.claim.claimStatus !== 1 && o.claim.claimStatus !== 2))
+      throw new Qoo10ScenarioError(`orderNo ${orderNo} has no pending cancel request`);
+    o.claim = { ...o.claim, claimStatus: 3, cancelRefundDate: formatJst(this.clock.now()) };
+    return structuredClone(o);
+  }
+
+  /** The buyer withdraws a pending request (1 or 2): the claim is gone and the line is live again. The Qoo10 "release". */
+  withdrawCancel(orderNo: number): OrderLine {
+    const o = this.mustOrder(orderNo);
+    if (!o.claim || (o.claim.claimStatus !== 1 && o.claim.claimStatus !== 2))
+      throw new Qoo10ScenarioError(`orderNo ${orderNo} has no pending cancel request`);
+    o.claim = null;
+    return structuredClone(o);
+  }
+
+  /** The buyer asks to return a shipped line (4 or 5): claim 4. */
+  requestReturn(orderNo: number, reason = '返品希望'): OrderLine {
+    return this.afterShipmentClaim(orderNo, 4, reason);
+  }
+
+  /** The buyer asks to exchange a shipped line (4 or 5): claim 11. */
+  requestExchange(orderNo: number, reason = '交換希望'): OrderLine {
+    return this.afterShipmentClaim(orderNo, 11, reason);
+  }
+
+  /** Sets (or with null removes) a line's claim as given, whatever its state. */
+  setClaim(orderNo: number, claim: Qoo10ClaimSeed | null): OrderLine {
+    const o = this.mustOrder(orderNo);
+    o.claim = claim ? this.newClaim(claim) : null;
+    return structuredClone(o);
+  }
+
+  private afterShipmentClaim(orderNo: number, claimStatus: Qoo10ClaimStat, reason: string): OrderLine {
+    const o = this.mustOrder(orderNo);
+    if (o.claim) throw new Qoo10ScenarioError(`orderNo ${orderNo} already has claim ${o.claim.claimStatus}`);
+    if (o.status !== 4 && o.status !== 5) throw new Qoo10ScenarioError(`orderNo ${orderNo} is not shipped (status ${o.status})`);
+    o.claim = { claimStatus, reason, requestDate: formatJst(this.clock.now()), cancelRefundDate: '' };
+    return structuredClone(o);
+  }
+
+  private newClaim(seed: Qoo10ClaimSeed): Qoo10Claim {
+    if (!QOO10_CLAIM_STATS.includes(seed.claimStatus)) throw new Error(`unknown claimStatus ${seed.claimStatus}`);
+    return {
+      claimStatus: seed.claimStatus,
+      reason: seed.reason ?? '',
+      requestDate: seed.requestDate ?? formatJst(this.clock.now()),
+      cancelRefundDate: seed.cancelRefundDate ?? '',
+    };
   }
 
   /** Issue a SAK without the HTTP call (for tests that start past authentication). */
@@ -572,6 +760,60 @@ export class Qoo10Simulator extends SiteSimulator {
       else return next();
       this.handle(req as SiteRequest, res, pathMethod);
     });
+    this.mountScenarioHooks(app);
+  }
+
+  /**
+   * The scenario hooks under `/_sim/orders/{orderNo}/…`. The shared frame mounts its own `/_sim` API before the
+   * request log and the fault injector, and offers no place for a site's hooks there; so this router is moved
+   * right behind it, where hook calls are neither recorded as site requests nor hit by injected faults.
+   */
+  private mountScenarioHooks(app: Express): void {
+    const hooks = express.Router();
+    hooks.use(express.json());
+    const run = (res: Response, action: () => unknown) => {
+      try {
+        res.status(200).json(action());
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        res.status(error instanceof Qoo10ScenarioError ? 409 : /^unknown orderNo/.test(message) ? 404 : 400).json({ error: message });
+      }
+    };
+    const body = (req: Request) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
+    const reason = (req: Request) => (typeof body(req).reason === 'string' ? (body(req).reason as string) : undefined);
+    const orderNo = (req: Request) => Number(req.params.orderNo);
+    hooks.get('/orders/:orderNo', (req, res) =>
+      run(res, () => {
+        const o = this.getOrder(orderNo(req));
+        if (!o) throw new Error(`unknown orderNo ${req.params.orderNo}`);
+        return o;
+      }),
+    );
+    hooks.post('/orders/:orderNo/buyer-cancel', (req, res) => run(res, () => this.buyerCancel(orderNo(req), reason(req))));
+    hooks.post('/orders/:orderNo/cancel-request', (req, res) => run(res, () => this.requestCancel(orderNo(req), reason(req))));
+    hooks.post('/orders/:orderNo/approve-cancel', (req, res) => run(res, () => this.approveCancel(orderNo(req))));
+    hooks.post('/orders/:orderNo/withdraw-cancel', (req, res) => run(res, () => this.withdrawCancel(orderNo(req))));
+    hooks.post('/orders/:orderNo/return-request', (req, res) => run(res, () => this.requestReturn(orderNo(req), reason(req))));
+    hooks.post('/orders/:orderNo/exchange-request', (req, res) => run(res, () => this.requestExchange(orderNo(req), reason(req))));
+    hooks.post('/orders/:orderNo/status', (req, res) =>
+      run(res, () => {
+        const status = Number(body(req).status);
+        if (![1, 2, 3, 4, 5].includes(status)) throw new Error('status must be 1–5');
+        this.setOrderStatus(orderNo(req), status as Qoo10ShippingStat);
+        return this.getOrder(orderNo(req));
+      }),
+    );
+    hooks.post('/orders/:orderNo/claim', (req, res) =>
+      run(res, () => this.setClaim(orderNo(req), (body(req).claim ?? null) as Qoo10ClaimSeed | null)),
+    );
+
+    const stack = (app as unknown as { router?: { stack?: Array<{ rawPath?: unknown }> } }).router?.stack;
+    app.use('/_sim', hooks);
+    if (!stack) return;
+    const inspection = stack.findIndex((layer) => layer.rawPath === '/_sim');
+    if (inspection < 0) return; // left where it is: still reachable, only recorded like a site request
+    const [layer] = stack.splice(stack.length - 1, 1);
+    stack.splice(inspection + 1, 0, layer);
   }
 
   protected renderSiteError(fault: FaultSpec, req: SiteRequest, res: Response): void {
@@ -657,6 +899,9 @@ export class Qoo10Simulator extends SiteSimulator {
     'shippingbasic.setsellercheckynbulk': (c) => this.setSellerCheckYNBulk(c),
     'shippingbasic.setsendinginfo': (c) => this.setSendingInfo(c),
     'shippingbasic.setsendinginfobulk': (c) => this.setSendingInfoBulk(c),
+    'shippingbasic.getclaiminfo_v3': (c) => this.getClaimInfo(c),
+    'shippingbasic.getshippingandclaiminfobyorderno_v2': (c) => this.getShippingAndClaimInfo(c),
+    'claim.setcancelprocess': (c) => this.setCancelProcess(c),
     'itemsorder.setgoodspriceqty': (c) => this.setGoodsPriceQty(c),
     'itemsoptions.updateinventoryqtyunit': (c) => this.updateInventoryQtyUnit(c),
     'itemslookup.getgoodsinventoryinfo': (c) => this.getGoodsInventoryInfo(c),
@@ -708,7 +953,7 @@ export class Qoo10Simulator extends SiteSimulator {
     const dateOf = (o: OrderLine) =>
       cond === '1' ? o.orderDate : cond === '2' ? o.paymentDate : cond === '3' ? o.shippingDate : o.deliveredDate;
     const rows = this.orders
-      .filter((o) => o.sellerId === c.account!.sellerId && !o.cancelled && statuses.includes(o.status))
+      .filter((o) => o.sellerId === c.account!.sellerId && !isGone(o) && statuses.includes(o.status))
       .filter((o) => {
         const at = parseJstDateTime(dateOf(o));
         return at !== null && at >= from && at <= to;
@@ -778,7 +1023,7 @@ export class Qoo10Simulator extends SiteSimulator {
   private v3Row(o: OrderLine, a: Account): Record<string, unknown> {
     // UNCONFIRMED: whether RelatedOrder includes the row's own orderNo; here it lists the other lines of the pack.
     const related = this.orders
-      .filter((x) => x.packNo === o.packNo && x.orderNo !== o.orderNo && !x.cancelled)
+      .filter((x) => x.packNo === o.packNo && x.orderNo !== o.orderNo && !isGone(x))
       .map((x) => String(x.orderNo))
       .join(', ');
     return {
@@ -872,8 +1117,8 @@ export class Qoo10Simulator extends SiteSimulator {
     if (delayType !== '' && !/^[1-4]$/.test(delayType)) return processingError('DelayType must be 1, 2, 3 or 4.');
     if (delayMemo.length > 1000) return processingError('DelayMemo is too long.');
     // The -10012/-10013 codes are documented for the bulk form; the single form is assumed to share them (§9.5).
-    if (o.status === 3 && !o.cancelled) return fail(QOO10_CODES.ALREADY_CONFIRMED, 'Already order-confirmed.');
-    if (o.status !== 2 || o.cancelled) return fail(QOO10_CODES.NOT_REQUEST_STATE, 'Not in request shipping status.');
+    if (o.status === 3 && !isGone(o)) return fail(QOO10_CODES.ALREADY_CONFIRMED, 'Already order-confirmed.');
+    if (o.status !== 2 || isGone(o)) return fail(QOO10_CODES.NOT_REQUEST_STATE, 'Not in request shipping status.');
     o.status = 3;
     if (estShipDt) o.estShippingDate = `${estShipDt.slice(0, 4)}-${estShipDt.slice(4, 6)}-${estShipDt.slice(6, 8)} 00:00:00`;
     o.delayType = delayType;
@@ -929,8 +1174,11 @@ export class Qoo10Simulator extends SiteSimulator {
     // UNCONFIRMED: carrier names are checked against the seller's delivery-company list.
     if (!this.shippingCorps.includes(corp)) return processingError(`ShippingCorp '${corp}' is not registered.`);
     // UNCONFIRMED code: the per-row failure seen in a public mock is -10103; used for "not shippable" here.
-    if (o.cancelled || (o.status !== 2 && o.status !== 3))
+    if (isGone(o) || (o.status !== 2 && o.status !== 3))
       return fail(QOO10_CODES.NOT_SHIPPABLE, 'Processing Error - the order is not in a shippable status.');
+    // A pending cancel request (1) is rejected in QSM by shipping (third-party seller guides, cancellations.md §2.4);
+    // whether SetSendingInfo on such a line is accepted is UNCONFIRMED: here it is, and the request ends.
+    if (o.claim?.claimStatus === 1) o.claim = null;
     o.status = 4;
     o.deliveryCompany = corp;
     o.trackingNo = trackingNo;
@@ -959,6 +1207,148 @@ export class Qoo10Simulator extends SiteSimulator {
         };
       }),
     );
+  }
+
+  // ----- cancellations.md §2 claims -------------------------------------------------------------------------------
+
+  private claimStatusValue(claimStatus: Qoo10ClaimStat): number | string {
+    if (this.claimStatusFormat === 'string') return String(claimStatus);
+    if (this.claimStatusFormat === 'label') return `${CLAIM_LABEL[claimStatus]}(${claimStatus})`;
+    return claimStatus;
+  }
+
+  /** The claim fields of one line; all empty when it has no claim (UNCONFIRMED how Qoo10 writes "no claim"). */
+  private claimFields(o: OrderLine): Record<string, unknown> {
+    const claim = o.claim;
+    return {
+      claimStatus: claim ? this.claimStatusValue(claim.claimStatus) : '',
+      reason: claim?.reason ?? '',
+      requestDate: claim?.requestDate ?? '',
+      cancelRefundDate: claim?.cancelRefundDate ?? '',
+    };
+  }
+
+  /** §2.1 `ClaimInfo_V2` row (field names CONFIRMED; a few return-leg values are placeholders). */
+  private claimRow(o: OrderLine): Record<string, unknown> {
+    const returnLeg = o.claim !== null && o.claim.claimStatus >= 4 && o.claim.claimStatus <= 6;
+    return {
+      orderNo: o.orderNo,
+      packNo: o.packNo,
+      ...this.claimFields(o),
+      orderDate: o.orderDate,
+      PaymentDate: o.paymentDate,
+      shippingDate: o.shippingDate,
+      DeliveredDate: o.deliveredDate,
+      itemCode: o.itemCode,
+      sellerItemCode: o.sellerItemCode,
+      itemTitle: o.itemTitle,
+      orderQty: o.orderQty,
+      paymentNation: 'JP',
+      currency: o.currency,
+      paymentAmount: o.total,
+      deliveryCompany: o.deliveryCompany,
+      trackingNo: o.trackingNo,
+      deliveryCompanyReturn: '',
+      trackingNoReturn: '',
+      pickupAddress: returnLeg ? joinAddr(o) : '',
+      zipCode: o.zipCode,
+      paymentReturnShipping: 0,
+      itemCondition: '',
+      receiver: o.receiver,
+      receiverTel: o.receiverTel,
+      receiverMobile: o.receiverMobile,
+      buyer: o.buyer,
+      buyerTel: o.buyerTel,
+      buyerMobile: o.buyerMobile,
+      CODCancelPrice: 0,
+      CODQrefundPrice: 0,
+      CODCancelRelatedOrder: '',
+      nrDutyTarget: '',
+      nrSolType: '',
+      nrPartRefundCnt: 0,
+      nrPartRefundBalance: 0,
+    };
+  }
+
+  /**
+   * §2.1 `ShippingBasic.GetClaimInfo_V3(ClaimStat, search_Sdate, search_Edate, search_condition)`: the claims in
+   * state `ClaimStat` whose date named by `search_condition` (1 order date, 2 claim request date, 3 cancel/refund
+   * completion date) falls in the window. Bad or missing dates → -10002; a window over 90 days → -10003.
+   */
+  private getClaimInfo(c: CallContext): QapiResult {
+    const p = c.params;
+    const from = parseSearchDate(p.str('search_Sdate'), false);
+    const to = parseSearchDate(p.str('search_Edate'), true);
+    if (from === null || to === null || to < from) return fail(QOO10_CLAIM_CODES.SEARCH_DATE, 'Search Date Error.');
+    // The end bound is inclusive to the millisecond: a 90-day yyyyMMdd window passes, anything longer does not.
+    if (to - from >= this.maxClaimSearchDays * DAY_MS)
+      return fail(QOO10_CLAIM_CODES.PERIOD_TOO_LONG, 'Searching period exceeds to 90 days.');
+    // UNCONFIRMED default when search_condition is blank: the order date, as for GetShippingInfo.
+    const cond = p.str('search_condition') || '1';
+    if (!/^[1-3]$/.test(cond)) return fail(QOO10_CLAIM_CODES.SEARCH_DATE, 'Search Date Error.');
+    // UNCONFIRMED what a blank ClaimStat returns: here every claim; an unknown code matches nothing.
+    const stat = p.str('ClaimStat');
+    const dateOf = (o: OrderLine) => (cond === '1' ? o.orderDate : cond === '2' ? o.claim!.requestDate : o.claim!.cancelRefundDate);
+    const rows = this.orders
+      .filter((o) => o.sellerId === c.account!.sellerId && o.claim !== null)
+      .filter((o) => stat === '' || String(o.claim!.claimStatus) === stat)
+      .filter((o) => {
+        const at = parseJstDateTime(dateOf(o));
+        return at !== null && at >= from && at <= to;
+      })
+      .sort((a, b) => dateOf(a).localeCompare(dateOf(b)) || a.packNo - b.packNo || a.orderNo - b.orderNo);
+    return ok(rows.map((o) => this.claimRow(o)));
+  }
+
+  /**
+   * §2.2 `ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2(OrderNo)`: one flattened object, the v2 order fields
+   * (shippingStatus 1–5) with the claim's. Cancelled lines are found here too. The codes for a bad or unknown
+   * orderNo are not documented for this method: SetCancelProcess's (-10001 / -10002) are used, UNCONFIRMED.
+   */
+  private getShippingAndClaimInfo(c: CallContext): QapiResult {
+    const raw = c.params.str('OrderNo');
+    if (!/^\d+$/.test(raw)) return fail(QOO10_CLAIM_CODES.BAD_ORDER_NO, 'Invalid order number.');
+    const o = this.orders.find((x) => x.orderNo === Number(raw) && x.sellerId === c.account!.sellerId);
+    if (!o) return fail(QOO10_CLAIM_CODES.NO_ORDER, 'Not exists order info');
+    const returnLeg = this.claimRow(o);
+    return ok({
+      ...this.v2Row(o, c.account!),
+      ...this.claimFields(o),
+      deliveryCompanyReturn: returnLeg.deliveryCompanyReturn,
+      trackingNoReturn: returnLeg.trackingNoReturn,
+      pickupAddress: returnLeg.pickupAddress,
+      paymentReturnShipping: returnLeg.paymentReturnShipping,
+      itemCondition: returnLeg.itemCondition,
+    });
+  }
+
+  /**
+   * §2.4 `Claim.SetCancelProcess(ContrNo, CancelReason, SellerMemo, returnFeeStat)`: the seller cancels one
+   * orderNo. -10001 bad order number, -10002 no order, -10003 another seller's order, -10004 already shipped or
+   * already cancelled (or cancelling). A line with a pending buyer request (1) is completed (→ 3) keeping the
+   * buyer's reason ("buyer-initiated cancel reasons are not updated"): whether the real method does that is
+   * UNCONFIRMED (§2.4). A line without a claim gets a completed seller cancel (3) with the reason given.
+   */
+  private setCancelProcess(c: CallContext): QapiResult {
+    const p = c.params;
+    const raw = p.str('ContrNo');
+    if (!/^\d+$/.test(raw)) return fail(QOO10_CLAIM_CODES.BAD_ORDER_NO, 'Invalid order number.');
+    const o = this.orders.find((x) => x.orderNo === Number(raw));
+    if (!o) return fail(QOO10_CLAIM_CODES.NO_ORDER, 'Not exists order info');
+    if (o.sellerId !== c.account!.sellerId) return fail(QOO10_CLAIM_CODES.BAD_SELLER, 'Invalid seller.');
+    const cancelReason = p.str('CancelReason');
+    // UNCONFIRMED: the answer to an unknown CancelReason or an over-long SellerMemo is not documented.
+    if (!(cancelReason in SELLER_CANCEL_REASON)) return processingError('CancelReason must be empty, 1, 2 or 3.');
+    if ((p.get('SellerMemo') ?? '').length > 1000) return processingError('SellerMemo is too long.');
+    const now = formatJst(this.clock.now());
+    if (o.claim?.claimStatus === 1 && (o.status === 2 || o.status === 3)) {
+      o.claim = { ...o.claim, claimStatus: 3, cancelRefundDate: now };
+      return ok();
+    }
+    if (o.claim !== null || (o.status !== 1 && o.status !== 2 && o.status !== 3))
+      return fail(QOO10_CLAIM_CODES.BAD_ORDER_STATE, '주문상태가 올바르지 않습니다');
+    o.claim = { claimStatus: 3, reason: SELLER_CANCEL_REASON[cancelReason], requestDate: now, cancelRefundDate: now };
+    return ok();
   }
 
   // ----- §7 items / stock -----------------------------------------------------------------------------------------
