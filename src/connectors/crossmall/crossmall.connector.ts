@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
-import { SiteError } from '../http/site-errors';
+import { SiteError, SiteRejectedError } from '../http/site-errors';
 import type {
   ConnectionContext,
   ConnectionTestResult,
   ExternalOrder,
   ExternalOrderLine,
+  ExternalOrderRef,
   ItemResult,
   ListingKey,
   OrderBatch,
@@ -14,13 +15,32 @@ import type {
   SyncCursor,
   TrackingUpdate,
 } from '../sales-site-connector';
-import type { ConnectionProbe, OrderSource, SitePorts, StockSink, TrackingSink } from '../site-ports';
+import type {
+  ConnectionProbe,
+  OrderChange,
+  OrderChangeBatch,
+  OrderChangeSource,
+  OrderSource,
+  RecheckResult,
+  SitePorts,
+  StockSink,
+  TrackingSink,
+} from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { type ItemOutcome, itemOutcome } from '../shared/item-outcome';
 import { JST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
 import { type CrossmallParams, CrossmallClient } from './crossmall.client';
 import { CROSSMALL_DEFAULTS, CROSSMALL_DESCRIPTOR, CROSSMALL_SETTINGS } from './crossmall.descriptor';
-import { type CrossmallRow, crossmallListingKey, crossmallOptionKey, rowText, toExternalOrder } from './crossmall.mapper';
+import { crossmallChangesOf, crossmallPhaseRules, readChangeCursor, writeChangeCursor } from './crossmall.changes';
+import {
+  type CrossmallRow,
+  bundleParentOf,
+  crossmallListingKey,
+  crossmallOptionKey,
+  isSetLine,
+  rowText,
+  toExternalOrder,
+} from './crossmall.mapper';
 
 /** §4: get_order answers at most 100 rows; a full page means "ask again after its last number". */
 const PAGE_SIZE = 100;
@@ -28,22 +48,43 @@ const PAGE_SIZE = 100;
 const QUEUE_START = '0';
 /** Order lines kept per connection to skip get_order_detail for orders unchanged since the last pull. */
 const DETAIL_CACHE_LIMIT = 10_000;
+const DAY_MS = 86_400_000;
+/** The first change pull looks back this many days unless `settings.initialLookbackDays` says otherwise. */
+const DEFAULT_LOOKBACK_DAYS = 30;
+/**
+ * Each change pull re-reads this much before where the last one ended: `updated_at` is the site's clock and
+ * a change committed while a window was read may carry a time inside it. Re-reads are harmless.
+ */
+const CHANGE_OVERLAP_MS = 15 * 60_000;
+const DATETIME = 'yyyy-MM-dd HH:mm:ss';
 
-interface CachedDetails {
-  updatedAt: string;
+interface OrderLines {
   details: CrossmallRow[];
+  /** get_order_component rows by the line_no of their set line */
+  components: Map<string, CrossmallRow[]>;
+}
+
+interface CachedLines extends OrderLines {
+  updatedAt: string;
 }
 
 @Injectable()
-export class CrossmallConnector implements SiteConnector, ConnectionProbe, OrderSource, TrackingSink, StockSink {
+export class CrossmallConnector implements SiteConnector, ConnectionProbe, OrderSource, OrderChangeSource, TrackingSink, StockSink {
   readonly stockMode = 'absolute' as const;
-  readonly ports: SitePorts = { connection: this, orderSource: this, trackingSink: this, stockSink: this };
+  readonly ports: SitePorts = {
+    connection: this,
+    orderSource: this,
+    orderChangeSource: this,
+    trackingSink: this,
+    stockSink: this,
+  };
   readonly descriptor = CROSSMALL_DESCRIPTOR;
+  private readonly logger = new Logger(CrossmallConnector.name);
   /**
-   * Per connection, in memory only: the lines of orders already read, by 管理番号, valid while the
-   * order's `updated_at` is unchanged. Losing it (restart, another instance) only costs calls.
+   * Per connection, in memory only: the lines (and set components) of orders already read, by 管理番号,
+   * valid while the order's `updated_at` is unchanged. Losing it (restart, another instance) only costs calls.
    */
-  private readonly detailCache = new Map<string, Map<string, CachedDetails>>();
+  private readonly detailCache = new Map<string, Map<string, CachedLines>>();
 
   constructor(private readonly client: CrossmallClient) {}
 
@@ -75,14 +116,15 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
    * reads the phase whole. The cursor is the last 管理番号 of a committed page while a pass is under
    * way (a crashed pass resumes after it), and `0` once the pass has reached the end, so that the next
    * pull starts from the first order again.
+   *
+   * A merged-away child (non-empty `bundle_ahead_number`, cancellations.md §4.4) is never read nor shipped:
+   * its lines come with its parent. A parent may carry `bundle_flag=1` itself (UNCONFIRMED), so the flag
+   * alone never drops an order; but a flagged order without a parent number whose lines the site refuses
+   * is skipped for this pass (logged) rather than stopping the whole pull. Set lines (`component_flag` 1)
+   * become their components (get_order_component).
    */
   async *pullOrders(ctx: ConnectionContext, cursor: SyncCursor | null): AsyncIterable<OrderBatch> {
-    // `pendingShipmentPhaseName` was this setting's first name; connections saved with it keep working.
-    const phase = stringSetting(
-      ctx,
-      CROSSMALL_SETTINGS.collectPhaseName,
-      stringSetting(ctx, 'pendingShipmentPhaseName', CROSSMALL_DEFAULTS.collectPhaseName),
-    );
+    const phase = collectPhase(ctx);
     let after = cursor && /^\d+$/.test(cursor.value) && Number(cursor.value) > 0 ? cursor.value : undefined;
     for (;;) {
       // `phase_name` is confirmed by one production call only; the rows are filtered on it again
@@ -95,8 +137,16 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
       for (const header of headers) {
         if (!header.order_number || header.phase_name !== phase) continue;
         // §4.2: a bundled child cannot be read; its lines are served under its parent (bundle_ahead_number).
-        if (header.bundle_flag === '1') continue;
-        orders.push(toExternalOrder(header, await this.detailsOf(ctx, header)));
+        if (bundleParentOf(header) !== undefined) continue;
+        let lines: OrderLines;
+        try {
+          lines = await this.linesOf(ctx, header);
+        } catch (error) {
+          if (!(error instanceof SiteRejectedError) || header.bundle_flag?.trim() !== '1') throw error;
+          this.logger.warn(`CROSS MALL refused the lines of bundled order ${header.order_number}; skipped this pass: ${error.message}`);
+          continue;
+        }
+        orders.push(toExternalOrder(header, lines.details, lines.components));
       }
       const last = headers.at(-1)?.order_number;
       const more = headers.length >= PAGE_SIZE && last !== undefined && /^\d+$/.test(last);
@@ -265,22 +315,169 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
     };
   }
 
+  /**
+   * Orders changed since the cursor (cancellations.md §4.2): `get_order` by `updated_at_fr`/`updated_at_to`
+   * (`yyyy-mm-dd hh:mm:ss` JST) over [cursor − 15 min, now] — the first run over the last
+   * `settings.initialLookbackDays` (default 30) — 100 rows a call, the next page asked with
+   * `condition=1&order_number=<last>`. One batch per page: the changes each header states
+   * ({@link crossmallChangesOf}), plus, for every merged-away child, its parent read again (get_order unless
+   * the page holds it, get_order_detail + components) into `orders` when it is in the collect phase, so the
+   * lines it gained are written with the merge. A child's own lines are never asked for (§4.4: the site
+   * refuses them).
+   *
+   * Whether a `cancel_flag` or phase edit bumps `updated_at` is UNCONFIRMED (§4.2): {@link recheck} is the
+   * safety net for orders about to ship. The cursor of a page that is not the last keeps the window and the
+   * page's last 管理番号; only the last page moves it on to the window's end.
+   */
+  async *pullChanges(ctx: ConnectionContext, cursor: SyncCursor | null): AsyncIterable<OrderChangeBatch> {
+    const now = ctx.now();
+    const state = readChangeCursor(cursor);
+    let from: Date;
+    let to: Date;
+    let after: string | undefined;
+    if (state && 'after' in state) {
+      ({ from, to, after } = state);
+    } else {
+      to = now;
+      const start = state
+        ? state.since.getTime() - CHANGE_OVERLAP_MS
+        : now.getTime() - numberSetting(ctx, 'initialLookbackDays', DEFAULT_LOOKBACK_DAYS) * DAY_MS;
+      // A cursor ahead of our clock (clock moved back) still reads the last overlap.
+      from = new Date(Math.min(start, now.getTime() - CHANGE_OVERLAP_MS));
+    }
+    const rules = crossmallPhaseRules(ctx.settings);
+    const phase = collectPhase(ctx);
+    const window: [string, string][] = [
+      ['updated_at_fr', formatInOffset(from, JST_OFFSET_MINUTES, DATETIME)],
+      ['updated_at_to', formatInOffset(to, JST_OFFSET_MINUTES, DATETIME)],
+    ];
+
+    for (;;) {
+      const params: [string, string][] = [...window];
+      if (after !== undefined) params.push(['condition', '1'], ['order_number', after]);
+      const page = (await this.client.get(ctx, 'get_order', params)).rows.map(rowText);
+      const headers = page.filter((row) => isOrderNumber(row.order_number));
+
+      const changes: OrderChange[] = [];
+      const parents = new Set<string>();
+      for (const header of headers) {
+        changes.push(...crossmallChangesOf(header, rules));
+        const parent = bundleParentOf(header);
+        if (parent !== undefined) parents.add(parent);
+      }
+      const orders: ExternalOrder[] = [];
+      for (const parent of parents) {
+        const inPage = headers.find((header) => sameOrderNumber(header.order_number, parent));
+        const header = inPage ?? (await this.readOrder(ctx, parent));
+        if (!header) {
+          this.logger.warn(`CROSS MALL order ${parent}, which others were merged into, was not found`);
+          continue;
+        }
+        if (!inPage) changes.push(...crossmallChangesOf(header, rules));
+        // A parent merged on into another order: its lines are with that one, which its own change re-reads.
+        if (bundleParentOf(header) !== undefined) continue;
+        // Written like a pulled order only from the collect phase, as the order pull would: a parent elsewhere
+        // (not yet allocated, held, shipped) would otherwise be taken in before its time. Its lines come with
+        // the order pull, which reads the phase whole, once it gets there.
+        if (header.phase_name !== phase) continue;
+        let lines: OrderLines;
+        try {
+          // Read afresh: whether a merge bumps the parent's updated_at is UNCONFIRMED, so the cache may not know.
+          lines = await this.linesOf(ctx, header, true);
+        } catch (error) {
+          // A refusal retrying will not cure would hold the cursor for ever: the merge is still stated, and
+          // the parent's lines come with the order pull when it reaches the collect phase.
+          if (!(error instanceof SiteRejectedError)) throw error;
+          this.logger.warn(`CROSS MALL refused the lines of order ${parent}, which others were merged into: ${error.message}`);
+          continue;
+        }
+        orders.push(toExternalOrder(header, lines.details, lines.components));
+      }
+
+      const last = maxOrderNumber(headers);
+      const more = page.length >= PAGE_SIZE && last !== undefined;
+      if (more && after !== undefined && BigInt(last) <= BigInt(after)) {
+        // A server ignoring condition=1 would serve the same page for ever; stop without moving the cursor.
+        throw new SiteRejectedError(`CROSS MALL get_order paging did not advance past order ${after}`);
+      }
+      yield {
+        changes,
+        ...(orders.length > 0 ? { orders } : {}),
+        nextCursor: writeChangeCursor(more ? { from, to, after: last } : { since: to }),
+      };
+      if (!more) return;
+      after = last;
+    }
+  }
+
+  /**
+   * Each order read by its 管理番号 (`get_order` `order_number=<n>&condition=0`, cancellations.md §4.2; the
+   * site has no multi-number filter, so one call per order) and stated as {@link crossmallChangesOf} does.
+   * Not returned → `found: false`. A merged-away child says `merged_into` its parent; the parent's lines are
+   * not read here (a recheck result carries no orders).
+   */
+  async recheck(ctx: ConnectionContext, refs: ExternalOrderRef[]): Promise<RecheckResult[]> {
+    const rules = crossmallPhaseRules(ctx.settings);
+    const results: RecheckResult[] = [];
+    for (const ref of refs) {
+      const orderNumber = String(ref.refs?.orderNumber ?? ref.externalOrderId).trim();
+      const header = isOrderNumber(orderNumber) ? await this.readOrder(ctx, orderNumber) : undefined;
+      if (!header) {
+        results.push({ externalOrderId: ref.externalOrderId, found: false, changes: [] });
+        continue;
+      }
+      results.push({
+        externalOrderId: ref.externalOrderId,
+        found: true,
+        changes: crossmallChangesOf(header, rules, ref.externalOrderId),
+        ...(header.phase_name !== undefined ? { siteStatus: header.phase_name } : {}),
+      });
+    }
+    return results;
+  }
+
   // ------------------------------------------------------------------ helpers
 
-  private async detailsOf(ctx: ConnectionContext, header: CrossmallRow): Promise<CrossmallRow[]> {
+  /** One order's header by its 管理番号, or undefined when the site does not return it. */
+  private async readOrder(ctx: ConnectionContext, orderNumber: string): Promise<CrossmallRow | undefined> {
+    const result = await this.client.get(ctx, 'get_order', [
+      ['order_number', orderNumber],
+      ['condition', '0'],
+    ]);
+    return result.rows.map(rowText).find((row) => sameOrderNumber(row.order_number, orderNumber));
+  }
+
+  /**
+   * `get_order_detail` for an order that is not a merged-away child, and `get_order_component`
+   * (`order_number` + `&line_no=`, §4.5) for each of its set lines (`component_flag` = "1").
+   */
+  private async linesOf(ctx: ConnectionContext, header: CrossmallRow, fresh = false): Promise<OrderLines> {
     let cache = this.detailCache.get(ctx.connectionId);
     if (!cache) this.detailCache.set(ctx.connectionId, (cache = new Map()));
     const cached = cache.get(header.order_number);
-    if (cached && header.updated_at && cached.updatedAt === header.updated_at) return cached.details;
+    if (!fresh && cached && header.updated_at && cached.updatedAt === header.updated_at) return cached;
 
     const result = await this.client.get(ctx, 'get_order_detail', [['order_number', header.order_number]]);
     const details = result.rows.map(rowText);
+    const components = new Map<string, CrossmallRow[]>();
+    for (const [index, row] of details.entries()) {
+      if (!isSetLine(row)) continue;
+      const lineNo = row.line_no || String(index + 1);
+      const parts = await this.client.get(ctx, 'get_order_component', [
+        ['order_number', header.order_number],
+        ['line_no', lineNo],
+      ]);
+      const rows = parts.rows.map(rowText).filter((part) => part.line_no === undefined || part.line_no === lineNo);
+      // No components listed: the set line stays as it is (its own item code), mappable like any line.
+      if (rows.length === 0) this.logger.warn(`CROSS MALL listed no components for set line ${lineNo} of order ${header.order_number}`);
+      components.set(lineNo, rows);
+    }
     cache.delete(header.order_number);
     if (header.updated_at && details.length > 0) {
       if (cache.size >= DETAIL_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-      cache.set(header.order_number, { updatedAt: header.updated_at, details });
+      cache.set(header.order_number, { updatedAt: header.updated_at, details, components });
     }
-    return details;
+    return { details, components };
   }
 
   /** `get_phase` (layout UNCONFIRMED: every text of every row is taken as a candidate name); undefined when unreadable. */
@@ -331,8 +528,37 @@ function crossmallOptionCode(line: ExternalOrderLine): string | undefined {
   return line.optionCode === undefined || line.optionCode === '' ? undefined : line.optionCode;
 }
 
+function isOrderNumber(value: string | undefined): value is string {
+  return value !== undefined && /^\d+$/.test(value);
+}
+
+function sameOrderNumber(a: string | undefined, b: string): boolean {
+  return isOrderNumber(a) && isOrderNumber(b) && BigInt(a) === BigInt(b);
+}
+
+function maxOrderNumber(headers: CrossmallRow[]): string | undefined {
+  let max: string | undefined;
+  for (const { order_number: number } of headers)
+    if (isOrderNumber(number) && (max === undefined || BigInt(number) > BigInt(max))) max = number;
+  return max;
+}
+
+function numberSetting(ctx: ConnectionContext, name: string, fallback: number): number {
+  const value = Number(ctx.settings[name]);
+  return ctx.settings[name] !== undefined && ctx.settings[name] !== null && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
 function stringOrEmpty(value: unknown): string {
   return typeof value === 'string' ? value : '';
+}
+
+function collectPhase(ctx: ConnectionContext): string {
+  // `pendingShipmentPhaseName` was this setting's first name; connections saved with it keep working.
+  return stringSetting(
+    ctx,
+    CROSSMALL_SETTINGS.collectPhaseName,
+    stringSetting(ctx, 'pendingShipmentPhaseName', CROSSMALL_DEFAULTS.collectPhaseName),
+  );
 }
 
 function stringSetting(ctx: ConnectionContext, name: string, fallback: string): string {

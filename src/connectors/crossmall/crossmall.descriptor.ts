@@ -13,6 +13,8 @@ export const CROSSMALL_SETTINGS = {
   deliveryNames: 'deliveryNames',
   stockQuantityParam: 'stockQuantityParam',
   stockModeParam: 'stockModeParam',
+  cancelPhaseNames: 'cancelPhaseNames',
+  holdPhaseNames: 'holdPhaseNames',
 } as const;
 
 export const CROSSMALL_DEFAULTS = {
@@ -20,6 +22,9 @@ export const CROSSMALL_DEFAULTS = {
   shippedPhaseName: 'QXPRESS発送済み',
   stockQuantityParam: 'stock',
   stockModeParam: 'update_type',
+  /** cancellations.md §4.1: some shops mark a cancel or a hold only by the phase, never by cancel_flag */
+  cancelPhaseNames: 'キャンセル',
+  holdPhaseNames: '保留',
 } as const;
 
 /** CROSS MALL host; the client appends `/webapi2/{api}`. */
@@ -86,6 +91,26 @@ export const CROSSMALL_DESCRIPTOR: SiteDescriptor = {
       required: false,
       default: CROSSMALL_DEFAULTS.stockModeParam,
       description: 'Sent with "u" (overwrite). The name is not published; change only if CROSS MALL support says otherwise.',
+    },
+    // Lists of phase names are text (one setting type fits: arrays are not a setting type), names separated
+    // by commas or new lines; the connector also reads an array of names.
+    {
+      name: CROSSMALL_SETTINGS.cancelPhaseNames,
+      label: 'Phases that mean cancelled',
+      type: 'string',
+      required: false,
+      default: CROSSMALL_DEFAULTS.cancelPhaseNames,
+      description:
+        'Exact phase names, separated by commas (, ， 、) or new lines: an order moved into one of them is cancelled, whatever its cancel_flag (moving an order to a phase does not set the flag). Empty: only cancel_flag 2 cancels.',
+    },
+    {
+      name: CROSSMALL_SETTINGS.holdPhaseNames,
+      label: 'Phases that mean on hold',
+      type: 'string',
+      required: false,
+      default: CROSSMALL_DEFAULTS.holdPhaseNames,
+      description:
+        'Exact phase names, separated by commas (, ， 、) or new lines: an order in one of them is held until it leaves it. Empty: only cancel_flag 1 holds.',
     },
   ],
   collectableStatuses: [{ code: '発送待機', name: '発送待機 (or the phase named in the connection settings)' }],

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
-import { CROSSMALL_DEFAULT_ACCOUNT, CrossmallSimulator, type CrossmallOrderSeed, type CrossmallSeed } from './crossmall.simulator';
+import {
+  CROSSMALL_DEFAULT_ACCOUNT,
+  CrossmallSimStateError,
+  CrossmallSimulator,
+  type CrossmallOrderSeed,
+  type CrossmallSeed,
+} from './crossmall.simulator';
 
 const ACCOUNT = CROSSMALL_DEFAULT_ACCOUNT.account;
 const KEY = CROSSMALL_DEFAULT_ACCOUNT.authKey;
@@ -289,6 +295,201 @@ describe('CrossmallSimulator (WebAPI2 wire protocol)', () => {
       expect(sim.getStock('SOCKS', 'ホワイト', '23-25cm')).toBe(4);
       const noKey = await call('get_stock', {});
       expect(noKey.doc.GetStock.ResultSet.ResultStatus.GetStatus).toBe('error');
+    });
+  });
+
+  describe('changes after intake (cancellations.md §4.7)', () => {
+    const numbers = (doc: any) => rows(doc, 'GetOrder').map((x) => x.order_number);
+    const status = (doc: any, root: string) => doc[root].ResultSet.ResultStatus;
+
+    it('hold, release and cancel move cancel_flag 0→1→0→2, each bumping updated_at; wrong moves are refused', async () => {
+      sim.clock.set('2026-03-10T03:05:00Z'); // 12:05 JST
+      expect(sim.hold(102)).toMatchObject({ cancel_flag: 1, updated_at: '2026-03-10 12:05:00' });
+      expect(() => sim.hold(102)).toThrow(CrossmallSimStateError);
+      sim.clock.set('2026-03-10T03:06:00Z');
+      expect(sim.release(102)).toMatchObject({ cancel_flag: 0, updated_at: '2026-03-10 12:06:00' });
+      expect(() => sim.release(102)).toThrow('cancel_flag is 0');
+      sim.clock.set('2026-03-10T03:07:00Z');
+      expect(sim.cancel(102)).toMatchObject({ cancel_flag: 2, updated_at: '2026-03-10 12:07:00' });
+      expect(() => sim.cancel(102)).toThrow(CrossmallSimStateError);
+      expect(() => sim.hold(999)).toThrow('unknown order 999');
+      // a held order may be cancelled
+      sim.hold(101);
+      expect(sim.cancel(101).cancel_flag).toBe(2);
+
+      const r = await call('get_order', { order_number: 102, condition: 0 });
+      expect(rows(r.doc, 'GetOrder')[0]).toMatchObject({ cancel_flag: '2', updated_at: '2026-03-10 12:07:00', phase_name: '引当待ち' });
+    });
+
+    it('setPhase moves to a キャンセル phase without touching cancel_flag', async () => {
+      sim.setPhase(101, 'キャンセル');
+      const [row] = rows((await call('get_order', { order_number: 101, condition: 0 })).doc, 'GetOrder');
+      expect(row).toMatchObject({ phase_name: 'キャンセル', cancel_flag: '0', updated_at: '2026-03-10 12:00:00' });
+    });
+
+    it('get_order filters by updated_at_fr/to as datetime or date (a date-only "to" covers its day)', async () => {
+      sim.clock.set('2026-03-10T01:30:00Z'); // 10:30 JST
+      sim.hold(101);
+      sim.clock.set('2026-03-11T00:00:00Z'); // 09:00 JST next day
+      sim.setAddress(102, { ship_zip: '100-0001' });
+
+      const window = async (fr: string, to: string) => numbers((await call('get_order', { updated_at_fr: fr, updated_at_to: to })).doc);
+      expect(await window('2026-03-10 10:30:00', '2026-03-10 10:30:00')).toEqual(['101']);
+      expect(await window('2026-03-10 10:30:01', '2026-03-11 09:00:00')).toEqual(['102']);
+      expect(await window('2026-03-10', '2026-03-10')).toEqual(['101']);
+      expect(await window('2026-03-09', '2026-03-11')).toEqual(['101', '102', '103']); // 103 seeded 03-09 10:00
+      const bad = await call('get_order', { updated_at_fr: '2026/03/10 10:00:00' });
+      expect(status(bad.doc, 'GetOrder').GetStatus).toBe('error');
+    });
+
+    it('pages a changed window by order_number with condition=1, 100 rows a call', async () => {
+      sim.seed({ orders: Array.from({ length: 230 }, (_, i) => order(5000 + i, { updated_at: '2026-03-01 09:00:00' })) });
+      for (let i = 0; i < 230; i += 2) sim.hold(5000 + i); // 115 changed at 12:00 JST
+      const seen: string[] = [];
+      let last: string | undefined;
+      for (;;) {
+        const params: Record<string, string> = { updated_at_fr: '2026-03-10 11:00:00', updated_at_to: '2026-03-10 13:00:00' };
+        if (last) Object.assign(params, { condition: '1', order_number: last });
+        const page = numbers((await call('get_order', params)).doc);
+        seen.push(...page);
+        if (page.length < 100) break;
+        last = page.at(-1);
+      }
+      expect(seen).toHaveLength(115);
+      expect(seen[0]).toBe('5000');
+      expect(seen.at(-1)).toBe('5228');
+    });
+
+    it("bundle moves the child's lines to the parent; the child's detail and components are refused with a Message", async () => {
+      sim.seed({
+        orders: [
+          order(201, { updated_at: '2026-03-09 10:00:00' }),
+          order(202, {
+            updated_at: '2026-03-09 10:00:00',
+            lines: [
+              {
+                item_code: 'GIFT',
+                item_name: 'ギフトセット',
+                amount: 1,
+                unit_price: 3000,
+                component_flag: '1',
+                components: [{ item_code: 'TEA', component_count: 2 }],
+              },
+            ],
+          }),
+        ],
+      });
+      const child = sim.bundle(202, 201);
+      expect(child).toMatchObject({ bundle_flag: 1, bundle_ahead_number: 201, updated_at: '2026-03-10 12:00:00', lines: [] });
+      expect(sim.getOrder(201)).toMatchObject({ bundle_flag: 1, bundle_ahead_number: 0, updated_at: '2026-03-10 12:00:00' });
+
+      const detail = await call('get_order_detail', { order_number: 201 });
+      expect(rows(detail.doc, 'GetOrderDetail').map((l) => [l.line_no, l.item_code, l.component_flag])).toEqual([
+        ['1', 'SOCKS', '0'],
+        ['2', 'GIFT', '1'],
+      ]);
+      expect(detail.text).not.toContain('components');
+      const component = await call('get_order_component', { order_number: 201, line_no: 2 });
+      expect(rows(component.doc, 'GetOrderComponent')).toEqual([
+        expect.objectContaining({ order_number: '201', line_no: '2', set_item_code: 'GIFT', item_code: 'TEA', component_count: '2' }),
+      ]);
+
+      for (const api of ['get_order_detail', 'get_order_component']) {
+        const refused = await call(api, { order_number: 202, line_no: 1 });
+        const root = api === 'get_order_detail' ? 'GetOrderDetail' : 'GetOrderComponent';
+        expect(status(refused.doc, root).GetStatus).toBe('error');
+        expect(status(refused.doc, root).Message).toContain('201');
+      }
+      const [row] = rows((await call('get_order', { order_number: 202, condition: 0 })).doc, 'GetOrder');
+      expect(row).toMatchObject({ bundle_flag: '1', bundle_ahead_number: '201' });
+
+      expect(() => sim.bundle(202, 201)).toThrow('already bundled');
+      expect(() => sim.bundle(201, 202)).toThrow(CrossmallSimStateError);
+      sim.seed({ orders: [order(301), order(302)] });
+      sim.bundle(302, 301, { markParent: false });
+      expect(sim.getOrder(301)!.bundle_flag).toBe(0);
+    });
+
+    it('get_order_component is keyed by (order_number, line_no) and lists nothing for a line that is no set', async () => {
+      sim.seed({
+        orders: [
+          order(401, {
+            lines: [
+              { item_code: 'SOCKS', item_name: 'ソックス', amount: 1, unit_price: 990 },
+              {
+                item_code: 'SET-A',
+                item_name: 'セットA',
+                amount: 3,
+                unit_price: 2000,
+                component_flag: '1',
+                components: [
+                  {
+                    item_code: 'SOCKS',
+                    attribute1_name: 'ブラック',
+                    attribute2_name: '23-25cm',
+                    component_count: 2,
+                    jan_cd: '4589859570040',
+                  },
+                  { item_code: 'TEA', item_name: 'ほうじ茶', component_count: 1 },
+                ],
+              },
+            ],
+          }),
+        ],
+      });
+      const set = rows((await call('get_order_component', { order_number: 401, line_no: 2 })).doc, 'GetOrderComponent');
+      expect(set.map((x) => [x.item_code, x.attribute1_name, x.attribute2_name, x.component_count, x.jan_cd])).toEqual([
+        ['SOCKS', 'ブラック', '23-25cm', '2', '4589859570040'],
+        ['TEA', '', '', '1', ''],
+      ]);
+      const plain = await call('get_order_component', { order_number: 401, line_no: 1 });
+      expect(status(plain.doc, 'GetOrderComponent').GetStatus).toBe('success');
+      expect(plain.doc.GetOrderComponent.ResultSet['@TotalResult']).toBe('0');
+      const noLine = await call('get_order_component', { order_number: 401 });
+      expect(status(noLine.doc, 'GetOrderComponent').GetStatus).toBe('error');
+    });
+
+    it('setAddress changes the recipient fields only', async () => {
+      const o = sim.setAddress(101, { ship_name: '佐藤 花子', ship_address1: '東京都千代田区1-1', ship_address2: '' });
+      expect(o).toMatchObject({
+        ship_name: '佐藤 花子',
+        ship_address1: '東京都千代田区1-1',
+        ship_zip: '060-0001',
+        updated_at: '2026-03-10 12:00:00',
+      });
+      expect(() => sim.setAddress(101, { client_name: 'x' } as never)).toThrow('not an address field');
+    });
+
+    it('offers every hook over HTTP under /_sim, unrecorded and untouched by faults', async () => {
+      const post = (path: string, body: unknown = {}) =>
+        fetch(`${base}/_sim${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      sim.faults.add({ kind: 'http', status: 503 }); // would hit the next site request
+      sim.requests.length = 0;
+
+      expect(await (await post('/orders/102/hold')).json()).toMatchObject({ order_number: 102, cancel_flag: 1 });
+      expect((await post('/orders/102/hold')).status).toBe(409);
+      expect(await (await post('/orders/102/release')).json()).toMatchObject({ cancel_flag: 0 });
+      expect(await (await post('/orders/102/cancel')).json()).toMatchObject({ cancel_flag: 2 });
+      expect(await (await post('/orders/101/phase', { phase_name: '保留' })).json()).toMatchObject({ phase_name: '保留', cancel_flag: 0 });
+      expect((await post('/orders/101/phase', {})).status).toBe(400);
+      expect(await (await post('/orders/101/address', { ship_zip: '100-0001' })).json()).toMatchObject({ ship_zip: '100-0001' });
+      expect((await post('/orders/101/address', { order_memo: 'x' })).status).toBe(400);
+      const created = await post('/orders', order(104, { updated_at: '2026-03-10 11:00:00' }));
+      expect(created.status).toBe(201);
+      expect(await (await post('/orders/104/bundle', { parent: 101, markParent: false })).json()).toMatchObject({
+        bundle_flag: 1,
+        bundle_ahead_number: 101,
+      });
+      expect(sim.getOrder(101)!.lines.map((l) => l.line_no)).toEqual([1, 2, 3, 4]); // 103's line came at seed time
+      expect((await post('/orders/999/cancel')).status).toBe(404);
+      expect((await post('/orders/abc/cancel')).status).toBe(400);
+      expect(await (await fetch(`${base}/_sim/orders/104`)).json()).toMatchObject({ bundle_ahead_number: 101 });
+      expect((await fetch(`${base}/_sim/orders/998`)).status).toBe(404);
+      expect((await fetch(`${base}/_sim/state`)).status).toBe(200);
+
+      expect(sim.requests).toEqual([]);
+      expect(sim.faults.list()).toHaveLength(1);
+      expect((await call('get_order', { order_number: 101 })).status).toBe(503);
     });
   });
 

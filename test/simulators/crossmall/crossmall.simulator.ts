@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Express, Request, Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { SiteSimulator, type FaultSpec, type SiteRequest } from '../site-simulator';
 
 /**
@@ -12,6 +12,25 @@ import { SiteSimulator, type FaultSpec, type SiteRequest } from '../site-simulat
  *
  * Default credentials after `seed(undefined)`: account (会社コード) `9001`, auth key `mbTestKey01`,
  * allowed IPs `127.0.0.1`, `::ffff:127.0.0.1`.
+ *
+ * Changes after intake follow `shared/specs/cancellations.md` §4 (§4.7 "Test double"): every order keeps
+ * `cancel_flag` (0 通常 / 1 保留 / 2 キャンセル), `phase_name`, `bundle_flag`, `bundle_ahead_number` and an
+ * `updated_at` bumped on every change; `get_order` filters by `updated_at_fr/to` (date or datetime) and pages by
+ * `order_number` + `condition=1`, 100 rows a call; `get_order_detail` and `get_order_component` refuse a
+ * merged-away child (its lines are the parent's); set lines (`component_flag` 1) have their components.
+ *
+ * Scenario hooks, as methods and over HTTP (JSON bodies; `account` optional in every body, default the first):
+ * - `addOrder(seed)`                          POST /_sim/orders                       body: CrossmallOrderSeed
+ * - `getOrder(n)`                             GET  /_sim/orders/:n
+ * - `hold(n)`     cancel_flag 0 → 1           POST /_sim/orders/:n/hold
+ * - `release(n)`  cancel_flag 1 → 0           POST /_sim/orders/:n/release
+ * - `cancel(n)`   cancel_flag 0|1 → 2         POST /_sim/orders/:n/cancel
+ * - `setPhase(n, phase)` flag untouched       POST /_sim/orders/:n/phase             body: { phase_name }
+ * - `bundle(child, parent, { markParent })`   POST /_sim/orders/:child/bundle         body: { parent, markParent? }
+ * - `setAddress(n, { ship_* })`               POST /_sim/orders/:n/address            body: { ship_name?, ship_zip?, … }
+ * Each answers 200 with the order as the simulator holds it; 404 unknown order, 409 a change the state does
+ * not allow (hold of an order not at 0...), 400 a malformed body. No line-level cancel exists: the spec knows no
+ * line cancel flag nor a line edit (the API cannot change amounts), so there is no hook for one.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -46,7 +65,26 @@ export interface CrossmallOrderLineSeed {
   component_flag?: string;
   jan_cd?: string;
   lead_time_text?: string;
+  /** Components of a set line (`component_flag` "1"), served by get_order_component (§4.5). */
+  components?: CrossmallComponentSeed[];
 }
+
+/** One get_order_component row (cancellations.md §4.5 field names); `order_number`/`line_no` are the line's. */
+export interface CrossmallComponentSeed {
+  item_code: string;
+  item_name?: string;
+  attribute1_code?: string;
+  attribute1_name?: string;
+  attribute2_code?: string;
+  attribute2_name?: string;
+  /** Units of this component per set (UNCONFIRMED whether the real site multiplies it by the line amount). */
+  component_count: number;
+  jan_cd?: string;
+}
+
+/** The recipient fields `setAddress` may change. */
+export type CrossmallAddressPatch = Partial<Pick<CrossmallOrderSeed, (typeof ADDRESS_FIELDS)[number]>>;
+const ADDRESS_FIELDS = ['ship_name', 'ship_zip', 'ship_address1', 'ship_address2', 'ship_tel'] as const;
 
 export interface CrossmallOrderSeed {
   /** Owner account; defaults to the first account. */
@@ -80,9 +118,12 @@ export interface CrossmallOrderSeed {
   total_price?: number;
   order_memo?: string;
   delivery_memo?: string;
-  /** 0 normal / 1 bundled child. */
+  /** 0 normal / 1 bundled (the child; `bundle` also marks the parent unless told not to, UNCONFIRMED). */
   bundle_flag?: number;
-  /** Parent 管理番号 of a bundled child. */
+  /**
+   * 同梱先管理番号: the parent 管理番号 of a merged-away child, 0 otherwise. A seeded child's lines move to its
+   * parent (when the parent exists), as `bundle` moves them.
+   */
   bundle_ahead_number?: number;
   /** `yyyy-mm-dd hh:mm:ss`; defaults to the order date. */
   updated_at?: string;
@@ -114,7 +155,8 @@ export interface CrossmallSeed {
 }
 
 type Account = Required<CrossmallAccountSeed>;
-type Line = Required<CrossmallOrderLineSeed>;
+type Component = Required<CrossmallComponentSeed>;
+type Line = Required<Omit<CrossmallOrderLineSeed, 'components'>> & { components: Component[] };
 type Order = Required<Omit<CrossmallOrderSeed, 'lines'>> & { lines: Line[] };
 type Sku = Required<CrossmallSkuSeed>;
 
@@ -222,6 +264,16 @@ type Row = Record<string, string | number>;
 
 class ApiError extends Error {}
 
+/** A scenario hook the state does not allow (HTTP 409), or an unknown order (HTTP 404). */
+export class CrossmallSimStateError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 = 409,
+  ) {
+    super(message);
+  }
+}
+
 interface Call {
   api: string;
   account: Account;
@@ -253,7 +305,8 @@ export class CrossmallSimulator extends SiteSimulator {
     }));
     this.orders = [];
     this.skus = [];
-    for (const o of s.orders ?? []) this.addOrder(o);
+    for (const o of s.orders ?? []) this.insertOrder(o);
+    this.absorbBundledLines();
     for (const k of s.skus ?? []) this.addSku(k);
   }
 
@@ -264,6 +317,11 @@ export class CrossmallSimulator extends SiteSimulator {
   // ----- direct methods ------------------------------------------------------------------------------------------
 
   addOrder(o: CrossmallOrderSeed): void {
+    this.insertOrder(o);
+    this.absorbBundledLines();
+  }
+
+  private insertOrder(o: CrossmallOrderSeed): void {
     const account = String(o.account ?? this.accounts[0].account);
     if (this.orders.some((x) => x.account === account && x.order_number === o.order_number))
       throw new Error(`order_number ${o.order_number} already seeded`);
@@ -281,6 +339,16 @@ export class CrossmallSimulator extends SiteSimulator {
       component_flag: l.component_flag ?? '0',
       jan_cd: l.jan_cd ?? '',
       lead_time_text: l.lead_time_text ?? '',
+      components: (l.components ?? []).map((c) => ({
+        item_code: c.item_code,
+        item_name: c.item_name ?? '',
+        attribute1_code: c.attribute1_code ?? '',
+        attribute1_name: c.attribute1_name ?? '',
+        attribute2_code: c.attribute2_code ?? '',
+        attribute2_name: c.attribute2_name ?? '',
+        component_count: c.component_count,
+        jan_cd: c.jan_cd ?? '',
+      })),
     }));
     const subtotal = lines.reduce((n, l) => n + l.amount_price, 0);
     this.orders.push({
@@ -342,11 +410,96 @@ export class CrossmallSimulator extends SiteSimulator {
     return o ? structuredClone(o) : undefined;
   }
 
-  setPhase(orderNumber: number, phase: string, account = this.accounts[0].account): void {
-    const o = this.orders.find((x) => x.account === account && x.order_number === Number(orderNumber));
-    if (!o) throw new Error(`unknown order ${orderNumber}`);
+  /** Moves the order to a phase (e.g. キャンセル) as the admin screen does: `cancel_flag` is not touched (§4.1). */
+  setPhase(orderNumber: number, phase: string, account = this.accounts[0].account): Order {
+    const o = this.mustFind(orderNumber, account);
     o.phase_name = phase;
+    return this.touch(o);
+  }
+
+  /** 保留: cancel_flag 0 → 1 (cancellations.md §4.1, values UNCONFIRMED). */
+  hold(orderNumber: number, account = this.accounts[0].account): Order {
+    return this.moveFlag(orderNumber, account, [0], 1, 'hold');
+  }
+
+  /** Hold lifted: cancel_flag 1 → 0. */
+  release(orderNumber: number, account = this.accounts[0].account): Order {
+    return this.moveFlag(orderNumber, account, [1], 0, 'release');
+  }
+
+  /** キャンセル: cancel_flag 0 (or a held 1) → 2. */
+  cancel(orderNumber: number, account = this.accounts[0].account): Order {
+    return this.moveFlag(orderNumber, account, [0, 1], 2, 'cancel');
+  }
+
+  /**
+   * 同梱 (§4.4): the child gets `bundle_flag` 1 and `bundle_ahead_number` = parent, and its lines move to the
+   * parent (numbered after the parent's last line). Whether the parent carries `bundle_flag` 1 too is
+   * UNCONFIRMED; it does unless `markParent` is false. Both orders' `updated_at` are bumped.
+   */
+  bundle(childNumber: number, parentNumber: number, options: { markParent?: boolean; account?: string } = {}): Order {
+    const account = options.account ?? this.accounts[0].account;
+    const child = this.mustFind(childNumber, account);
+    const parent = this.mustFind(parentNumber, account);
+    if (child === parent) throw new CrossmallSimStateError('an order cannot be bundled into itself');
+    if (child.bundle_ahead_number !== 0)
+      throw new CrossmallSimStateError(`order ${childNumber} is already bundled into ${child.bundle_ahead_number}`);
+    if (parent.bundle_ahead_number !== 0)
+      throw new CrossmallSimStateError(`order ${parentNumber} is itself bundled into ${parent.bundle_ahead_number}`);
+    if (this.orders.some((o) => o.account === account && o.bundle_ahead_number === child.order_number))
+      throw new CrossmallSimStateError(`order ${childNumber} is a bundle parent`);
+    child.bundle_flag = 1;
+    child.bundle_ahead_number = parent.order_number;
+    if (options.markParent !== false) parent.bundle_flag = 1;
+    this.moveLines(child, parent);
+    this.touch(parent);
+    return this.touch(child);
+  }
+
+  /** The recipient changed in the admin screen (the API cannot do it, §4 of crossmall.md). */
+  setAddress(orderNumber: number, patch: CrossmallAddressPatch, account = this.accounts[0].account): Order {
+    const o = this.mustFind(orderNumber, account);
+    for (const [name, value] of Object.entries(patch)) {
+      if (!(ADDRESS_FIELDS as readonly string[]).includes(name)) throw new CrossmallSimStateError(`${name} is not an address field`, 400);
+      if (typeof value !== 'string') throw new CrossmallSimStateError(`${name} must be a string`, 400);
+      o[name as (typeof ADDRESS_FIELDS)[number]] = value;
+    }
+    return this.touch(o);
+  }
+
+  private mustFind(orderNumber: number, account: string): Order {
+    const o = this.orders.find((x) => x.account === account && x.order_number === Number(orderNumber));
+    if (!o) throw new CrossmallSimStateError(`unknown order ${orderNumber}`, 404);
+    return o;
+  }
+
+  private moveFlag(orderNumber: number, account: string, from: number[], to: number, what: string): Order {
+    const o = this.mustFind(orderNumber, account);
+    if (!from.includes(o.cancel_flag))
+      throw new CrossmallSimStateError(`cannot ${what} order ${orderNumber}: cancel_flag is ${o.cancel_flag}`);
+    o.cancel_flag = to;
+    return this.touch(o);
+  }
+
+  /** §4.7: updated_at is bumped on every change. */
+  private touch(o: Order): Order {
     o.updated_at = formatJstDash(this.clock.now());
+    return structuredClone(o);
+  }
+
+  private moveLines(child: Order, parent: Order): void {
+    let next = parent.lines.reduce((max, l) => Math.max(max, l.line_no), 0);
+    for (const line of child.lines) parent.lines.push({ ...line, line_no: (next += 1) });
+    child.lines = [];
+  }
+
+  /** A seeded child's lines are its parent's, as if `bundle` had moved them. */
+  private absorbBundledLines(): void {
+    for (const child of this.orders) {
+      if (child.bundle_ahead_number === 0 || child.lines.length === 0) continue;
+      const parent = this.orders.find((o) => o.account === child.account && o.order_number === child.bundle_ahead_number);
+      if (parent && parent.bundle_ahead_number === 0) this.moveLines(child, parent);
+    }
   }
 
   setStock(itemCode: string, attr1: string, attr2: string, stock: number, account = this.accounts[0].account): void {
@@ -371,6 +524,72 @@ export class CrossmallSimulator extends SiteSimulator {
 
   protected mountRoutes(app: Express): void {
     app.all('/webapi2/:api', (req, res) => this.handle(req as unknown as SiteRequest, res));
+    // The scenario hooks live under /_sim beside the shared inspection API. They are moved to the front of the
+    // app's stack so that, like /_sim/state, they are neither recorded as site requests nor hit by faults.
+    app.use('/_sim', this.hookRoutes());
+    const stack = app.router.stack;
+    stack.unshift(stack.pop()!);
+  }
+
+  private hookRoutes(): express.Router {
+    const router = express.Router();
+    const json = express.json();
+    type Body = Record<string, unknown>;
+    const hook = (path: string, run: (n: number, body: Body, account: string) => Order | undefined, method: 'get' | 'post' = 'post') =>
+      router[method](path, json, (req: Request, res: Response) => {
+        const body = (req.body ?? {}) as Body;
+        const n = Number(req.params.n);
+        try {
+          if (!Number.isInteger(n)) throw new CrossmallSimStateError(`"${String(req.params.n)}" is not a 管理番号`, 400);
+          const account =
+            typeof body.account === 'string'
+              ? body.account
+              : typeof req.query.account === 'string'
+                ? req.query.account
+                : this.accounts[0].account;
+          const order = run(n, body, account);
+          if (!order) throw new CrossmallSimStateError(`unknown order ${n}`, 404);
+          res.json(order);
+        } catch (error) {
+          if (!(error instanceof CrossmallSimStateError)) throw error;
+          res.status(error.status).json({ error: error.message });
+        }
+      });
+    router.post('/orders', json, (req: Request, res: Response) => {
+      const seed = req.body as CrossmallOrderSeed;
+      if (!seed || typeof seed.order_number !== 'number' || !Array.isArray(seed.lines)) {
+        res.status(400).json({ error: 'an order seed needs order_number (number) and lines (array)' });
+        return;
+      }
+      try {
+        this.addOrder(seed);
+      } catch (error) {
+        res.status(409).json({ error: (error as Error).message });
+        return;
+      }
+      res.status(201).json(this.getOrder(seed.order_number, String(seed.account ?? this.accounts[0].account)));
+    });
+    hook('/orders/:n', (n, _body, account) => this.getOrder(n, account), 'get');
+    hook('/orders/:n/hold', (n, _body, account) => this.hold(n, account));
+    hook('/orders/:n/release', (n, _body, account) => this.release(n, account));
+    hook('/orders/:n/cancel', (n, _body, account) => this.cancel(n, account));
+    hook('/orders/:n/phase', (n, body, account) => {
+      const phase = body.phase_name ?? body.phaseName;
+      if (typeof phase !== 'string' || phase === '') throw new CrossmallSimStateError('phase_name (string) is required', 400);
+      return this.setPhase(n, phase, account);
+    });
+    hook('/orders/:n/bundle', (n, body, account) => {
+      const parent = Number(body.parent ?? body.parentNumber);
+      if (!Number.isInteger(parent)) throw new CrossmallSimStateError('parent (the 管理番号 to bundle into) is required', 400);
+      if (body.markParent !== undefined && typeof body.markParent !== 'boolean')
+        throw new CrossmallSimStateError('markParent must be a boolean', 400);
+      return this.bundle(n, parent, { account, markParent: body.markParent as boolean | undefined });
+    });
+    hook('/orders/:n/address', (n, body, account) => {
+      const { account: _account, ...patch } = body;
+      return this.setAddress(n, patch as CrossmallAddressPatch, account);
+    });
+    return router;
   }
 
   protected renderSiteError(fault: FaultSpec, req: SiteRequest, res: Response): void {
@@ -470,6 +689,8 @@ export class CrossmallSimulator extends SiteSimulator {
         return this.getOrders(c);
       case 'get_order_detail':
         return this.getOrderDetail(c);
+      case 'get_order_component':
+        return this.getOrderComponent(c);
       case 'upd_order_phase':
         return this.updOrderPhase(c);
       case 'upd_order_check_mark':
@@ -547,21 +768,50 @@ export class CrossmallSimulator extends SiteSimulator {
       });
   }
 
-  // ----- §4.2 get_order_detail ------------------------------------------------------------------------------------
-
-  private getOrderDetail(c: Call): Row[] {
+  /** The order get_order_detail / get_order_component may read: not a merged-away child (§4.4, CM-TMPL). */
+  private readableOrder(c: Call): Order | undefined {
     const n = c.params.get('order_number');
     if (n === null || n === '') throw new ApiError('order_numberは必須です。');
     if (!/^\d+$/.test(n)) throw new ApiError('order_numberの形式が正しくありません。');
     const order = this.orders.find((o) => o.account === c.account.account && o.order_number === Number(n));
+    // cancellations.md §4.4: a bundled child cannot be named; its lines are its parent's. Exact text UNCONFIRMED.
+    if (order && order.bundle_ahead_number !== 0)
+      throw new ApiError(`同梱された子受注は指定できません。同梱先の管理番号（${order.bundle_ahead_number}）を指定してください。`);
+    return order;
+  }
+
+  // ----- §4.2 get_order_detail ------------------------------------------------------------------------------------
+
+  private getOrderDetail(c: Call): Row[] {
+    const order = this.readableOrder(c);
     if (!order) return [];
-    // §4.2: a bundled child cannot be queried; its lines are served under the parent.
-    if (order.bundle_flag === 1) throw new ApiError('同梱された子受注は指定できません。同梱先の管理番号を指定してください。');
-    const children = this.orders.filter(
-      (o) => o.account === c.account.account && o.bundle_flag === 1 && o.bundle_ahead_number === order.order_number,
-    );
-    const lines = [...order.lines, ...children.flatMap((ch) => ch.lines)];
-    return lines.map((l, i) => ({ ...l, line_no: i + 1 }) as Row);
+    // A parent's lines include those its children brought (moved at bundle time).
+    return order.lines.map(({ components: _components, ...line }) => line as Row);
+  }
+
+  // ----- cancellations.md §4.5 get_order_component ----------------------------------------------------------------
+
+  /** Components of one set line, keyed by (order_number, line_no); a line that is no set has none. */
+  private getOrderComponent(c: Call): Row[] {
+    const lineNo = c.params.get('line_no');
+    const order = this.readableOrder(c);
+    if (lineNo === null || lineNo === '') throw new ApiError('line_noは必須です。');
+    if (!/^\d+$/.test(lineNo)) throw new ApiError('line_noの形式が正しくありません。');
+    const line = order?.lines.find((l) => l.line_no === Number(lineNo));
+    if (!order || !line || line.component_flag !== '1') return [];
+    return line.components.map((k) => ({
+      order_number: order.order_number,
+      line_no: line.line_no,
+      set_item_code: line.item_code,
+      item_code: k.item_code,
+      item_name: k.item_name,
+      attribute1_code: k.attribute1_code,
+      attribute1_name: k.attribute1_name,
+      attribute2_code: k.attribute2_code,
+      attribute2_name: k.attribute2_name,
+      component_count: k.component_count,
+      jan_cd: k.jan_cd,
+    }));
   }
 
   // ----- §4.3 upd_order_phase -------------------------------------------------------------------------------------
