@@ -146,6 +146,107 @@ describe('ElevenStreetConnector', () => {
     await expect(client.get(context(), 'prodservices/stockqty/434450294')).resolves.toMatchObject({ code: '200' });
   });
 
+  describe('answers that are not the expected XML document (issue 15)', () => {
+    const blockPage =
+      '<!DOCTYPE html><html><head><meta charset="utf-8"><title>요청하신 페이지에 접근할 수 없습니다</title></head><body><p>차단<br></body></html>';
+
+    it('takes an HTML page on an order list as an error, never as an empty list', async () => {
+      nock(HOST)
+        .get(/\/rest\/ordservices\/complete\//)
+        .reply(200, blockPage, { 'Content-Type': 'text/html;charset=UTF-8' });
+
+      await expect(client.get(context(), 'ordservices/complete/202602250000/202602251146', { roots: ['orders'] })).rejects.toMatchObject({
+        constructor: SiteRejectedError,
+        siteCode: 'not-xml',
+        siteMessage: '요청하신 페이지에 접근할 수 없습니다',
+      });
+    });
+
+    it('fails the pull and the connection test on a block page, an empty body or plain text', async () => {
+      for (const body of [blockPage, '', 'Service Temporarily Unavailable']) {
+        nock.cleanAll();
+        nock(HOST)
+          .get(/\/rest\/ordservices\//)
+          .times(20)
+          .reply(200, body);
+        const pulled = (async () => {
+          for await (const batch of connector.pullOrders(context(), null)) void batch;
+        })();
+        await expect(pulled).rejects.toBeInstanceOf(SiteRejectedError);
+        await expect(connector.testConnection(context())).resolves.toMatchObject({ ok: false, siteCode: 'not-xml' });
+      }
+    });
+
+    it('does not count a confirm as done when the answer is an HTML page or a ResultOrder without a code', async () => {
+      nock(HOST)
+        .get('/rest/ordservices/reqpackaging/2001/1/N/null/77')
+        .reply(404, blockPage, { 'Content-Type': 'text/html' })
+        .get('/rest/ordservices/reqpackaging/2002/1/N/null/78')
+        .reply(
+          200,
+          eucKr('<?xml version="1.0" encoding="EUC-KR"?><ResultOrder><openMallID>11ST</openMallID></ResultOrder>'),
+          EUC_KR_HEADERS,
+        );
+      const line = (ordNo: string, dlvNo: string) => [
+        { externalLineId: '1', raw: { ordNo, ordPrdSeq: '1', addPrdYn: 'N', addPrdNo: '', dlvNo } },
+      ];
+
+      const results = await connector.confirmOrders(context(), [
+        { externalOrderId: '2001', lines: line('2001', '77') },
+        { externalOrderId: '2002', lines: line('2002', '78') },
+      ]);
+
+      expect(results).toEqual([
+        { key: '2001', ok: false, siteCode: 'not-xml', message: 'line 1: 요청하신 페이지에 접근할 수 없습니다', retryable: false },
+        { key: '2002', ok: false, siteCode: 'no-result-code', message: expect.stringContaining('without a result code'), retryable: false },
+      ]);
+    });
+
+    it('takes a document with another root as an error (a stock answer where an order list was asked for)', async () => {
+      nock(HOST)
+        .get(/\/rest\/ordservices\/complete\//)
+        .reply(
+          200,
+          '<?xml version="1.0" encoding="UTF-8"?><ClientMessage><message>ok</message><resultCode>200</resultCode></ClientMessage>',
+        );
+
+      await expect(client.get(context(), 'ordservices/complete/202602250000/202602251146', { roots: ['orders'] })).rejects.toMatchObject({
+        siteCode: 'unexpected-document',
+      });
+    });
+
+    it('takes an AuthMessage (key refused, -997) as SiteAuthError, on lists and on actions alike', async () => {
+      const authMessage = eucKr(
+        '<?xml version="1.0" encoding="EUC-KR"?><AuthMessage><resultCode>-997</resultCode><message>OpenAPI 인증키가 만료되었습니다.</message></AuthMessage>',
+      );
+      nock(HOST)
+        .get(/\/rest\/ordservices\//)
+        .times(2)
+        .reply(200, authMessage, EUC_KR_HEADERS);
+
+      await expect(connector.testConnection(context())).rejects.toMatchObject({
+        constructor: SiteAuthError,
+        siteCode: '-997',
+        siteMessage: 'OpenAPI 인증키가 만료되었습니다.',
+      });
+      await expect(
+        connector.confirmOrders(context(), [
+          {
+            externalOrderId: '1',
+            lines: [{ externalLineId: '1', raw: { ordNo: '1', ordPrdSeq: '1', addPrdYn: 'N', addPrdNo: '', dlvNo: '9' } }],
+          },
+        ]),
+      ).rejects.toBeInstanceOf(SiteAuthError);
+    });
+
+    it('takes -997 in the usual envelope as a key failure too', async () => {
+      nock(HOST)
+        .get(/\/rest\/ordservices\/complete\//)
+        .reply(200, eucKr(noResults.replace('>0<', '>-997<').replace('조회된 결과가 없습니다.', '인증 실패')), EUC_KR_HEADERS);
+      await expect(client.get(context(), 'ordservices/complete/202602250000/202602251146')).rejects.toBeInstanceOf(SiteAuthError);
+    });
+  });
+
   it('keys listings by the seller stock code, else the seller product code', () => {
     const line = { externalLineId: '20260225044348982-1', productCode: 'IP17A_256_LG_MNP_11ST', productName: 'Apple', quantity: 1 };
     expect(connector.listingKey({ ...line, optionCode: 'CDESAD001' })).toEqual({

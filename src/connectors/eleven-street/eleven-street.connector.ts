@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 
-import { SiteRejectedError } from '../http/site-errors';
+import { SiteAuthError, SiteError, SiteRejectedError, SiteRetryableError } from '../http/site-errors';
 import type {
   ConnectionContext,
   ConnectionTestResult,
@@ -14,12 +14,34 @@ import type {
   SyncCursor,
   TrackingUpdate,
 } from '../sales-site-connector';
-import type { ConnectionProbe, OrderConfirmer, OrderSource, SitePorts, StockSink, TrackingSink } from '../site-ports';
+import type {
+  CancelRequest,
+  CancelRequestHandler,
+  ConnectionProbe,
+  OrderChangeBatch,
+  OrderChangeSource,
+  OrderConfirmer,
+  OrderSource,
+  RecheckResult,
+  SitePorts,
+  StockSink,
+  TrackingSink,
+} from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { type ItemOutcome, itemOutcome } from '../shared/item-outcome';
 import { type XmlNode, textOf } from '../shared/xml';
 import { KST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
-import { ElevenStreetClient, WINDOW_TOO_LONG_CODES } from './eleven-street.client';
+import {
+  CANCEL_IN_PROGRESS,
+  CANCEL_REQUESTED,
+  CLAIM_LISTS,
+  type ClaimList,
+  type WindowClaims,
+  changesOfWindow,
+  ordersNeedingSnapshot,
+  recheckResultOf,
+} from './eleven-street.changes';
+import { CLAIM_WINDOW_TOO_LONG_CODE, ELEVEN_STREET_ROOTS, ElevenStreetClient, WINDOW_TOO_LONG_CODES } from './eleven-street.client';
 import { ELEVEN_STREET_DESCRIPTOR, ELEVEN_STREET_SETTINGS } from './eleven-street.descriptor';
 import { type ElevenStreetLineRaw, type ElevenStreetOrderRow, orderRowsOf, toExternalOrders } from './eleven-street.mapper';
 
@@ -34,6 +56,19 @@ const MIN_WINDOW_AFTER_ERROR_MS = DAY_MS;
 const LISTS = ['complete', 'packaging'] as const;
 const DEFAULT_LOOKBACK_DAYS = 30;
 const DEFAULT_OVERLAP_MINUTES = 60;
+/** cancellations.md §3.2/§3.3/§3.6: every claim list takes at most 30 days (-28008 beyond). */
+const MAX_CLAIM_WINDOW_MS = 30 * DAY_MS;
+/** §3.7: `orderlistall` / `orderlistalladdr` take at most 100 order numbers (-28003 beyond). */
+const MAX_ORDERS_PER_STATUS_READ = 100;
+/** Set by the caller of the change pull (issue 15); the first change pull looks back this far. */
+const INITIAL_LOOKBACK_DAYS_SETTING = 'initialLookbackDays';
+
+/**
+ * §3.4: cancelreqconf answers "이미 취소 완료된 신청건 입니다" for a request already approved: the target
+ * state is reached. Its code is one of -22001..-22004, which no source maps to a text (UNCONFIRMED), so the
+ * text is what is matched.
+ */
+const ALREADY_CANCELLED_TEXT = /이미\s*취소\s*완료/;
 
 /** §5: -3206 = already confirmed (or nothing left to confirm; add-ons follow their main line). */
 const CONFIRM_OK_CODES = new Set(['-3206']);
@@ -72,9 +107,19 @@ interface StockRow {
 }
 
 @Injectable()
-export class ElevenStreetConnector implements SiteConnector, ConnectionProbe, OrderSource, OrderConfirmer, TrackingSink, StockSink {
+export class ElevenStreetConnector
+  implements SiteConnector, ConnectionProbe, OrderSource, OrderConfirmer, TrackingSink, StockSink, OrderChangeSource, CancelRequestHandler
+{
   readonly stockMode = 'absolute' as const;
-  readonly ports: SitePorts = { connection: this, orderSource: this, orderConfirmer: this, trackingSink: this, stockSink: this };
+  readonly ports: SitePorts = {
+    connection: this,
+    orderSource: this,
+    orderConfirmer: this,
+    trackingSink: this,
+    stockSink: this,
+    orderChangeSource: this,
+    cancelRequestHandler: this,
+  };
   readonly descriptor = ELEVEN_STREET_DESCRIPTOR;
   private readonly logger = new Logger(ElevenStreetConnector.name);
   /**
@@ -91,9 +136,11 @@ export class ElevenStreetConnector implements SiteConnector, ConnectionProbe, Or
       const now = ctx.now();
       const start = formatInOffset(new Date(now.getTime() - MINUTE_MS), KST_OFFSET_MINUTES, 'yyyyMMddHHmm');
       const end = formatInOffset(now, KST_OFFSET_MINUTES, 'yyyyMMddHHmm');
-      const result = await this.client.get(ctx, `ordservices/complete/${start}/${end}`, { maxAttempts: 2 });
-      const orders = (result.document.orders as { order?: unknown[] } | undefined)?.order;
-      return { ordersFound: Array.isArray(orders) ? orders.length : 0 };
+      const result = await this.client.get(ctx, `ordservices/complete/${start}/${end}`, {
+        maxAttempts: 2,
+        roots: ELEVEN_STREET_ROOTS.orders,
+      });
+      return { ordersFound: orderRowsOf(result.document).length };
     });
   }
 
@@ -144,7 +191,7 @@ export class ElevenStreetConnector implements SiteConnector, ConnectionProbe, Or
         ]
           .map(String)
           .join('/');
-        const outcome = await itemOutcome(() => this.client.get(ctx, path), {
+        const outcome = await itemOutcome(() => this.client.get(ctx, path, { roots: ELEVEN_STREET_ROOTS.result }), {
           okCodes: CONFIRM_OK_CODES,
           retryableCodes: CONFIRM_RETRYABLE_CODES,
         });
@@ -156,55 +203,70 @@ export class ElevenStreetConnector implements SiteConnector, ConnectionProbe, Or
   }
 
   /**
-   * `reqdelivery` once per distinct `dlvNo` (§6: one call ships the whole bundle), shared across the
-   * orders of this call. An order is shipped when each of its dlvNos is.
+   * `reqdelivery` once per distinct `dlvNo` (§6: one call ships the whole bundle, and 11st keeps one waybill
+   * per dlvNo). Two orders sharing a dlvNo (11st bundles orders of one buyer) get one push that covers both:
+   * the first update naming the dlvNo is sent, and every order on it gets that call's result. An order is
+   * shipped when each of its dlvNos is.
    */
   async pushTracking(ctx: ConnectionContext, shipments: TrackingUpdate[]): Promise<ItemResult[]> {
     const method = stringSetting(ctx, ELEVEN_STREET_SETTINGS.deliveryMethodCode, '01');
-    const sent = new Map<string, { invcNo: string; outcome: ItemOutcome }>();
-    const results: ItemResult[] = [];
-    for (const shipment of shipments) {
+    type Planned = { key: string; dlvNos: string[]; courier: string; invcNo: string; sendDt: string };
+    const plans: Array<Planned | ItemResult> = shipments.map((shipment) => {
       const dlvNos = dlvNosOf(shipment);
-      if (dlvNos.length === 0) {
-        results.push(missingLines(shipment.externalOrderId, 'dlvNo'));
-        continue;
-      }
+      if (dlvNos.length === 0) return missingLines(shipment.externalOrderId, 'dlvNo');
       const courier = method === '05' ? 'null' : this.courierCode(ctx, shipment.carrier);
       if (!courier) {
-        results.push({
+        return {
           key: shipment.externalOrderId,
           ok: false,
           message: `No 11st courier code (dlvEtprsCd) for carrier "${shipment.carrier}": add it to the connection setting courierCodes, e.g. {"${shipment.carrier}": "00034"}.`,
           retryable: false,
-        });
-        continue;
+        };
       }
-      const invcNo = method === '05' ? 'null' : shipment.trackingNumber.trim();
-      const sendDt = formatInOffset(shipment.shippedAt, KST_OFFSET_MINUTES, 'yyyyMMddHHmm');
+      return {
+        key: shipment.externalOrderId,
+        dlvNos,
+        courier,
+        invcNo: method === '05' ? 'null' : shipment.trackingNumber.trim(),
+        sendDt: formatInOffset(shipment.shippedAt, KST_OFFSET_MINUTES, 'yyyyMMddHHmm'),
+      };
+    });
+
+    const sent = new Map<string, { by: Planned; outcome: ItemOutcome }>();
+    for (const plan of plans) {
+      if (!('dlvNos' in plan)) continue;
+      for (const dlvNo of plan.dlvNos) {
+        if (sent.has(dlvNo)) continue;
+        const path = `ordservices/reqdelivery/${plan.sendDt}/${method}/${plan.courier}/${encodeURIComponent(plan.invcNo)}/${dlvNo}`;
+        const outcome = await itemOutcome(() => this.client.get(ctx, path, { roots: ELEVEN_STREET_ROOTS.result }), {
+          okCodes: DELIVERY_OK_CODES,
+          retryableCodes: DELIVERY_RETRYABLE_CODES,
+        });
+        sent.set(dlvNo, { by: plan, outcome });
+      }
+    }
+
+    return plans.map((plan) => {
+      if (!('dlvNos' in plan)) return plan;
       let failed: ItemOutcome | undefined;
-      for (const dlvNo of dlvNos) {
-        let done = sent.get(dlvNo);
-        if (done && done.invcNo !== invcNo) {
-          failed ??= {
-            ok: false,
-            message: `dlvNo ${dlvNo} is shared with another order of this batch, shipped under invoice ${done.invcNo}`,
-            retryable: false,
-          };
+      const notes: string[] = [];
+      for (const dlvNo of plan.dlvNos) {
+        const { by, outcome } = sent.get(dlvNo)!;
+        if (!outcome.ok) {
+          failed ??= { ...outcome, message: `dlvNo ${dlvNo}: ${outcome.message ?? ''}`.trim() };
           continue;
         }
-        if (!done) {
-          const path = `ordservices/reqdelivery/${sendDt}/${method}/${courier}/${encodeURIComponent(invcNo)}/${dlvNo}`;
-          const outcome = await itemOutcome(() => this.client.get(ctx, path), {
-            okCodes: DELIVERY_OK_CODES,
-            retryableCodes: DELIVERY_RETRYABLE_CODES,
-          });
-          sent.set(dlvNo, (done = { invcNo, outcome }));
+        if (by !== plan) {
+          notes.push(
+            by.invcNo === plan.invcNo
+              ? `dlvNo ${dlvNo} shipped with order ${by.key}`
+              : `dlvNo ${dlvNo} shipped with order ${by.key} under invoice ${by.invcNo} (11st keeps one waybill per dlvNo)`,
+          );
         }
-        if (!done.outcome.ok && !failed) failed = { ...done.outcome, message: `dlvNo ${dlvNo}: ${done.outcome.message ?? ''}`.trim() };
       }
-      results.push({ key: shipment.externalOrderId, ...(failed ?? { ok: true }) });
-    }
-    return results;
+      if (failed) return { key: plan.key, ...failed };
+      return notes.length > 0 ? { key: plan.key, ok: true, message: notes.join('; ') } : { key: plan.key, ok: true };
+    });
   }
 
   /**
@@ -247,7 +309,9 @@ export class ElevenStreetConnector implements SiteConnector, ConnectionProbe, Or
       const body =
         `<ProductStock><prdNo>${target.prdNo}</prdNo><prdStckNo>${target.prdStckNo}</prdStckNo>` +
         `<stckQty>${level.quantity}</stckQty><optWght>${target.optWght || '0'}</optWght></ProductStock>`;
-      const outcome = await itemOutcome(() => this.client.put(ctx, `prodservices/stockqty/${target.prdStckNo}`, body));
+      const outcome = await itemOutcome(() =>
+        this.client.put(ctx, `prodservices/stockqty/${target.prdStckNo}`, body, { roots: ELEVEN_STREET_ROOTS.clientMessage }),
+      );
       if (!outcome.ok && outcome.siteCode === '404') this.refsOf(ctx).delete(key);
       results.push({ key, ...outcome });
     }
@@ -260,13 +324,200 @@ export class ElevenStreetConnector implements SiteConnector, ConnectionProbe, Or
     return { key: optionCode ?? line.productCode, productCode: line.productCode, ...(optionCode ? { optionCode } : {}) };
   }
 
+  // ------------------------------------------------------------------ changes after intake
+
+  /**
+   * Cancels, holds and releases after intake (cancellations.md §3.8), read from the claim lists over
+   * [cursor − overlap, now] in windows of at most 30 days (first run: `initialLookbackDays` back, default
+   * 30), in KST minutes. Per window: `cancelorders`, `canceledorders`, `withdrawcanceledorders`,
+   * `returnorders` and `exchangeorders`, plus `orderlistall` (one call per 100 orders) for the orders whose
+   * cancels completed or were withdrawn in it: calls grow with the windows and the changes, never with
+   * the open orders. One batch per window, its cursor the window end (an ISO instant); a failed call ends
+   * the pull before that window's batch, so the cursor never passes it.
+   */
+  async *pullChanges(ctx: ConnectionContext, cursor: SyncCursor | null): AsyncIterable<OrderChangeBatch> {
+    const now = floorToMinute(ctx.now().getTime());
+    const overlapMs = numberSetting(ctx, ELEVEN_STREET_SETTINGS.overlapMinutes, DEFAULT_OVERLAP_MINUTES) * MINUTE_MS;
+    const lookbackMs = numberSetting(ctx, INITIAL_LOOKBACK_DAYS_SETTING, DEFAULT_LOOKBACK_DAYS) * DAY_MS;
+    const watermark = cursor ? Date.parse(cursor.value) : Number.NaN;
+    const start = floorToMinute(Number.isFinite(watermark) ? Math.min(watermark, now) - overlapMs : now - lookbackMs);
+    const log = (message: string) => this.logger.warn(`connection ${ctx.connectionId}: ${message}`);
+
+    for (let windowStart = start; windowStart < now; ) {
+      const windowEnd = Math.min(windowStart + MAX_CLAIM_WINDOW_MS, now);
+      const claims = {} as WindowClaims;
+      for (const list of CLAIM_LISTS) claims[list] = await this.claimRows(ctx, list, windowStart, windowEnd);
+      const current = await this.orderStates(
+        ctx,
+        ordersNeedingSnapshot(claims, () => undefined),
+        'orderlistall',
+      );
+      yield { changes: changesOfWindow(claims, current, log), nextCursor: { value: new Date(windowEnd).toISOString() } };
+      windowStart = windowEnd;
+    }
+  }
+
+  /**
+   * The orders read by number through `orderlistalladdr` (§3.7, ≤ 100 per call): line statuses (701 / B01),
+   * cancelled quantities and the recipient. A line waiting at 701 needs its claim number to be approved,
+   * which this read lacks: it is looked up in `cancelorders` over the last 30 days (one call, only when such
+   * a line is found); a request older than that is reported without `ordPrdCnSeq`, and `approveCancel`
+   * looks again. An order 11st does not list is `found: false`.
+   */
+  async recheck(ctx: ConnectionContext, refs: ExternalOrderRef[]): Promise<RecheckResult[]> {
+    const ids = [...new Set(refs.map((ref) => ref.externalOrderId.trim()).filter(Boolean))];
+    const current = await this.orderStates(ctx, ids, 'orderlistalladdr');
+    const needsClaims = [...current.values()].some((rows) => rows.some((row) => row.ordPrdStat === CANCEL_IN_PROGRESS && !row.ordPrdCnSeq));
+    const open = needsClaims ? await this.openCancelRequests(ctx) : new Map<string, ElevenStreetOrderRow>();
+    const stamp = kstMinute(ctx.now().getTime());
+    return refs.map((ref) => recheckResultOf(ref.externalOrderId, current.get(ref.externalOrderId.trim()), open, stamp));
+  }
+
+  /**
+   * `cancelreqconf/{ordPrdCnSeq}/{ordNo}/{ordPrdSeq}` (§3.4) once per requested line; one result per order,
+   * with 11st's `result_code` and `result_text` (the first failing line's when one fails). A request
+   * already approved ("이미 취소 완료된 신청건") counts as done. A request without its claim number (read by
+   * `recheck`) has it looked up among the open requests of the last 30 days.
+   */
+  async approveCancel(ctx: ConnectionContext, requests: CancelRequest[]): Promise<ItemResult[]> {
+    const byOrder = new Map<string, Array<{ ordPrdCnSeq?: string; ordNo: string; ordPrdSeq: string }>>();
+    for (const request of requests) {
+      let lines = byOrder.get(request.externalOrderId);
+      if (!lines) byOrder.set(request.externalOrderId, (lines = []));
+      for (const line of requestedLines(request)) {
+        const same = lines.find((known) => known.ordNo === line.ordNo && known.ordPrdSeq === line.ordPrdSeq);
+        if (!same) lines.push(line);
+        else same.ordPrdCnSeq ||= line.ordPrdCnSeq;
+      }
+    }
+    let open: Map<string, ElevenStreetOrderRow> | undefined;
+    const results: ItemResult[] = [];
+    for (const [key, lines] of byOrder) {
+      if (lines.length === 0) {
+        results.push({ key, ok: false, message: 'the cancel request names no 11st line (ordNo/ordPrdSeq)', retryable: false });
+        continue;
+      }
+      let failed: Omit<ItemResult, 'key'> | undefined;
+      const answers: Array<{ code: string; text: string; line: string }> = [];
+      for (const line of lines) {
+        let seq = line.ordPrdCnSeq;
+        if (!seq) {
+          open ??= await this.openCancelRequests(ctx);
+          seq = open.get(`${line.ordNo}/${line.ordPrdSeq}`)?.ordPrdCnSeq;
+        }
+        if (!seq) {
+          failed ??= {
+            ok: false,
+            message: `line ${line.ordPrdSeq}: 11st shows no open cancel request for it in the last 30 days (no ordPrdCnSeq to approve)`,
+            retryable: false,
+          };
+          continue;
+        }
+        const path = `claimservice/cancelreqconf/${[seq, line.ordNo, line.ordPrdSeq].map(encodeURIComponent).join('/')}`;
+        try {
+          const result = await this.client.get(ctx, path, { roots: ELEVEN_STREET_ROOTS.result });
+          answers.push({ code: result.code ?? '0', text: result.text ?? '', line: line.ordPrdSeq });
+        } catch (error) {
+          if (error instanceof SiteAuthError || !(error instanceof SiteError)) throw error;
+          if (ALREADY_CANCELLED_TEXT.test(error.siteMessage ?? '')) {
+            answers.push({ code: error.siteCode ?? '', text: error.siteMessage ?? '', line: line.ordPrdSeq });
+            continue;
+          }
+          failed ??= {
+            ok: false,
+            ...(error.siteCode !== undefined ? { siteCode: error.siteCode } : {}),
+            message: `line ${line.ordPrdSeq}: ${error.siteMessage ?? error.message}`,
+            retryable: error instanceof SiteRetryableError,
+          };
+        }
+      }
+      if (failed) results.push({ key, ...failed });
+      else
+        results.push({
+          key,
+          ok: true,
+          siteCode: answers[0].code,
+          message: answers.map((answer) => (lines.length > 1 ? `line ${answer.line}: ${answer.text}` : answer.text)).join('; '),
+        });
+    }
+    return results;
+  }
+
+  /**
+   * One claim list over [from, to]. A window 11st calls too long (-28008: how it counts 30 days is not
+   * written down) or a full answer (3,000 rows, no paging) is halved, as for the order lists.
+   */
+  private async claimRows(ctx: ConnectionContext, list: ClaimList, from: number, to: number): Promise<ElevenStreetOrderRow[]> {
+    const path = `claimservice/${list}/${kstMinute(from)}/${kstMinute(to)}`;
+    let rows: ElevenStreetOrderRow[];
+    try {
+      rows = orderRowsOf((await this.client.get(ctx, path, { roots: ELEVEN_STREET_ROOTS.orders })).document);
+    } catch (error) {
+      if (error instanceof SiteRejectedError && error.siteCode === CLAIM_WINDOW_TOO_LONG_CODE && to - from > MIN_WINDOW_AFTER_ERROR_MS) {
+        const middle = from + Math.max(MINUTE_MS, floorToMinute((to - from) / 2));
+        return [...(await this.claimRows(ctx, list, from, middle)), ...(await this.claimRows(ctx, list, middle, to))];
+      }
+      throw error;
+    }
+    if (rows.length < MAX_ROWS) return rows;
+    if (to - from <= MINUTE_MS) {
+      this.logger.warn(
+        `connection ${ctx.connectionId}: 11st ${list} returned ${rows.length} rows for the single minute ${kstMinute(from)}`,
+      );
+      return rows;
+    }
+    const middle = from + Math.max(MINUTE_MS, floorToMinute((to - from) / 2));
+    return [...(await this.claimRows(ctx, list, from, middle)), ...(await this.claimRows(ctx, list, middle, to))];
+  }
+
+  /** The current rows of orders by number (`orderlistall` or `orderlistalladdr`), ≤ 100 numbers a call. */
+  private async orderStates(
+    ctx: ConnectionContext,
+    ordNos: readonly string[],
+    read: 'orderlistall' | 'orderlistalladdr',
+  ): Promise<Map<string, ElevenStreetOrderRow[]>> {
+    const byOrder = new Map<string, ElevenStreetOrderRow[]>();
+    for (let index = 0; index < ordNos.length; index += MAX_ORDERS_PER_STATUS_READ) {
+      const batch = ordNos.slice(index, index + MAX_ORDERS_PER_STATUS_READ);
+      // §3.7: comma-separated with no spaces.
+      const path = `claimservice/${read}/${batch.map(encodeURIComponent).join(',')}`;
+      for (const row of orderRowsOf((await this.client.get(ctx, path, { roots: ELEVEN_STREET_ROOTS.orders })).document)) {
+        if (!row.ordNo || !row.ordPrdSeq) continue;
+        const rows = byOrder.get(row.ordNo);
+        if (rows) rows.push(row);
+        else byOrder.set(row.ordNo, [row]);
+      }
+    }
+    return byOrder;
+  }
+
+  /**
+   * Open cancel requests (`ordCnStatCd` 01) of the last 30 days by `ordNo/ordPrdSeq`, for their claim
+   * numbers. A site failure other than a refused key leaves the map empty (the caller reports the request
+   * without its number) rather than failing the whole read.
+   */
+  private async openCancelRequests(ctx: ConnectionContext): Promise<Map<string, ElevenStreetOrderRow>> {
+    const now = floorToMinute(ctx.now().getTime());
+    const open = new Map<string, ElevenStreetOrderRow>();
+    try {
+      for (const row of await this.claimRows(ctx, 'cancelorders', now - MAX_CLAIM_WINDOW_MS, now)) {
+        if (row.ordCnStatCd === CANCEL_REQUESTED && row.ordNo && row.ordPrdSeq && row.ordPrdCnSeq)
+          open.set(`${row.ordNo}/${row.ordPrdSeq}`, row);
+      }
+    } catch (error) {
+      if (error instanceof SiteAuthError || !(error instanceof SiteError)) throw error;
+      this.logger.warn(`connection ${ctx.connectionId}: 11st cancelorders could not be read for claim numbers: ${error.message}`);
+    }
+    return open;
+  }
+
   // ------------------------------------------------------------------ pull
 
   private async listRows(ctx: ConnectionContext, list: (typeof LISTS)[number], from: number, to: number): Promise<ElevenStreetOrderRow[]> {
     const path = `ordservices/${list}/${kstMinute(from)}/${kstMinute(to)}`;
     let rows: ElevenStreetOrderRow[];
     try {
-      rows = orderRowsOf((await this.client.get(ctx, path)).document);
+      rows = orderRowsOf((await this.client.get(ctx, path, { roots: ELEVEN_STREET_ROOTS.orders })).document);
     } catch (error) {
       // How 11st counts the 7 days (hours or calendar dates) is not written down: a window it finds
       // too long is halved rather than failing the pull.
@@ -340,7 +591,9 @@ export class ElevenStreetConnector implements SiteConnector, ConnectionProbe, Or
     }
     // Not seen on an order: the key may be a seller product code (single-option product), or a
     // stock code equal to its product's code, which the product lookup finds.
-    const products = await this.client.get(ctx, `prodmarketservice/sellerprodcode/${encodeURIComponent(key)}`);
+    const products = await this.client.get(ctx, `prodmarketservice/sellerprodcode/${encodeURIComponent(key)}`, {
+      roots: ELEVEN_STREET_ROOTS.products,
+    });
     for (const product of listOf((products.document.products as XmlNode | undefined)?.product)) {
       const prdNo = textOf(product.prdNo);
       if (!prdNo) continue;
@@ -354,7 +607,9 @@ export class ElevenStreetConnector implements SiteConnector, ConnectionProbe, Or
   }
 
   private async readStocks(ctx: ConnectionContext, prdNo: string): Promise<StockRow[]> {
-    const result = await this.client.get(ctx, `prodmarketservice/prodmarket/stck/${encodeURIComponent(prdNo)}`);
+    const result = await this.client.get(ctx, `prodmarketservice/prodmarket/stck/${encodeURIComponent(prdNo)}`, {
+      roots: ELEVEN_STREET_ROOTS.stocks,
+    });
     const stocks = result.document.ProductStocks as XmlNode | undefined;
     return listOf(stocks?.ProductStock).map((stock) => ({
       prdNo: cleanText(stock.prdNo) || prdNo,
@@ -388,6 +643,26 @@ function lineRawsOf(ref: ExternalOrderRef): ElevenStreetLineRaw[] {
   return (ref.lines ?? [])
     .map((line) => ({ ...(line.raw ?? {}), ordPrdSeq: String(line.raw?.ordPrdSeq ?? line.externalLineId) }) as ElevenStreetLineRaw)
     .filter((raw) => raw.ordPrdSeq && raw.dlvNo);
+}
+
+/**
+ * The lines a cancel request names: `{ordPrdCnSeq, ordNo, ordPrdSeq}` as a `cancel_requested` change
+ * carried it. Comma-separated lists (several lines in one request) are read pairwise; `ordNo` defaults to
+ * the order's id.
+ */
+function requestedLines(request: CancelRequest): Array<{ ordPrdCnSeq?: string; ordNo: string; ordPrdSeq: string }> {
+  const split = (value: unknown) =>
+    typeof value === 'string' && value.trim() !== '' ? value.split(',').map((part) => part.trim()) : ([] as string[]);
+  const seqs = split(request.request?.ordPrdSeq);
+  const claims = split(request.request?.ordPrdCnSeq);
+  const ordNos = split(request.request?.ordNo);
+  return seqs
+    .map((ordPrdSeq, index) => {
+      const ordPrdCnSeq = claims.length === seqs.length ? claims[index] : seqs.length === 1 ? claims[0] : undefined;
+      const ordNo = (ordNos.length === seqs.length ? ordNos[index] : ordNos[0]) || request.externalOrderId;
+      return { ...(ordPrdCnSeq ? { ordPrdCnSeq } : {}), ordNo, ordPrdSeq };
+    })
+    .filter((line) => line.ordPrdSeq !== '');
 }
 
 function dlvNosOf(shipment: TrackingUpdate): string[] {

@@ -1,3 +1,4 @@
+import { SiteRejectedError } from '../http/site-errors';
 import type { Address, ExternalOrder, ExternalOrderLine, Money } from '../sales-site-connector';
 import type { XmlNode } from '../shared/xml';
 import { textOf } from '../shared/xml';
@@ -21,22 +22,61 @@ export interface ElevenStreetLineRaw extends Record<string, unknown> {
   sellerStockCd: string;
 }
 
-const STATUS_NAMES: Record<string, string> = {
-  '202': '결제완료',
-  '301': '배송준비중',
-  '401': '배송중',
-  '501': '배송완료',
-  '901': '구매확정',
-};
+/**
+ * `ordPrdStat`, in the order a line moves through them (cancellations.md §3.1, the official enum). A code
+ * outside this table is not understood: it is kept as it is, never read as a stage.
+ */
+export const ORD_PRD_STATUSES: ReadonlyArray<readonly [code: string, name: string]> = [
+  ['101', '주문완료'],
+  ['102', '입금대기'],
+  ['103', '예약대기'],
+  ['200', '배송지입력대기'],
+  ['201', '예약결제완료'],
+  ['202', '결제완료'],
+  ['301', '배송준비중'],
+  ['401', '배송중'],
+  ['501', '배송완료'],
+  ['601', '클레임진행중'],
+  ['701', '취소처리중'],
+  ['801', '재승인대기중'],
+  ['901', '구매확정'],
+  ['A01', '반품완료'],
+  ['B01', '주문취소'],
+  ['C01', '수취확인후주문취소'],
+];
+const STATUS_RANK = new Map(ORD_PRD_STATUSES.map(([code], index) => [code, index]));
+export const STATUS_NAMES: Record<string, string> = Object.fromEntries(ORD_PRD_STATUSES);
+
+export function isKnownStatus(code: string | undefined): code is string {
+  return code !== undefined && STATUS_RANK.has(code);
+}
 
 /**
- * The rows of an order list. A single `ns2:order` is still a list (the client parses it as an
- * array); values the API writes as the literal string `null` become empty (specs/11st.md §3).
+ * One status for an order of several lines: the least advanced line's (a 202 line still needs confirming).
+ * A line whose status is missing or not a known code makes the order's status that raw value (issue 15:
+ * an unparsable status never reads as confirmed; the core holds an order whose status it does not collect).
+ */
+export function orderStatusOf(statuses: ReadonlyArray<string | undefined>): string {
+  const unknown = statuses.findIndex((status) => !isKnownStatus(status));
+  if (unknown >= 0 || statuses.length === 0) return (statuses[unknown] ?? '').trim();
+  return [...statuses].sort((a, b) => STATUS_RANK.get(a!)! - STATUS_RANK.get(b!)!)[0]!;
+}
+
+/**
+ * The rows of an order or claim list. A single `ns2:order` is still a list (the client parses it as an
+ * array); values the API writes as the literal string `null` become empty (specs/11st.md §3). A document
+ * that is not an `orders` list is an error, never "no rows" (issue 15).
  */
 export function orderRowsOf(document: XmlNode): ElevenStreetOrderRow[] {
-  const orders = document.orders as XmlNode | undefined;
-  const rows = orders?.order;
-  const list = Array.isArray(rows) ? rows : rows === undefined ? [] : [rows];
+  if (!('orders' in document)) {
+    throw new SiteRejectedError(
+      `11st answered <${Object.keys(document).join(', ')}> where an orders list was expected`,
+      'unexpected-document',
+    );
+  }
+  const orders = document.orders;
+  const rows = orders !== null && typeof orders === 'object' ? (orders as XmlNode).order : undefined;
+  const list = Array.isArray(rows) ? rows : rows === undefined || rows === null ? [] : [rows];
   return list.map((row) => {
     const out: ElevenStreetOrderRow = {};
     for (const [name, value] of Object.entries((row ?? {}) as XmlNode)) {
@@ -60,7 +100,7 @@ export function toExternalOrders(rows: ElevenStreetOrderRow[]): ExternalOrder[] 
     let lines = byOrder.get(row.ordNo);
     if (!lines) byOrder.set(row.ordNo, (lines = new Map()));
     const previous = lines.get(row.ordPrdSeq);
-    if (!previous || Number(row.ordPrdStat) >= Number(previous.ordPrdStat)) lines.set(row.ordPrdSeq, row);
+    if (!previous || laterStage(row.ordPrdStat, previous.ordPrdStat)) lines.set(row.ordPrdSeq, row);
   }
   return [...byOrder.values()].map((lines) =>
     toExternalOrder([...lines.values()].sort((a, b) => Number(a.ordPrdSeq) - Number(b.ordPrdSeq))),
@@ -69,8 +109,7 @@ export function toExternalOrders(rows: ElevenStreetOrderRow[]): ExternalOrder[] 
 
 function toExternalOrder(rows: ElevenStreetOrderRow[]): ExternalOrder {
   const first = rows[0];
-  // The order is as far along as its least advanced line (a 202 line still needs confirming).
-  const status = rows.map((row) => row.ordPrdStat).sort((a, b) => Number(a) - Number(b))[0] ?? '';
+  const status = orderStatusOf(rows.map((row) => row.ordPrdStat));
   const orderedAt = parseInOffset(first.ordDt, KST_OFFSET_MINUTES) ?? parseInOffset(first.ordStlEndDt, KST_OFFSET_MINUTES) ?? new Date(0);
   const paidAt = parseInOffset(first.ordStlEndDt, KST_OFFSET_MINUTES);
   const dlvNos = [...new Set(rows.map((row) => row.dlvNo).filter(Boolean))];
@@ -129,7 +168,15 @@ function buyerOf(row: ElevenStreetOrderRow): Address {
   });
 }
 
-function recipientOf(row: ElevenStreetOrderRow): Address {
+/** A copy whose status is not understood wins over one that is: what cannot be read is never hidden. */
+function laterStage(next: string | undefined, previous: string | undefined): boolean {
+  if (!isKnownStatus(next)) return true;
+  if (!isKnownStatus(previous)) return false;
+  return STATUS_RANK.get(next)! >= STATUS_RANK.get(previous)!;
+}
+
+/** The receiver (`rcvr*`) of an order row, or of an `orderlistalladdr` row (same names, UNCONFIRMED there). */
+export function recipientOf(row: ElevenStreetOrderRow): Address {
   return compact({
     name: row.rcvrNm ?? '',
     postalCode: row.rcvrMailNo,

@@ -229,6 +229,27 @@ describe('ElevenStreetConnector orders, waybills and stock', () => {
       });
     });
 
+    it('keeps a status it cannot read as the raw value, never as a confirmed order (issue 15)', async () => {
+      listServer((list) =>
+        list === 'complete'
+          ? ordersXml([
+              orderXml({ ordNo: '1101', ordPrdStat: '202' }),
+              orderXml({ ordNo: '1101', ordPrdSeq: '2', ordPrdStat: 'X07' }),
+              orderXml({ ordNo: '1102', ordPrdStat: '' }),
+              orderXml({ ordNo: '1103', ordPrdStat: 'null' }),
+            ])
+          : ordersXml([orderXml({ ordNo: '1104', ordPrdStat: '301' }), orderXml({ ordNo: '1104', ordPrdSeq: '2', ordPrdStat: '202' })]),
+      );
+
+      const [batch] = await collect(connector.pullOrders(context({ lookbackDays: 1 }), null));
+
+      const status = new Map(batch.orders.map((order) => [order.externalOrderId, [order.siteStatus, order.siteStatusName]]));
+      expect(status.get('1101')).toEqual(['X07', undefined]);
+      expect(status.get('1102')).toEqual(['', undefined]);
+      expect(status.get('1103')).toEqual(['', undefined]);
+      expect(status.get('1104')).toEqual(['202', '결제완료']);
+    });
+
     it('halves a window whose answer is full (3,000 rows), recursively, and merges the halves', async () => {
       const full = (prefix: string) =>
         ordersXml(Array.from({ length: 3000 }, (_, index) => orderXml({ ordNo: `${prefix}${String(index).padStart(5, '0')}` })));
@@ -367,6 +388,42 @@ describe('ElevenStreetConnector orders, waybills and stock', () => {
         { key: '3001', ok: true },
         { key: '3002', ok: false, siteCode: '-3320', message: 'dlvNo 503: 이미 다른 주문에 사용된 송장번호입니다.', retryable: false },
         { key: '3003', ok: false, message: expect.stringContaining('courierCodes'), retryable: false },
+      ]);
+    });
+
+    it('pushes one waybill for two orders sharing a dlvNo and reports it for each (issue 15)', async () => {
+      const calls: string[] = [];
+      nock(HOST)
+        .get(/^\/rest\/ordservices\/reqdelivery\//)
+        .times(10)
+        .reply((uri) => {
+          calls.push(uri);
+          if (uri.endsWith('/601')) return [200, eucKr(resultOrder('-3313', '주문상태가 이미 변경되었습니다.')), EUC_KR_HEADERS];
+          return [200, eucKr(resultOrder('0', '전체 2건이 정상적으로 발송처리가 되었습니다.')), EUC_KR_HEADERS];
+        });
+      const shippedAt = new Date('2026-02-26T01:05:00Z');
+      const on = (...dlvNos: string[]) => dlvNos.map((dlvNo, index) => ({ externalLineId: String(index + 1), raw: { dlvNo } }));
+
+      const results = await connector.pushTracking(context(), [
+        { externalOrderId: '5001', lines: on('600'), carrier: 'cj', trackingNumber: '640012345678', shippedAt },
+        { externalOrderId: '5002', lines: on('600'), carrier: 'cj', trackingNumber: '640012345679', shippedAt },
+        { externalOrderId: '5003', lines: on('600', '601'), carrier: 'cj', trackingNumber: '640012345678', shippedAt },
+        { externalOrderId: '5004', lines: on('601'), carrier: 'cj', trackingNumber: '640012345680', shippedAt },
+      ]);
+
+      expect(calls).toEqual([
+        '/rest/ordservices/reqdelivery/202602261005/01/00034/640012345678/600',
+        '/rest/ordservices/reqdelivery/202602261005/01/00034/640012345678/601',
+      ]);
+      expect(results).toEqual([
+        { key: '5001', ok: true },
+        {
+          key: '5002',
+          ok: true,
+          message: 'dlvNo 600 shipped with order 5001 under invoice 640012345678 (11st keeps one waybill per dlvNo)',
+        },
+        { key: '5003', ok: false, siteCode: '-3313', message: 'dlvNo 601: 주문상태가 이미 변경되었습니다.', retryable: false },
+        { key: '5004', ok: false, siteCode: '-3313', message: 'dlvNo 601: 주문상태가 이미 변경되었습니다.', retryable: false },
       ]);
     });
 

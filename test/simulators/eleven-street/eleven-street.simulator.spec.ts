@@ -186,8 +186,11 @@ describe('ElevenStreetSimulator (11st OPEN API wire protocol)', () => {
             ordDt: '2026-03-07 08:00:00',
           }),
         );
-      const r = await call('/rest/ordservices/complete/202603070000/202603072359');
-      expect(r.text.match(/<ns2:order>/g)).toHaveLength(3000);
+      // Counted on the raw text: parsing 3,000 rows blocks the event loop long enough (under a loaded test run)
+      // for the server's keep-alive timer to close the socket the next test's request goes out on.
+      const res = await fetch(`${base}/rest/ordservices/complete/202603070000/202603072359`, { headers: { openapikey: KEY } });
+      const text = iconv.decode(Buffer.from(await res.arrayBuffer()), 'euc-kr');
+      expect(text.match(/<ns2:order>/g)).toHaveLength(3000);
     });
   });
 

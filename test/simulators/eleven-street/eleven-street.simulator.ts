@@ -1,4 +1,4 @@
-import type { Express, Request, Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { XMLParser } from 'fast-xml-parser';
 import * as iconv from 'iconv-lite';
 import { SiteSimulator, type FaultSpec, type SiteRequest } from '../site-simulator';
@@ -13,6 +13,29 @@ import { SiteSimulator, type FaultSpec, type SiteRequest } from '../site-simulat
  *
  * Default credentials after `seed(undefined)`: seller `mallbridge11`, key `11st-test-openapikey-0123456789ab`,
  * allowed IPs `127.0.0.1` and `::ffff:127.0.0.1`.
+ *
+ * Changes after intake follow `shared/specs/cancellations.md` §3 (test double §3.9): per line `ordPrdStat`, `ordQty`,
+ * `ordCnQty` (cancelled quantity) and its cancel claims `{ordPrdCnSeq, ordCnStatCd 01/02/05, ordCnQty, ordCnMnbdCd,
+ * ordCnRsnCd, createDt, cnTrtEndDt}`, plus return/exchange claims (`clmReqSeq`, `clmStat`). The claim lists
+ * (`/rest/claimservice/cancelorders|canceledorders|withdrawcanceledorders|returnorders|exchangeorders/{start}/{end}`,
+ * ≤ 30 days else -28008), the status reads (`orderlistall|orderlistalladdr/{ordNo,…}`, ≤ 100 else -28003),
+ * `cancelreqconf` and `cancelreqreject` are served.
+ *
+ * Scenario hooks (methods, and `POST /_sim/orders/{ordNo}/{hook}` with a JSON body; answers the claims touched, or
+ * `{ error }` with 400/404/409):
+ * - `buyerCancel(ordNo, ordPrdSeq?, qty?)`      `buyer-cancel`    `{ ordPrdSeq?, qty?, reasonCode?, reason? }`
+ *     at 202 the buyer cancels at once (02; the line → B01, or its ordCnQty grows); at 301 it becomes a request (01/701)
+ * - `requestCancel(ordNo, ordPrdSeq?, qty?)`    `request-cancel`  (alias `hold`) same body: 01, line → 701
+ * - `withdrawCancel(ordNo, ordPrdSeq?)`         `withdraw-cancel` (alias `release`) `{ ordPrdSeq? }`: 01 → 05, line live again
+ * - `approveCancel(ordNo, ordPrdSeq?)`          `approve-cancel`  `{ ordPrdSeq? }`: the seller approves in Seller Office, 01 → 02
+ * - `sellerCancel(ordNo, ordPrdSeq?, qty?)`     `seller-cancel`   (alias `cancel`; `lines/{ordPrdSeq}/cancel`) 판매불가처리: 02 by the seller at 202/301
+ * - `requestReturn(ordNo, ordPrdSeq, qty?)`     `request-return`  `{ ordPrdSeq, qty?, reason? }`: clmStat 105, line → 601
+ * - `requestExchange(ordNo, ordPrdSeq, qty?)`   `request-exchange` same: clmStat 201, line → 601
+ * - `changeAddress(ordNo, recipient)`           `address`         `{ rcvrNm?, rcvrMailNo?, rcvrBaseAddr?, rcvrDtlsAddr?, rcvrPrtblNo?, rcvrTlphn? }` (before 발주확인 only)
+ * - `shareDlvNo(ordNos, dlvNo?)`                `share-dlvno`     `{ withOrdNo }` or `{ dlvNo }`: one bundle (dlvNo) for both orders
+ * - `getLines({ ordNo })`                       `GET /_sim/orders/{ordNo}`
+ * Omitting `ordPrdSeq` applies a hook to every line of the order it can apply to. Hooks are not recorded as site
+ * requests and never hit by faults.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -29,9 +52,92 @@ export interface ElevenStreetAccountSeed {
   keyExpiresAt?: string;
 }
 
-/** 202 결제완료, 301 배송준비중, 401 배송중, 501 배송완료, 901 구매확정 (§2). */
-export type ElevenStreetOrdPrdStat = '202' | '301' | '401' | '501' | '901';
+/** `ordPrdStat`, the official enum (cancellations.md §3.1). */
+export type ElevenStreetOrdPrdStat =
+  | '101'
+  | '102'
+  | '103'
+  | '200'
+  | '201'
+  | '202'
+  | '301'
+  | '401'
+  | '501'
+  | '601'
+  | '701'
+  | '801'
+  | '901'
+  | 'A01'
+  | 'B01'
+  | 'C01';
+export const ELEVEN_STREET_STATUS_NAMES: Record<ElevenStreetOrdPrdStat, string> = {
+  '101': '주문완료',
+  '102': '입금대기',
+  '103': '예약대기',
+  '200': '배송지입력대기',
+  '201': '예약결제완료',
+  '202': '결제완료',
+  '301': '배송준비중',
+  '401': '배송중',
+  '501': '배송완료',
+  '601': '클레임진행중',
+  '701': '취소처리중',
+  '801': '재승인대기중',
+  '901': '구매확정',
+  A01: '반품완료',
+  B01: '주문취소',
+  C01: '수취확인후주문취소',
+};
+/** Seed shorthand kept from before the claim model: 'cancel_requested' = an open 01 claim, 'cancelled' = a 02 for all. */
 export type ElevenStreetClaim = 'none' | 'cancel_requested' | 'cancelled';
+
+/**
+ * `ordCnStatCd` (§3.2/§3.3): 01 취소요청, 02 취소완료, 05 취소신청취소 (철회완료). `03` marks a request the seller
+ * rejected with a shipment (cancelreqreject); that value is the simulator's own (UNCONFIRMED: no source names it),
+ * and no cancel list shows such a claim.
+ */
+export type ElevenStreetOrdCnStatCd = '01' | '02' | '03' | '05';
+
+export interface ElevenStreetCancelClaimSeed {
+  /** Claim number; generated when omitted. */
+  ordPrdCnSeq?: string;
+  ordCnStatCd: '01' | '02' | '05';
+  /** Default: the line's live quantity. */
+  ordCnQty?: number;
+  /** 01 buyer, 02 seller; default 01. */
+  ordCnMnbdCd?: '01' | '02';
+  ordCnRsnCd?: string;
+  ordCnDtlsRsn?: string;
+  /** KST `YYYY-MM-DD HH:mm:ss`; default ordStlEndDt. */
+  createDt?: string;
+  /** KST `YYYY-MM-DD HH:mm:ss`, when the claim was completed or withdrawn; default createDt for 02/05. */
+  cnTrtEndDt?: string;
+  /** 01 일반취소, 02 발송지연직권취소. */
+  ordCnTypCd?: '01' | '02';
+}
+
+export interface ElevenStreetAfterShipmentClaimSeed {
+  kind: 'return' | 'exchange';
+  clmReqSeq?: string;
+  /** Default 105 (return) / 201 (exchange). */
+  clmStat?: string;
+  clmReqQty?: number;
+  clmReqRsn?: string;
+  clmReqCont?: string;
+  /** KST `YYYY-MM-DD HH:mm:ss`. */
+  reqDt?: string;
+  /** 02 직접발송 / 06 11번가 지정반품택배 / 07 판매자 지정 / … */
+  twMthd?: string;
+}
+
+export interface ElevenStreetRecipient {
+  rcvrNm?: string;
+  rcvrMailNo?: string;
+  rcvrBaseAddr?: string;
+  rcvrDtlsAddr?: string;
+  rcvrPrtblNo?: string;
+  rcvrTlphn?: string;
+}
 
 /** One order line (`ordNo` + `ordPrdSeq`); lines sharing a `dlvNo` ship together. */
 export interface ElevenStreetOrderSeed {
@@ -40,8 +146,17 @@ export interface ElevenStreetOrderSeed {
   ordNo: string;
   ordPrdSeq: number;
   dlvNo: string;
-  /** Default '202'. */
+  /** Default '202'. With claims, the status before them (a 701 or B01 here is derived from the claims). */
   ordPrdStat?: ElevenStreetOrdPrdStat;
+  /** Status a 701 line returns to when its request is withdrawn; default '301'. */
+  ordPrdStatBeforeClaim?: ElevenStreetOrdPrdStat;
+  /** Quantity cancelled without a claim on record; claims with 02 add theirs. */
+  ordCnQty?: number;
+  /** The line's cancel claim (§3.9), or its history in `cancelClaims` (oldest first). */
+  cancelClaim?: ElevenStreetCancelClaimSeed;
+  cancelClaims?: ElevenStreetCancelClaimSeed[];
+  afterShipmentClaims?: ElevenStreetAfterShipmentClaimSeed[];
+  /** Shorthand; see {@link ElevenStreetClaim}. */
   claim?: ElevenStreetClaim;
   /** KST `YYYY-MM-DD HH:mm:ss`. */
   ordDt: string;
@@ -125,13 +240,41 @@ export interface ElevenStreetSeed {
 
 type Account = Required<Omit<ElevenStreetAccountSeed, 'keyExpiresAt'>> & { keyExpiresAt?: string };
 
+export interface ElevenStreetCancelClaim {
+  ordPrdCnSeq: string;
+  ordCnStatCd: ElevenStreetOrdCnStatCd;
+  ordCnQty: number;
+  ordCnMnbdCd: '01' | '02';
+  ordCnRsnCd: string;
+  ordCnDtlsRsn: string;
+  createDt: string;
+  cnTrtEndDt: string | null;
+  ordCnTypCd: '01' | '02';
+}
+
+export interface ElevenStreetAfterShipmentClaim {
+  kind: 'return' | 'exchange';
+  clmReqSeq: string;
+  clmStat: string;
+  clmReqQty: number;
+  clmReqRsn: string;
+  clmReqCont: string;
+  reqDt: string;
+  twMthd: string;
+}
+
 interface OrderLine {
   sellerId: string;
   ordNo: string;
   ordPrdSeq: number;
   dlvNo: string;
   ordPrdStat: ElevenStreetOrdPrdStat;
-  claim: ElevenStreetClaim;
+  /** What a 701 line returns to when its request is withdrawn (or approved for part of the quantity). */
+  ordPrdStatBeforeClaim: ElevenStreetOrdPrdStat | null;
+  /** Cancelled quantity (completed claims); `orderlistall` adds the open request's. */
+  ordCnQty: number;
+  cancelClaims: ElevenStreetCancelClaim[];
+  afterShipmentClaims: ElevenStreetAfterShipmentClaim[];
   ordDt: string;
   ordStlEndDt: string;
   plcodrCnfDt: string | null;
@@ -220,6 +363,61 @@ const MSG_NO_USER = 'OpenAPI Key 에 해당하는 유저가 없습니다.';
 const MSG_MAINTENANCE = '서버 점검중입니다. 매주 금요일 새벽은 정기점검일 입니다.';
 const KST_OFFSET_MS = 9 * 3_600_000;
 const DAY_MS = 86_400_000;
+const FIRST_CLAIM_SEQ = 500_000_001;
+/** Statuses before 발주확인: the buyer cancels at once and may edit the address (§3.4). */
+const BEFORE_CONFIRMATION = new Set<string>(['101', '102', '103', '200', '201', '202']);
+/** Statuses a cancel (or a cancel request) applies to: before shipment, no request open. */
+const CANCELLABLE = new Set<string>([...BEFORE_CONFIRMATION, '301']);
+const SHIPPED = new Set<string>(['401', '501', '901']);
+/** §3.2/§3.3/§3.6: every claim list spans at most 30 days. */
+const MAX_CLAIM_WINDOW_DAYS = 30;
+/** §3.7: at most 100 order numbers per status read. */
+const MAX_STATUS_READ_ORDERS = 100;
+const CLAIM_LIST_NAMES = ['cancelorders', 'canceledorders', 'withdrawcanceledorders', 'returnorders', 'exchangeorders'] as const;
+type ClaimListName = (typeof CLAIM_LIST_NAMES)[number];
+
+/** A scenario hook the site would not allow in that state (HTTP 409 over `/_sim`), or bad input (400), or unknown (404). */
+export class ElevenStreetSimStateError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409,
+  ) {
+    super(message);
+  }
+}
+
+export interface ElevenStreetCancelReason {
+  /** `ordCnRsnCd` */
+  reasonCode?: string;
+  /** `ordCnDtlsRsn` */
+  reason?: string;
+}
+
+/** What a scenario hook touched: the line after it, and the claim it made or moved. */
+export interface ElevenStreetHookResult {
+  ordNo: string;
+  ordPrdSeq: number;
+  dlvNo: string;
+  ordPrdStat: ElevenStreetOrdPrdStat;
+  ordQty: number;
+  ordCnQty: number;
+  ordPrdCnSeq?: string;
+  ordCnStatCd?: ElevenStreetOrdCnStatCd;
+  clmReqSeq?: string;
+  clmStat?: string;
+}
+
+function hookResult(line: OrderLine, claim?: ElevenStreetCancelClaim): ElevenStreetHookResult {
+  return {
+    ordNo: line.ordNo,
+    ordPrdSeq: line.ordPrdSeq,
+    dlvNo: line.dlvNo,
+    ordPrdStat: line.ordPrdStat,
+    ordQty: line.ordQty,
+    ordCnQty: line.ordCnQty,
+    ...(claim ? { ordPrdCnSeq: claim.ordPrdCnSeq, ordCnStatCd: claim.ordCnStatCd } : {}),
+  };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -287,6 +485,7 @@ export class ElevenStreetSimulator extends SiteSimulator {
   private products: Product[] = [];
   private couriers: Record<string, string> = {};
   private maxRows = 3000;
+  private nextClaimSeq = FIRST_CLAIM_SEQ;
 
   constructor(seed?: ElevenStreetSeed) {
     super('11st');
@@ -306,6 +505,7 @@ export class ElevenStreetSimulator extends SiteSimulator {
     this.products = [];
     this.couriers = { ...(s.couriers ?? ELEVEN_STREET_COURIERS) };
     this.maxRows = s.maxRows ?? 3000;
+    this.nextClaimSeq = FIRST_CLAIM_SEQ;
     for (const o of s.orders ?? []) this.addOrder(o);
     for (const p of s.products ?? []) this.addProduct(p);
   }
@@ -319,13 +519,20 @@ export class ElevenStreetSimulator extends SiteSimulator {
   addOrder(o: ElevenStreetOrderSeed): void {
     if (this.orders.some((x) => x.ordNo === o.ordNo && x.ordPrdSeq === o.ordPrdSeq))
       throw new Error(`order line ${o.ordNo}/${o.ordPrdSeq} already seeded`);
-    this.orders.push({
+    const seededStat = o.ordPrdStat ?? '202';
+    // A seed's 701 / B01 is derived from its claims below: the line starts from the status before them.
+    const startStat: ElevenStreetOrdPrdStat =
+      seededStat === '701' || seededStat === 'B01' ? (o.ordPrdStatBeforeClaim ?? (o.plcodrCnfDt ? '301' : '202')) : seededStat;
+    const line: OrderLine = {
       sellerId: o.sellerId ?? this.accounts[0].sellerId,
       ordNo: o.ordNo,
       ordPrdSeq: o.ordPrdSeq,
       dlvNo: o.dlvNo,
-      ordPrdStat: o.ordPrdStat ?? '202',
-      claim: o.claim ?? 'none',
+      ordPrdStat: startStat,
+      ordPrdStatBeforeClaim: null,
+      ordCnQty: o.ordCnQty ?? 0,
+      cancelClaims: [],
+      afterShipmentClaims: [],
       ordDt: o.ordDt,
       ordStlEndDt: o.ordStlEndDt ?? o.ordDt,
       plcodrCnfDt: o.plcodrCnfDt ?? null,
@@ -368,7 +575,48 @@ export class ElevenStreetSimulator extends SiteSimulator {
       dlvEtprsCd: '',
       invcNo: '',
       sendDt: null,
-    });
+    };
+    this.orders.push(line);
+    const since = line.ordStlEndDt;
+    const claims = [...(o.cancelClaims ?? []), ...(o.cancelClaim ? [o.cancelClaim] : [])];
+    if (o.claim === 'cancel_requested' && claims.length === 0) claims.push({ ordCnStatCd: '01' });
+    if (o.claim === 'cancelled' && claims.length === 0) claims.push({ ordCnStatCd: '02' });
+    if (seededStat === '701' && !claims.some((c) => c.ordCnStatCd === '01')) claims.push({ ordCnStatCd: '01' });
+    for (const c of claims) {
+      const createDt = c.createDt ?? since;
+      const claim = this.newCancelClaim(line, {
+        ordPrdCnSeq: c.ordPrdCnSeq,
+        qty: c.ordCnQty ?? this.liveQty(line),
+        by: c.ordCnMnbdCd ?? '01',
+        reasonCode: c.ordCnRsnCd,
+        reason: c.ordCnDtlsRsn,
+        at: createDt,
+        typ: c.ordCnTypCd,
+      });
+      if (c.ordCnStatCd === '01') this.openRequest(line, claim);
+      else if (c.ordCnStatCd === '02') this.completeCancel(line, claim, c.cnTrtEndDt ?? createDt);
+      else {
+        this.openRequest(line, claim);
+        this.withdrawRequest(line, claim, c.cnTrtEndDt ?? createDt);
+      }
+    }
+    if (seededStat === 'B01' && line.ordPrdStat !== 'B01') {
+      line.ordCnQty = line.ordQty;
+      line.ordPrdStat = 'B01';
+    }
+    if (line.ordCnQty >= line.ordQty && line.ordPrdStat !== '701') line.ordPrdStat = 'B01';
+    for (const c of o.afterShipmentClaims ?? []) {
+      line.afterShipmentClaims.push({
+        kind: c.kind,
+        clmReqSeq: this.claimSeq(c.clmReqSeq),
+        clmStat: c.clmStat ?? (c.kind === 'return' ? '105' : '201'),
+        clmReqQty: c.clmReqQty ?? line.ordQty,
+        clmReqRsn: c.clmReqRsn ?? '',
+        clmReqCont: c.clmReqCont ?? '',
+        reqDt: c.reqDt ?? since,
+        twMthd: c.twMthd ?? '06',
+      });
+    }
   }
 
   addProduct(p: ElevenStreetProductSeed): void {
@@ -402,8 +650,263 @@ export class ElevenStreetSimulator extends SiteSimulator {
     this.mustLine(ordNo, ordPrdSeq).ordPrdStat = stat;
   }
 
+  /** Shorthand kept from before the claim model: opens a request, cancels the whole line, or withdraws. */
   setClaim(ordNo: string, ordPrdSeq: number, claim: ElevenStreetClaim): void {
-    this.mustLine(ordNo, ordPrdSeq).claim = claim;
+    const line = this.mustLine(ordNo, ordPrdSeq);
+    const open = this.openClaimOf(line);
+    const now = formatKst(this.clock.now());
+    if (claim === 'none') {
+      if (open) this.withdrawRequest(line, open, now);
+    } else if (claim === 'cancel_requested') {
+      if (!open) this.openRequest(line, this.newCancelClaim(line, { qty: this.liveQty(line), by: '01', at: now }));
+    } else if (line.ordPrdStat !== 'B01') {
+      this.completeCancel(line, open ?? this.newCancelClaim(line, { qty: this.liveQty(line), by: '01', at: now }), now);
+    }
+  }
+
+  // ----- scenario hooks (cancellations.md §3) -----------------------------------------------------------------------
+
+  /**
+   * The buyer cancels. Before 발주확인 (202 and earlier) at once: a 02 claim, the line → B01 or its cancelled
+   * quantity grows. After 발주확인 (301) the buyer can only ask (§3.4, confirm-1634): a 01 request, the line → 701.
+   */
+  buyerCancel(ordNo: string, ordPrdSeq?: number, qty?: number, why: ElevenStreetCancelReason = {}): ElevenStreetHookResult[] {
+    const lines = this.hookLines(ordNo, ordPrdSeq, qty, 'can be cancelled by the buyer (202 or 301, no open request)', (l) =>
+      CANCELLABLE.has(l.ordPrdStat),
+    );
+    const now = formatKst(this.clock.now());
+    return lines.map((line) => {
+      const claim = this.newCancelClaim(line, {
+        qty: qty ?? this.liveQty(line),
+        by: '01',
+        reasonCode: why.reasonCode,
+        reason: why.reason,
+        at: now,
+      });
+      if (BEFORE_CONFIRMATION.has(line.ordPrdStat)) this.completeCancel(line, claim, now);
+      else this.openRequest(line, claim);
+      return hookResult(line, claim);
+    });
+  }
+
+  /** The buyer asks to cancel (01, line → 701): after 발주확인, or at 202 with a seller-fault reason (§3.4, 1745). */
+  requestCancel(ordNo: string, ordPrdSeq?: number, qty?: number, why: ElevenStreetCancelReason = {}): ElevenStreetHookResult[] {
+    const lines = this.hookLines(ordNo, ordPrdSeq, qty, 'can take a cancel request (202 or 301, no open request)', (l) =>
+      CANCELLABLE.has(l.ordPrdStat),
+    );
+    const now = formatKst(this.clock.now());
+    return lines.map((line) => {
+      const claim = this.newCancelClaim(line, {
+        qty: qty ?? this.liveQty(line),
+        by: '01',
+        reasonCode: why.reasonCode,
+        reason: why.reason,
+        at: now,
+      });
+      this.openRequest(line, claim);
+      return hookResult(line, claim);
+    });
+  }
+
+  /** The buyer withdraws the open request: 01 → 05, the line is live again (its status before the request). */
+  withdrawCancel(ordNo: string, ordPrdSeq?: number): ElevenStreetHookResult[] {
+    const lines = this.hookLines(ordNo, ordPrdSeq, undefined, 'has an open cancel request', (l) => !!this.openClaimOf(l));
+    const now = formatKst(this.clock.now());
+    return lines.map((line) => {
+      const claim = this.openClaimOf(line)!;
+      this.withdrawRequest(line, claim, now);
+      return hookResult(line, claim);
+    });
+  }
+
+  /** The seller approves the open request in Seller Office, as `cancelreqconf` does: 01 → 02. */
+  approveCancel(ordNo: string, ordPrdSeq?: number): ElevenStreetHookResult[] {
+    const lines = this.hookLines(ordNo, ordPrdSeq, undefined, 'has an open cancel request', (l) => !!this.openClaimOf(l));
+    const now = formatKst(this.clock.now());
+    return lines.map((line) => {
+      const claim = this.openClaimOf(line)!;
+      this.completeCancel(line, claim, now);
+      return hookResult(line, claim);
+    });
+  }
+
+  /** The seller cancels in Seller Office (판매불가처리, §3.5) at 202 or 301: a completed 02 claim by the seller. */
+  sellerCancel(ordNo: string, ordPrdSeq?: number, qty?: number, why: ElevenStreetCancelReason = {}): ElevenStreetHookResult[] {
+    const lines = this.hookLines(ordNo, ordPrdSeq, qty, 'can be cancelled by the seller (202 or 301, no open request)', (l) =>
+      CANCELLABLE.has(l.ordPrdStat),
+    );
+    const now = formatKst(this.clock.now());
+    return lines.map((line) => {
+      const claim = this.newCancelClaim(line, {
+        qty: qty ?? this.liveQty(line),
+        by: '02',
+        reasonCode: why.reasonCode ?? '99',
+        reason: why.reason ?? '판매불가',
+        at: now,
+      });
+      this.completeCancel(line, claim, now);
+      return hookResult(line, claim);
+    });
+  }
+
+  /** The buyer asks to return a shipped line (§3.6): a return claim (clmStat 105), the line → 601. */
+  requestReturn(ordNo: string, ordPrdSeq: number, qty?: number, reason?: string): ElevenStreetHookResult[] {
+    return this.afterShipment('return', ordNo, ordPrdSeq, qty, reason);
+  }
+
+  /** The buyer asks to exchange a shipped line (§3.6): an exchange claim (clmStat 201), the line → 601. */
+  requestExchange(ordNo: string, ordPrdSeq: number, qty?: number, reason?: string): ElevenStreetHookResult[] {
+    return this.afterShipment('exchange', ordNo, ordPrdSeq, qty, reason);
+  }
+
+  /** The buyer edits the delivery address: only before 발주확인 (§3.7, confirm-1634). */
+  changeAddress(ordNo: string, recipient: ElevenStreetRecipient): ElevenStreetHookResult[] {
+    const lines = this.orders.filter((o) => o.ordNo === ordNo);
+    if (lines.length === 0) throw new ElevenStreetSimStateError(`unknown order ${ordNo}`, 404);
+    const live = lines.filter((l) => l.ordPrdStat !== 'B01');
+    if (live.length === 0 || live.some((l) => !BEFORE_CONFIRMATION.has(l.ordPrdStat)))
+      throw new ElevenStreetSimStateError(`order ${ordNo}: after 발주확인 the buyer cannot change the address`, 409);
+    const fields = ['rcvrNm', 'rcvrMailNo', 'rcvrBaseAddr', 'rcvrDtlsAddr', 'rcvrPrtblNo', 'rcvrTlphn'] as const;
+    for (const line of lines) {
+      for (const field of fields) {
+        const value = recipient[field];
+        if (value !== undefined) line[field] = String(value);
+      }
+    }
+    return lines.map((line) => hookResult(line));
+  }
+
+  /** Puts every line of these orders on one bundle (`dlvNo`): `dlvNo`, else the first order's. */
+  shareDlvNo(ordNos: string[], dlvNo?: string): ElevenStreetHookResult[] {
+    const lines = ordNos.flatMap((ordNo) => {
+      const found = this.orders.filter((o) => o.ordNo === ordNo);
+      if (found.length === 0) throw new ElevenStreetSimStateError(`unknown order ${ordNo}`, 404);
+      return found;
+    });
+    const target = dlvNo ?? lines[0]?.dlvNo;
+    if (!target) throw new ElevenStreetSimStateError('no order to bundle', 400);
+    for (const line of lines) line.dlvNo = target;
+    return lines.map((line) => hookResult(line));
+  }
+
+  private afterShipment(
+    kind: 'return' | 'exchange',
+    ordNo: string,
+    ordPrdSeq: number,
+    qty?: number,
+    reason?: string,
+  ): ElevenStreetHookResult[] {
+    const [line] = this.hookLines(ordNo, ordPrdSeq, qty, 'is shipped (401, 501 or 901)', (l) => SHIPPED.has(l.ordPrdStat));
+    const quantity = qty ?? this.liveQty(line);
+    const claim: ElevenStreetAfterShipmentClaim = {
+      kind,
+      clmReqSeq: this.claimSeq(),
+      clmStat: kind === 'return' ? '105' : '201',
+      clmReqQty: quantity,
+      clmReqRsn: reason ?? (kind === 'return' ? '단순변심' : '사이즈 교환'),
+      clmReqCont: '',
+      reqDt: formatKst(this.clock.now()),
+      twMthd: '06',
+    };
+    line.afterShipmentClaims.push(claim);
+    line.ordPrdStatBeforeClaim = line.ordPrdStat;
+    line.ordPrdStat = '601';
+    return [{ ...hookResult(line), clmReqSeq: claim.clmReqSeq, clmStat: claim.clmStat }];
+  }
+
+  /**
+   * The lines a hook acts on: the one named (which must fit), or every line of the order that fits. A
+   * quantity needs one named line and must be between 1 and its live quantity.
+   */
+  private hookLines(
+    ordNo: string,
+    ordPrdSeq: number | undefined,
+    qty: number | undefined,
+    what: string,
+    fits: (line: OrderLine) => boolean,
+  ): OrderLine[] {
+    const lines = this.orders.filter((o) => o.ordNo === ordNo && (ordPrdSeq === undefined || o.ordPrdSeq === Number(ordPrdSeq)));
+    if (lines.length === 0)
+      throw new ElevenStreetSimStateError(
+        ordPrdSeq === undefined ? `unknown order ${ordNo}` : `unknown order line ${ordNo}/${ordPrdSeq}`,
+        404,
+      );
+    if (qty !== undefined) {
+      if (ordPrdSeq === undefined) throw new ElevenStreetSimStateError('a quantity needs ordPrdSeq', 400);
+      if (!Number.isInteger(qty) || qty < 1 || qty > this.liveQty(lines[0]))
+        throw new ElevenStreetSimStateError(`qty must be a whole number from 1 to ${this.liveQty(lines[0])}`, 400);
+    }
+    const fitting = lines.filter(fits);
+    if (fitting.length === 0 || (ordPrdSeq !== undefined && fitting.length !== lines.length)) {
+      const states = lines.map((l) => `${l.ordPrdSeq}:${l.ordPrdStat}`).join(', ');
+      throw new ElevenStreetSimStateError(`order ${ordNo}: no line that ${what} (lines ${states})`, 409);
+    }
+    return fitting;
+  }
+
+  // ----- claim transitions ----------------------------------------------------------------------------------------
+
+  private liveQty(line: OrderLine): number {
+    return Math.max(0, line.ordQty - line.ordCnQty);
+  }
+
+  private openClaimOf(line: OrderLine): ElevenStreetCancelClaim | undefined {
+    return line.cancelClaims.find((c) => c.ordCnStatCd === '01');
+  }
+
+  /** Claim numbers: the seed's, else the next free one. */
+  private claimSeq(given?: string): string {
+    if (given !== undefined) {
+      if (/^\d+$/.test(given) && Number(given) >= this.nextClaimSeq) this.nextClaimSeq = Number(given) + 1;
+      return given;
+    }
+    return String(this.nextClaimSeq++);
+  }
+
+  private newCancelClaim(
+    line: OrderLine,
+    c: { ordPrdCnSeq?: string; qty: number; by: '01' | '02'; reasonCode?: string; reason?: string; at: string; typ?: '01' | '02' },
+  ): ElevenStreetCancelClaim {
+    const live = this.liveQty(line);
+    if (!Number.isInteger(c.qty) || c.qty < 1 || c.qty > live)
+      throw new ElevenStreetSimStateError(`order line ${line.ordNo}/${line.ordPrdSeq}: cancel quantity ${c.qty} outside 1..${live}`, 400);
+    const claim: ElevenStreetCancelClaim = {
+      ordPrdCnSeq: this.claimSeq(c.ordPrdCnSeq),
+      ordCnStatCd: '01',
+      ordCnQty: c.qty,
+      ordCnMnbdCd: c.by,
+      // §3.2 reason codes (cancel-1639 table): 10 고객변심 for the buyer, 99 기타 otherwise.
+      ordCnRsnCd: c.reasonCode ?? (c.by === '01' ? '10' : '99'),
+      ordCnDtlsRsn: c.reason ?? (c.by === '01' ? '구매의사 취소' : '판매불가'),
+      createDt: c.at,
+      cnTrtEndDt: null,
+      ordCnTypCd: c.typ ?? '01',
+    };
+    line.cancelClaims.push(claim);
+    return claim;
+  }
+
+  private openRequest(line: OrderLine, claim: ElevenStreetCancelClaim): void {
+    claim.ordCnStatCd = '01';
+    line.ordPrdStatBeforeClaim = line.ordPrdStat;
+    line.ordPrdStat = '701';
+  }
+
+  /** 02: the claim's quantity is cancelled; the line is B01 when nothing is left, else back where it was. */
+  private completeCancel(line: OrderLine, claim: ElevenStreetCancelClaim, at: string): void {
+    const before = line.ordPrdStat === '701' ? (line.ordPrdStatBeforeClaim ?? '301') : line.ordPrdStat;
+    claim.ordCnStatCd = '02';
+    claim.cnTrtEndDt = at;
+    line.ordCnQty += claim.ordCnQty;
+    line.ordPrdStatBeforeClaim = null;
+    line.ordPrdStat = line.ordCnQty >= line.ordQty ? 'B01' : before;
+  }
+
+  private withdrawRequest(line: OrderLine, claim: ElevenStreetCancelClaim, at: string): void {
+    claim.ordCnStatCd = '05';
+    claim.cnTrtEndDt = at;
+    if (line.ordPrdStat === '701') line.ordPrdStat = line.ordPrdStatBeforeClaim ?? '301';
+    line.ordPrdStatBeforeClaim = null;
   }
 
   setStock(prdStckNo: string, stckQty: number): void {
@@ -486,14 +989,27 @@ export class ElevenStreetSimulator extends SiteSimulator {
     app.get('/rest/prodmarketservice/sellerprodcode/:sellerPrdCd', (req, res) => this.productByCode(req, res));
     app.get('/rest/prodmarketservice/prodmarket/stck/:prdNo', (req, res) => this.stockRead(req, res));
     app.put('/rest/prodservices/stockqty/:prdStckNo', (req, res) => this.stockUpdate(req as unknown as SiteRequest, res));
+    for (const list of CLAIM_LIST_NAMES)
+      app.get(`/rest/claimservice/${list}/:startTime/:endTime`, (req, res) => this.claimList(req, res, list));
+    app.get('/rest/claimservice/orderlistall/:ordNos', (req, res) => this.statusRead(req, res, false));
+    app.get('/rest/claimservice/orderlistalladdr/:ordNos', (req, res) => this.statusRead(req, res, true));
+    app.get('/rest/claimservice/cancelreqconf/:ordPrdCnSeq/:ordNo/:ordPrdSeq', (req, res) => this.cancelReqConf(req, res));
+    app.get(/^\/rest\/claimservice\/cancelreqreject(\/.*)?$/, (req, res) => this.cancelReqReject(req, res));
+    // The scenario hooks sit beside the shared /_sim API and, like it, before the request log and the fault
+    // injector: the shared frame offers no place for a site's hooks there, so the router is moved to the front.
+    app.use('/_sim', this.hookRoutes());
+    const stack = (app as unknown as { router?: { stack?: unknown[] } }).router?.stack;
+    if (stack) stack.unshift(stack.pop());
   }
 
   protected renderSiteError(fault: FaultSpec, req: SiteRequest, res: Response): void {
     const code = fault.siteCode ?? '-1000';
     const text = fault.siteMessage ?? (String(code) === '-1000' ? MSG_MAINTENANCE : '오류가 발생했습니다.');
     const path = req.path;
-    if (/\/ordservices\/(reqpackaging|reqdelivery)\//.test(path)) this.sendXml(res, this.resultOrder(code, text));
-    else if (path.startsWith('/rest/ordservices/')) this.sendXml(res, this.ordersEnvelope(code, text));
+    if (/\/(ordservices\/(reqpackaging|reqdelivery)|claimservice\/(cancelreqconf|cancelreqreject))\//.test(path))
+      this.sendXml(res, this.resultOrder(code, text));
+    else if (path.startsWith('/rest/ordservices/') || path.startsWith('/rest/claimservice/'))
+      this.sendXml(res, this.ordersEnvelope(code, text));
     else this.sendXml(res, this.clientMessage(code, text));
   }
 
@@ -533,7 +1049,7 @@ export class ElevenStreetSimulator extends SiteSimulator {
     }
     const stat = kind === 'complete' ? '202' : '301';
     const rows = this.orders
-      .filter((o) => o.sellerId === auth.account.sellerId && o.ordPrdStat === stat && o.claim === 'none')
+      .filter((o) => o.sellerId === auth.account.sellerId && o.ordPrdStat === stat)
       .filter((o) => {
         // UNCONFIRMED filter basis (§10): payment-complete time; the end minute is inclusive.
         const at = parseKstDateTime(o.ordStlEndDt);
@@ -659,12 +1175,13 @@ export class ElevenStreetSimulator extends SiteSimulator {
       this.sendXml(res, this.resultOrder(-3206, '발주확인 처리할 주문이 없습니다.'));
       return;
     }
-    if (line.claim === 'cancelled') {
-      this.sendXml(res, this.resultOrder(-3211, '취소된 주문입니다.'));
+    // §3.9: B01 → -3211 주문취소된 주문건; a line with an open cancel request (701) → -3214 취소처리중인 주문건.
+    if (line.ordPrdStat === 'B01') {
+      this.sendXml(res, this.resultOrder(-3211, '주문취소된 주문건입니다.'));
       return;
     }
-    if (line.claim === 'cancel_requested') {
-      this.sendXml(res, this.resultOrder(-3214, '취소 요청중인 주문입니다.'));
+    if (this.openClaimOf(line)) {
+      this.sendXml(res, this.resultOrder(-3214, '취소처리중인 주문건입니다.'));
       return;
     }
     // §5: add-on lines follow their main line; an already-confirmed line (or bundle) answers -3206.
@@ -679,7 +1196,6 @@ export class ElevenStreetSimulator extends SiteSimulator {
         o.sellerId === auth.account.sellerId &&
         o.dlvNo === line.dlvNo &&
         o.ordPrdStat === '202' &&
-        o.claim === 'none' &&
         (o.prdNo === line.prdNo ? o.addPrdYn === 'N' : o.addPrdYn === 'Y' && o.addPrdNo === line.prdNo),
     );
     for (const o of affected) {
@@ -725,15 +1241,15 @@ export class ElevenStreetSimulator extends SiteSimulator {
       }
     }
     const lines = this.orders.filter((o) => o.sellerId === auth.account.sellerId && o.dlvNo === dlvNo);
-    if (lines.some((o) => o.claim === 'cancel_requested')) {
+    // §3.9: an open cancel claim on the bundle → -3310 (check the order status).
+    if (lines.some((o) => this.openClaimOf(o))) {
       this.sendXml(res, this.resultOrder(-3310, '주문상태를 확인하세요. (취소요청)'));
       return;
     }
-    const shippable = lines.filter((o) => o.ordPrdStat === '301' && o.claim === 'none');
+    const shippable = lines.filter((o) => o.ordPrdStat === '301');
     if (shippable.length === 0) {
-      if (lines.some((o) => o.ordPrdStat === '401' && o.claim === 'none'))
-        this.sendXml(res, this.resultOrder(-3308, '이미 발송처리된 배송번호입니다.'));
-      else if (lines.some((o) => (o.ordPrdStat === '501' || o.ordPrdStat === '901') && o.claim === 'none'))
+      if (lines.some((o) => o.ordPrdStat === '401')) this.sendXml(res, this.resultOrder(-3308, '이미 발송처리된 배송번호입니다.'));
+      else if (lines.some((o) => o.ordPrdStat === '501' || o.ordPrdStat === '901'))
         this.sendXml(res, this.resultOrder(-3309, '이미 배송완료된 주문입니다.'));
       else this.sendXml(res, this.resultOrder(-3313, '주문상태가 이미 변경되어 발송처리할 주문이 없습니다.'));
       return;
@@ -751,6 +1267,378 @@ export class ElevenStreetSimulator extends SiteSimulator {
       o.sendDt = sent;
     }
     this.sendXml(res, this.resultOrder(0, `전체 ${shippable.length}건이 정상적으로 발송처리가 되었습니다.`));
+  }
+
+  // ----- cancellations.md §3.2/§3.3/§3.6 claim lists --------------------------------------------------------------
+
+  private claimList(req: Request, res: Response, list: ClaimListName): void {
+    const auth = this.authenticate(req);
+    if ('error' in auth) {
+      this.sendXml(res, this.ordersEnvelope(-1, `주문/클레임 조회 오류 MSG : ${auth.error}`));
+      return;
+    }
+    const window = this.claimWindow(req, res);
+    if (!window) return;
+    const { start, end } = window;
+    const inWindow = (at: string | null) => {
+      const t = at === null ? null : parseKstDateTime(at);
+      // The end minute is inclusive, as for the order lists.
+      return t !== null && t >= start && t < end + 60_000;
+    };
+    const mine = this.orders.filter((o) => o.sellerId === auth.account.sellerId);
+    const rows: Array<{ at: string; fields: Record<string, string | number | null> }> = [];
+    for (const o of mine) {
+      if (list === 'returnorders' || list === 'exchangeorders') {
+        const kind = list === 'returnorders' ? 'return' : 'exchange';
+        for (const c of o.afterShipmentClaims.filter((x) => x.kind === kind && inWindow(x.reqDt)))
+          rows.push({ at: c.reqDt, fields: this.afterShipmentFields(o, c) });
+        continue;
+      }
+      for (const c of o.cancelClaims) {
+        // UNCONFIRMED (§6) which time each list filters on: the request time for cancelorders (01/02 as they
+        // stand now), the completion or withdrawal time (cnTrtEndDt) for the other two.
+        if (list === 'cancelorders' && (c.ordCnStatCd === '01' || c.ordCnStatCd === '02') && inWindow(c.createDt))
+          rows.push({ at: c.createDt, fields: this.cancelFields(o, c, list) });
+        else if (list === 'canceledorders' && c.ordCnStatCd === '02' && inWindow(c.cnTrtEndDt))
+          rows.push({ at: c.cnTrtEndDt!, fields: this.cancelFields(o, c, list) });
+        else if (list === 'withdrawcanceledorders' && c.ordCnStatCd === '05' && inWindow(c.cnTrtEndDt))
+          rows.push({ at: c.cnTrtEndDt!, fields: this.cancelFields(o, c, list) });
+      }
+    }
+    rows.sort((a, b) => a.at.localeCompare(b.at));
+    const page = rows.slice(0, this.maxRows); // 3,000 rows, no paging
+    if (page.length === 0) {
+      this.sendXml(res, this.ordersEnvelope(0, '조회된 결과가 없습니다.'));
+      return;
+    }
+    this.sendXml(
+      res,
+      `<ns2:orders xmlns:ns2="${NS2}">${page.map((r) => `<ns2:order>${fieldsXml(r.fields)}</ns2:order>`).join('')}</ns2:orders>`,
+    );
+  }
+
+  /**
+   * `{startTime}/{endTime}` of a claim list: `YYYYMMDDhhmm` KST, at most 30 days (-28008). The codes for a bad
+   * start or end (-28006 / -28007 here) are UNCONFIRMED: §3.2 only says -28001..-28007 cover "seller, list,
+   * start/end missing or format". Days are counted by calendar date, as for the order lists; an end before
+   * the start is a window error too.
+   */
+  private claimWindow(req: Request, res: Response): { start: number; end: number } | undefined {
+    const startRaw = String(req.params.startTime);
+    const endRaw = String(req.params.endTime);
+    const start = parseMinute(startRaw);
+    if (start === null) {
+      this.sendXml(res, this.ordersEnvelope(-28006, '조회 시작일자 형식이 올바르지 않습니다. (YYYYMMDDhhmm)'));
+      return undefined;
+    }
+    const end = parseMinute(endRaw);
+    if (end === null) {
+      this.sendXml(res, this.ordersEnvelope(-28007, '조회 종료일자 형식이 올바르지 않습니다. (YYYYMMDDhhmm)'));
+      return undefined;
+    }
+    const dayDiff = Math.round(
+      (Date.UTC(+endRaw.slice(0, 4), +endRaw.slice(4, 6) - 1, +endRaw.slice(6, 8)) -
+        Date.UTC(+startRaw.slice(0, 4), +startRaw.slice(4, 6) - 1, +startRaw.slice(6, 8))) /
+        DAY_MS,
+    );
+    if (end < start || dayDiff > MAX_CLAIM_WINDOW_DAYS) {
+      this.sendXml(res, this.ordersEnvelope(-28008, '조회 기간은 최대 30일까지 가능합니다.'));
+      return undefined;
+    }
+    return { start, end };
+  }
+
+  /** §3.2 fields; canceledorders adds §3.3's (`cnTrtEndDt`, `addDlvCst`, `dlvCstRespnClf`, `ordCnTypCd`). */
+  private cancelFields(o: OrderLine, c: ElevenStreetCancelClaim, list: ClaimListName): Record<string, string | number | null> {
+    const fields: Record<string, string | number | null> = {
+      createDt: c.createDt,
+      dlvNo: o.dlvNo,
+      ordCnDtlsRsn: c.ordCnDtlsRsn,
+      ordCnMnbdCd: c.ordCnMnbdCd,
+      ordCnQty: c.ordCnQty,
+      ordCnRsnCd: c.ordCnRsnCd,
+      ordCnStatCd: c.ordCnStatCd,
+      ordNo: o.ordNo,
+      ordPrdCnSeq: c.ordPrdCnSeq,
+      ordPrdSeq: o.ordPrdSeq,
+      prdNo: o.prdNo,
+      referSeq: '',
+      slctPrdOptNm: o.slctPrdOptNm,
+    };
+    if (list === 'canceledorders') {
+      fields.cnTrtEndDt = c.cnTrtEndDt;
+      fields.addDlvCst = 0;
+      fields.dlvCstRespnClf = c.ordCnMnbdCd === '01' ? '01' : '02';
+      fields.ordCnTypCd = c.ordCnTypCd;
+    }
+    // UNCONFIRMED: the withdrawn list's fields beyond ordCnStatCd 05 are not recorded; the withdrawal time is given
+    // as cnTrtEndDt.
+    if (list === 'withdrawcanceledorders') fields.cnTrtEndDt = c.cnTrtEndDt;
+    return fields;
+  }
+
+  /** §3.6 fields (the pickup and exchange addresses are left out: their names are not recorded). */
+  private afterShipmentFields(o: OrderLine, c: ElevenStreetAfterShipmentClaim): Record<string, string | number | null> {
+    return {
+      clmReqCont: c.clmReqCont,
+      clmReqQty: c.clmReqQty,
+      clmReqRsn: c.clmReqRsn,
+      clmReqSeq: c.clmReqSeq,
+      clmStat: c.clmStat,
+      dlvEtprsCd: o.dlvEtprsCd,
+      dlvNo: o.dlvNo,
+      ordNo: o.ordNo,
+      ordPrdSeq: o.ordPrdSeq,
+      prdNm: o.prdNm,
+      prdNo: o.prdNo,
+      reqDt: c.reqDt,
+      twMthd: c.twMthd,
+      twPrdInvcNo: '',
+    };
+  }
+
+  // ----- cancellations.md §3.7 status reads -------------------------------------------------------------------------
+
+  /**
+   * `orderlistall` / `orderlistalladdr`: one row per line of the numbered orders, ≤ 100 numbers comma-separated with
+   * no spaces (-28003 beyond). Unknown numbers are left out; none known → result_code 0. `ordCnQty` counts the open
+   * request's quantity too ("including requested"). The address names follow the order lists (UNCONFIRMED).
+   */
+  private statusRead(req: Request, res: Response, withAddress: boolean): void {
+    const auth = this.authenticate(req);
+    if ('error' in auth) {
+      this.sendXml(res, this.ordersEnvelope(-1, `주문/클레임 조회 오류 MSG : ${auth.error}`));
+      return;
+    }
+    const raw = String(req.params.ordNos);
+    if (!/^\d+(,\d+)*$/.test(raw)) {
+      // UNCONFIRMED code for a malformed list (spaces, empty numbers).
+      this.sendXml(res, this.ordersEnvelope(-28002, '주문번호 형식이 올바르지 않습니다. (콤마로 구분, 공백 없이)'));
+      return;
+    }
+    const ordNos = raw.split(',');
+    if (ordNos.length > MAX_STATUS_READ_ORDERS) {
+      this.sendXml(res, this.ordersEnvelope(-28003, '주문번호는 최대 100건까지 조회 가능합니다.'));
+      return;
+    }
+    const wanted = new Set(ordNos);
+    const lines = this.orders
+      .filter((o) => o.sellerId === auth.account.sellerId && wanted.has(o.ordNo))
+      .sort((a, b) => ordNos.indexOf(a.ordNo) - ordNos.indexOf(b.ordNo) || a.ordPrdSeq - b.ordPrdSeq);
+    if (lines.length === 0) {
+      this.sendXml(res, this.ordersEnvelope(0, '조회된 결과가 없습니다.'));
+      return;
+    }
+    const body = lines
+      .map((o) => {
+        const fields: Record<string, string | number | null> = {
+          dlvNo: o.dlvNo,
+          ordCnQty: o.ordCnQty + (this.openClaimOf(o)?.ordCnQty ?? 0),
+          ordNo: o.ordNo,
+          ordPrdSeq: o.ordPrdSeq,
+          ordPrdStat: o.ordPrdStat,
+          ordPrdStatNm: ELEVEN_STREET_STATUS_NAMES[o.ordPrdStat],
+          ordQty: o.ordQty,
+          prdNm: o.prdNm,
+          prdNo: o.prdNo,
+          referSeq: '',
+          sellerID: o.sellerId,
+          sellerStockCd: o.sellerStockCd,
+        };
+        if (withAddress) {
+          Object.assign(fields, {
+            dlvEtprsCd: o.dlvEtprsCd,
+            dlvMthdCd: o.dlvMthdCd,
+            invcNo: o.invcNo,
+            rcvrBaseAddr: o.rcvrBaseAddr,
+            rcvrDtlsAddr: o.rcvrDtlsAddr,
+            rcvrMailNo: o.rcvrMailNo,
+            rcvrNm: o.rcvrNm,
+            rcvrPrtblNo: o.rcvrPrtblNo,
+            rcvrTlphn: o.rcvrTlphn,
+            sndEndDt: o.sendDt,
+            typeAdd: o.typeAdd,
+          });
+        }
+        return `<ns2:order>${fieldsXml(fields)}</ns2:order>`;
+      })
+      .join('');
+    this.sendXml(res, `<ns2:orders xmlns:ns2="${NS2}">${body}</ns2:orders>`);
+  }
+
+  // ----- cancellations.md §3.4 approve / reject -------------------------------------------------------------------
+
+  /** The claim a seller call names, or the ResultOrder error for it (codes -22001..-22004 / -23001: UNCONFIRMED meanings). */
+  private claimFor(
+    sellerId: string,
+    ordPrdCnSeq: string,
+    ordNo: string,
+    ordPrdSeq: string,
+  ): { line: OrderLine; claim: ElevenStreetCancelClaim } | undefined {
+    const line = this.orders.find((o) => o.sellerId === sellerId && o.ordNo === ordNo && String(o.ordPrdSeq) === ordPrdSeq);
+    const claim = line?.cancelClaims.find((c) => c.ordPrdCnSeq === ordPrdCnSeq);
+    return line && claim ? { line, claim } : undefined;
+  }
+
+  private cancelReqConf(req: Request, res: Response): void {
+    const auth = this.authenticate(req);
+    if ('error' in auth) {
+      this.sendXml(res, this.resultOrder(-1, auth.error));
+      return;
+    }
+    const { ordPrdCnSeq, ordNo, ordPrdSeq } = req.params as Record<string, string>;
+    const found = this.claimFor(auth.account.sellerId, ordPrdCnSeq, ordNo, ordPrdSeq);
+    if (!found) {
+      this.sendXml(res, this.resultOrder(-22001, '취소신청 내역이 존재하지 않습니다.'));
+      return;
+    }
+    const { line, claim } = found;
+    if (claim.ordCnStatCd === '02') {
+      this.sendXml(res, this.resultOrder(-22002, '이미 취소 완료된 신청건 입니다.'));
+      return;
+    }
+    if (claim.ordCnStatCd === '05') {
+      this.sendXml(res, this.resultOrder(-22003, '구매자가 철회한 취소신청건 입니다.'));
+      return;
+    }
+    if (claim.ordCnStatCd !== '01') {
+      this.sendXml(res, this.resultOrder(-22004, '취소승인 처리할 수 없는 신청건 입니다.'));
+      return;
+    }
+    this.completeCancel(line, claim, formatKst(this.clock.now()));
+    this.sendXml(res, this.resultOrder(0, '전체 1건이 정상적으로 취소처리가 되었습니다.'));
+  }
+
+  /**
+   * `cancelreqreject/{ordNo}/{ordPrdSeq}/{ordPrdCnSeq}/{dlvMthdCd}/{sendDt}/{dlvEtprsCd}/{invcNo}`: rejecting
+   * means the goods left (§3.4): the line → 401 with that shipment. Exactly 7 segments; `sendDt` YYYYMMDD
+   * (-23003); an invoice of 10 characters or fewer → -23005. Other codes here are UNCONFIRMED.
+   */
+  private cancelReqReject(req: Request, res: Response): void {
+    const auth = this.authenticate(req);
+    if ('error' in auth) {
+      this.sendXml(res, this.resultOrder(-1, auth.error));
+      return;
+    }
+    const segments = req.path
+      .replace(/^\/rest\/claimservice\/cancelreqreject\/?/, '')
+      .split('/')
+      .filter((part, index, all) => part !== '' || index < all.length - 1)
+      .map((part) => decodeURIComponent(part));
+    if (segments.length !== 7 || segments.some((part) => part === '')) {
+      this.sendXml(res, this.resultOrder(-23001, '취소거부 요청 파라미터가 올바르지 않습니다.'));
+      return;
+    }
+    const [ordNo, ordPrdSeq, ordPrdCnSeq, dlvMthdCd, sendDt, dlvEtprsCd, invcNo] = segments;
+    const found = this.claimFor(auth.account.sellerId, ordPrdCnSeq, ordNo, ordPrdSeq);
+    if (!found || found.claim.ordCnStatCd !== '01') {
+      this.sendXml(res, this.resultOrder(-23002, '취소거부 처리할 취소신청건이 없습니다.'));
+      return;
+    }
+    const m = /^(\d{4})(\d{2})(\d{2})$/.exec(sendDt);
+    const sendAt = m ? kstParts(+m[1], +m[2], +m[3], 0, 0) : null;
+    if (sendAt === null) {
+      this.sendXml(res, this.resultOrder(-23003, '발송일자가 없습니다.'));
+      return;
+    }
+    if (!['01', '02', '03', '04', '05'].includes(dlvMthdCd)) {
+      this.sendXml(res, this.resultOrder(-23004, '배송방법이 올바르지 않습니다.'));
+      return;
+    }
+    if (dlvMthdCd === '01' && !this.couriers[dlvEtprsCd]) {
+      this.sendXml(res, this.resultOrder(-23006, '택배사 코드가 올바르지 않습니다.'));
+      return;
+    }
+    if (invcNo.length <= 10) {
+      this.sendXml(res, this.resultOrder(-23005, '송장번호가 10자리 이하입니다.'));
+      return;
+    }
+    const { line, claim } = found;
+    claim.ordCnStatCd = '03';
+    claim.cnTrtEndDt = formatKst(this.clock.now());
+    line.ordPrdStatBeforeClaim = null;
+    line.ordPrdStat = '401';
+    line.dlvMthdCd = dlvMthdCd;
+    line.dlvEtprsCd = dlvEtprsCd;
+    line.invcNo = invcNo;
+    line.sendDt = formatKst(new Date(sendAt));
+    this.sendXml(res, this.resultOrder(0, '전체 1건이 정상적으로 취소거부 처리가 되었습니다.'));
+  }
+
+  // ----- scenario hooks over HTTP -----------------------------------------------------------------------------------
+
+  private hookRoutes(): express.Router {
+    const router = express.Router();
+    const json = express.json();
+    type Body = Record<string, unknown>;
+    const optionalNumber = (body: Body, name: string): number | undefined => {
+      const value = body[name];
+      if (value === undefined || value === null || value === '') return undefined;
+      const number = Number(value);
+      if (!Number.isInteger(number)) throw new ElevenStreetSimStateError(`${name} must be a whole number`, 400);
+      return number;
+    };
+    const requiredNumber = (body: Body, name: string): number => {
+      const value = optionalNumber(body, name);
+      if (value === undefined) throw new ElevenStreetSimStateError(`${name} is required`, 400);
+      return value;
+    };
+    const text = (body: Body, name: string): string | undefined => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
+    const why = (body: Body): ElevenStreetCancelReason => ({ reasonCode: text(body, 'reasonCode'), reason: text(body, 'reason') });
+    const hook = (
+      path: string,
+      run: (ordNo: string, body: Body, params: Record<string, string>) => unknown,
+      method: 'get' | 'post' = 'post',
+    ) =>
+      router[method](path, json, (req: Request, res: Response) => {
+        try {
+          res.json(run(String(req.params.ordNo), (req.body ?? {}) as Body, req.params as Record<string, string>));
+        } catch (error) {
+          if (!(error instanceof ElevenStreetSimStateError)) throw error;
+          res.status(error.status).json({ error: error.message });
+        }
+      });
+    hook(
+      '/orders/:ordNo',
+      (ordNo) => {
+        const lines = this.getLines({ ordNo });
+        if (lines.length === 0) throw new ElevenStreetSimStateError(`unknown order ${ordNo}`, 404);
+        return lines;
+      },
+      'get',
+    );
+    const buyerCancel = (ordNo: string, body: Body) =>
+      this.buyerCancel(ordNo, optionalNumber(body, 'ordPrdSeq'), optionalNumber(body, 'qty'), why(body));
+    const requestCancel = (ordNo: string, body: Body) =>
+      this.requestCancel(ordNo, optionalNumber(body, 'ordPrdSeq'), optionalNumber(body, 'qty'), why(body));
+    const withdrawCancel = (ordNo: string, body: Body) => this.withdrawCancel(ordNo, optionalNumber(body, 'ordPrdSeq'));
+    const sellerCancel = (ordNo: string, body: Body) =>
+      this.sellerCancel(ordNo, optionalNumber(body, 'ordPrdSeq'), optionalNumber(body, 'qty'), why(body));
+    hook('/orders/:ordNo/buyer-cancel', buyerCancel);
+    hook('/orders/:ordNo/request-cancel', requestCancel);
+    hook('/orders/:ordNo/hold', requestCancel);
+    hook('/orders/:ordNo/withdraw-cancel', withdrawCancel);
+    hook('/orders/:ordNo/release', withdrawCancel);
+    hook('/orders/:ordNo/approve-cancel', (ordNo, body) => this.approveCancel(ordNo, optionalNumber(body, 'ordPrdSeq')));
+    hook('/orders/:ordNo/seller-cancel', sellerCancel);
+    hook('/orders/:ordNo/cancel', sellerCancel);
+    hook('/orders/:ordNo/lines/:ordPrdSeq/cancel', (ordNo, body, params) =>
+      this.sellerCancel(ordNo, requiredNumber(params, 'ordPrdSeq'), optionalNumber(body, 'qty'), why(body)),
+    );
+    hook('/orders/:ordNo/request-return', (ordNo, body) =>
+      this.requestReturn(ordNo, requiredNumber(body, 'ordPrdSeq'), optionalNumber(body, 'qty'), text(body, 'reason')),
+    );
+    hook('/orders/:ordNo/request-exchange', (ordNo, body) =>
+      this.requestExchange(ordNo, requiredNumber(body, 'ordPrdSeq'), optionalNumber(body, 'qty'), text(body, 'reason')),
+    );
+    hook('/orders/:ordNo/address', (ordNo, body) => this.changeAddress(ordNo, body as ElevenStreetRecipient));
+    hook('/orders/:ordNo/share-dlvno', (ordNo, body) => {
+      const other = text(body, 'withOrdNo');
+      const dlvNo = text(body, 'dlvNo');
+      if (!other && !dlvNo) throw new ElevenStreetSimStateError('withOrdNo or dlvNo is required', 400);
+      return other ? this.shareDlvNo([other, ordNo], dlvNo) : this.shareDlvNo([ordNo], dlvNo);
+    });
+    return router;
   }
 
   // ----- §7 products and stock ------------------------------------------------------------------------------------
