@@ -58,6 +58,8 @@ export class OrderChanges1763856700000 implements MigrationInterface {
         FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION order_status_event()`);
 
     await db.query(`ALTER TABLE fulfillment_orders ADD COLUMN held_from text`);
+    // who cancelled it: the seller (by hand) or the site's change (then the order may be instructed anew)
+    await db.query(`ALTER TABLE fulfillment_orders ADD COLUMN cancelled_by text CHECK (cancelled_by IN ('seller', 'site'))`);
     await db.query(`ALTER TABLE fulfillment_orders DROP CONSTRAINT fulfillment_orders_status_check`);
     await db.query(`ALTER TABLE fulfillment_orders ADD CONSTRAINT fulfillment_orders_status_check
                       CHECK (status IN ('instructed', 'on_hold', 'waybill_issued', 'received', 'shipped', 'cancelled'))`);
@@ -70,7 +72,7 @@ export class OrderChanges1763856700000 implements MigrationInterface {
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`ALTER TABLE sync_runs DROP COLUMN changes_seen, DROP COLUMN changes_applied`);
-    await db.query(`ALTER TABLE fulfillment_orders DROP COLUMN held_from`);
+    await db.query(`ALTER TABLE fulfillment_orders DROP COLUMN held_from, DROP COLUMN cancelled_by`);
     await db.query(`DROP TRIGGER orders_status_event ON orders`);
     await db.query(`DROP FUNCTION order_status_event()`);
     await db.query(`DROP TABLE order_events`);

@@ -40,6 +40,8 @@ export class AppConfig {
   siteRequestTimeoutMs?: number;
   /** first backoff delay between retries of a site call (doubles per attempt) */
   siteRetryBaseDelayMs?: number;
+  /** caps every site's pacing between calls (simulators and sandboxes only; unset in production) */
+  siteMinIntervalCapMs?: number;
   /** authenticated requests a tenant may make per minute, per instance; 0 turns the limit off (default 1200) */
   apiRateLimitPerMinute?: number;
   /** memory per process for rendered orders-list items; 0 turns the cache off (default 32) */

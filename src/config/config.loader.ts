@@ -139,6 +139,7 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
     initialLookbackDays: number(env, 'INITIAL_LOOKBACK_DAYS', 30, 1, 365),
     siteRequestTimeoutMs: number(env, 'SITE_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     siteRetryBaseDelayMs: number(env, 'SITE_RETRY_BASE_DELAY_MS', 500, 1, 60_000),
+    ...(env.SITE_MIN_INTERVAL_CAP_MS ? { siteMinIntervalCapMs: number(env, 'SITE_MIN_INTERVAL_CAP_MS', 0, 0, 60_000) } : {}),
     apiRateLimitPerMinute: number(env, 'API_RATE_LIMIT_PER_MINUTE', DEFAULT_API_RATE_LIMIT_PER_MINUTE, 0, 1_000_000_000),
     orderListCacheMb: number(env, 'ORDER_LIST_CACHE_MB', DEFAULT_ORDER_LIST_CACHE_MB, 0, 4096),
   });

@@ -30,6 +30,7 @@ const CONNECTOR_CLASSES = [NextEngineConnector, Qoo10Connector, ElevenStreetConn
       useFactory: (config: AppConfig): Partial<SiteHttpOptions> => ({
         ...(config.siteRequestTimeoutMs ? { defaultTimeoutMs: config.siteRequestTimeoutMs } : {}),
         ...(config.siteRetryBaseDelayMs ? { retryBaseDelayMs: config.siteRetryBaseDelayMs } : {}),
+        ...(config.siteMinIntervalCapMs !== undefined ? { minIntervalCapMs: config.siteMinIntervalCapMs } : {}),
       }),
       inject: [AppConfig],
     },

@@ -261,7 +261,7 @@ export class FulfillmentOrdersService {
       const lines = await this.lines.find({ where: { fulfillmentOrderId: fo.id } });
       await this.stock.release(manager, tenantId, perSku(lines), reference(fo.id));
       await this.tracking.cancelUnsent(manager, fo.orderId, fo.id);
-      await manager.query(`UPDATE fulfillment_orders SET cancelled_at = now() WHERE id = $1`, [fo.id]);
+      await manager.query(`UPDATE fulfillment_orders SET cancelled_at = now(), cancelled_by = 'seller' WHERE id = $1`, [fo.id]);
       return undefined;
     });
     return this.get(tenantId, id);

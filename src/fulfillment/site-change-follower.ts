@@ -14,7 +14,7 @@ interface LiveFulfillment {
   id: string;
   status: FulfillmentStatus;
   heldFrom: FulfillmentStatus | null;
-  lines: Array<{ id: string; orderLineId: string; skuId: string; orderedQuantity: number; quantity: number }>;
+  lines: Array<{ id: string; orderLineId: string; skuId: string; skuCode: string; orderedQuantity: number; quantity: number }>;
 }
 
 /** What happened while following, for the caller to act on after commit. */
@@ -203,12 +203,16 @@ export class SiteChangeFollower {
     const release = new Map<string, number>();
     for (const { line, ordered, units } of shrinks) {
       release.set(line.skuId, (release.get(line.skuId) ?? 0) + (line.quantity - units));
-      await manager.query(`UPDATE fulfillment_order_lines SET ordered_quantity = $2, quantity = $3 WHERE id = $1`, [line.id, ordered, units]);
+      // A line the site cancelled whole leaves the fulfillment order: nothing of it is picked, labelled or shipped.
+      if (ordered === 0 || units === 0) await manager.query(`DELETE FROM fulfillment_order_lines WHERE id = $1`, [line.id]);
+      else await manager.query(`UPDATE fulfillment_order_lines SET ordered_quantity = $2, quantity = $3 WHERE id = $1`, [line.id, ordered, units]);
       line.orderedQuantity = ordered;
       line.quantity = units;
     }
+    fulfillment.lines = fulfillment.lines.filter((line) => line.quantity > 0);
     await this.stock.release(manager, order.tenantId, release, reference(fulfillment.id));
-    await this.note(manager, fulfillment.id, 'lines_cancelled', `the site cancelled ${shrinks.length} line(s); the order shrank`);
+    const detail = shrinks.map(({ line, ordered }) => `${line.skuCode} ${ordered === 0 ? 'removed' : `now ${ordered}`}`).join(', ');
+    await this.note(manager, fulfillment.id, 'lines_cancelled', `the site cancelled ${shrinks.length} line(s): ${detail}`);
     return { released: true, cancelled: false };
   }
 
@@ -298,7 +302,7 @@ export class SiteChangeFollower {
     if (release.size) await this.stock.release(manager, order.tenantId, release, reference(fulfillment.id));
     await this.tracking.cancelUnsent(manager, order.id, fulfillment.id);
     await manager.query(
-      `UPDATE fulfillment_orders SET status = 'cancelled', held_from = NULL, cancelled_at = now(), updated_at = now(),
+      `UPDATE fulfillment_orders SET status = 'cancelled', cancelled_by = 'site', held_from = NULL, cancelled_at = now(), updated_at = now(),
          timeline = timeline || jsonb_build_array(jsonb_build_object('at', now(), 'event', 'cancelled', 'detail', $2::text))
        WHERE id = $1`,
       [fulfillment.id, detail],
@@ -327,7 +331,7 @@ export class SiteChangeFollower {
     );
     if (!row) return null;
     const lines: LiveFulfillment['lines'] = await manager.query(
-      `SELECT id, order_line_id AS "orderLineId", sku_id AS "skuId", ordered_quantity AS "orderedQuantity", quantity
+      `SELECT id, order_line_id AS "orderLineId", sku_id AS "skuId", sku_code AS "skuCode", ordered_quantity AS "orderedQuantity", quantity
          FROM fulfillment_order_lines WHERE fulfillment_order_id = $1 ORDER BY position`,
       [row.id],
     );

@@ -221,7 +221,7 @@ export class OrderChangeIntakeService {
     const applied = await this.db.transaction(async (manager) => {
       if (prepared.length) {
         const written = await this.writer.writeBatch(manager, scope, prepared);
-        for (const id of written.linesChangedIds ?? []) followed.add(id);
+        for (const id of written.siteChangedIds) followed.add(id);
       }
       const count = await this.applyChanges(manager, connection, batch.changes, followed);
       if (cursorKind && batch.nextCursor) await this.writer.saveCursor(manager, connection.id, cursorKind, batch.nextCursor.value);

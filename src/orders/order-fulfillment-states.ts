@@ -73,7 +73,7 @@ export class OrderFulfillmentStates {
 
   /**
    * The next order that the connection's autoFulfillmentShippingInstruction should instruct: confirmed,
-   * fully mapped, never instructed before (an order whose fulfillment was cancelled waits for the seller)
+   * fully mapped, never instructed before (an order whose fulfillment the seller cancelled waits for the seller)
    * and not held by fulfillment. Locked, skipping orders other workers hold, so instances share the work.
    * The one query here that reads Fulfillment's tables (`fulfillment_orders`, `fulfillment_holds`), read-only:
    * the exclusion must be in the locking query itself, or SKIP LOCKED would hand out orders already taken.
@@ -85,7 +85,9 @@ export class OrderFulfillmentStates {
           AND c.deleted_at IS NULL AND (c.options ->> 'autoFulfillmentShippingInstruction')::boolean IS TRUE
           AND ($1::uuid IS NULL OR o.tenant_id = $1)
           AND NOT (o.id = ANY($2::uuid[]))
-          AND NOT EXISTS (SELECT 1 FROM fulfillment_orders f WHERE f.order_id = o.id)
+          -- an order whose instruction the site's change undid (lines added) is instructed anew; one the seller
+          -- cancelled by hand waits for the seller
+          AND NOT EXISTS (SELECT 1 FROM fulfillment_orders f WHERE f.order_id = o.id AND f.cancelled_by IS DISTINCT FROM 'site')
           AND NOT EXISTS (SELECT 1 FROM fulfillment_holds h WHERE h.order_id = o.id)
         ORDER BY o.ordered_at, o.id
         LIMIT 1

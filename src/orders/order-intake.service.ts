@@ -175,7 +175,7 @@ export class OrderIntakeService {
           outcome.updated += written.updatedIds.length;
           outcome.unchanged += written.unchanged;
           outcome.createdIds.push(...written.createdIds);
-          return written.linesChangedIds ?? [];
+          return written.siteChangedIds;
         });
         if (linesChanged.length) {
           this.events.publish('orders.site-changed', { tenantId: connection.tenantId, connectionId: connection.id, orderIds: linesChanged });

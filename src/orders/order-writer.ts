@@ -52,8 +52,8 @@ export interface BatchWriteResult {
   createdIds: string[];
   updatedIds: string[];
   unchanged: number;
-  /** updated orders whose live lines changed (Fulfillment must follow them) */
-  linesChangedIds?: string[];
+  /** updated orders whose live lines or recipient changed: site changes Fulfillment must follow */
+  siteChangedIds: string[];
 }
 
 interface Scope {
@@ -182,7 +182,8 @@ function chunks<T>(items: T[], size: number): T[][] {
 @Injectable()
 export class OrderWriter {
   async writeBatch(manager: EntityManager, scope: Scope, orders: PreparedOrder[]): Promise<BatchWriteResult> {
-    const result: BatchWriteResult = { createdIds: [], updatedIds: [], unchanged: 0 };
+    const result: BatchWriteResult = { createdIds: [], updatedIds: [], unchanged: 0, siteChangedIds: [] };
+    const addressChanged: string[] = [];
     const changed = new Map<string, PreparedOrder>();
     for (const all of chunks(orders, ORDER_CHUNK)) {
       // A re-read mostly brings orders we already hold unchanged: comparing hashes first spares sending
@@ -204,6 +205,11 @@ export class OrderWriter {
       const chunk = all.filter((order) => storedHash.get(order.externalOrderId) !== order.contentHash);
       result.unchanged += all.length - chunk.length;
       if (!chunk.length) continue;
+      const previousRecipients = await this.recipientsOf(
+        manager,
+        scope.connectionId,
+        chunk.filter((order) => storedHash.has(order.externalOrderId)),
+      );
       const rows: { id: string; external_order_id: string; inserted: boolean }[] = await manager.query(INSERT_ORDERS, [
         scope.tenantId,
         scope.connectionId,
@@ -233,12 +239,14 @@ export class OrderWriter {
         changed.set(row.id, byExternalId.get(row.external_order_id)!);
       }
       result.unchanged += chunk.length - rows.length;
+      addressChanged.push(...(await this.recordAddressChanges(manager, scope.tenantId, previousRecipients)));
     }
     if (changed.size) {
       const before = await this.liveQuantities(manager, result.updatedIds);
       await this.writeLines(manager, scope.tenantId, changed, new Set(result.updatedIds));
-      result.linesChangedIds = await this.recordLineChanges(manager, scope.tenantId, before);
+      result.siteChangedIds = await this.recordLineChanges(manager, scope.tenantId, before);
     }
+    result.siteChangedIds = [...new Set([...result.siteChangedIds, ...addressChanged])];
     return result;
   }
 
@@ -283,6 +291,35 @@ export class OrderWriter {
          AND (l.order_id, l.external_line_id) NOT IN (SELECT * FROM unnest($2::uuid[], $3::text[]))`,
       [[...updatedIds], kept.map((line) => line.orderId), kept.map((line) => line.externalLineId)],
     );
+  }
+
+  /** The stored recipients of orders about to be updated, by id. */
+  private async recipientsOf(manager: EntityManager, connectionId: string, orders: PreparedOrder[]): Promise<Map<string, string | null>> {
+    if (!orders.length) return new Map();
+    const rows: { id: string; recipient: string | null }[] = await manager.query(
+      `SELECT id, recipient::text AS recipient FROM orders WHERE connection_id = $1 AND external_order_id = ANY($2::text[]) AND source = 'site'`,
+      [connectionId, orders.map((order) => order.externalOrderId)],
+    );
+    return new Map(rows.map((row) => [row.id, row.recipient]));
+  }
+
+  /**
+   * A pull that re-lists an order under way with another recipient changed where it goes: recorded as the site's
+   * `address_changed` for Fulfillment to follow, as the change intake would (which then finds it already true).
+   */
+  private async recordAddressChanges(manager: EntityManager, tenantId: string, previous: Map<string, string | null>): Promise<string[]> {
+    if (!previous.size) return [];
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO order_events (tenant_id, order_id, source, kind, detail, follow_state)
+       SELECT $1, o.id, 'site', 'address_changed',
+              jsonb_build_object('recipient', o.recipient, 'previous', u.recipient::jsonb, 'reason', 'the site listed the order with another recipient'),
+              'pending'
+         FROM unnest($2::uuid[], $3::text[]) AS u(id, recipient) JOIN orders o ON o.id = u.id
+        WHERE o.recipient IS DISTINCT FROM u.recipient::jsonb AND o.status IN ('shipping_instructed', 'on_hold')
+       RETURNING order_id AS id`,
+      [tenantId, [...previous.keys()], [...previous.values()]],
+    );
+    return rows.map((row) => row.id);
   }
 
   /** Each updated order's live quantity per line, to tell afterwards whether the pull changed what ships. */

@@ -23,6 +23,8 @@ export interface SiteHttpOptions {
    * is worse than letting the job queue try again later.
    */
   maxRetryAfterMs: number;
+  /** caps the site's own pacing between calls (simulators, sandboxes): unset, the site's pacing stands */
+  minIntervalCapMs?: number;
   /** how to wait between attempts (tests record the delays instead of waiting) */
   sleep: (ms: number) => Promise<void>;
   now: () => Date;
@@ -56,7 +58,9 @@ export class SiteHttpClientFactory {
     this.options = { ...DEFAULT_SITE_HTTP_OPTIONS, ...options };
   }
 
-  forConnection(connectionId: string, rateLimit: RateLimit): SiteHttpClient {
+  forConnection(connectionId: string, siteRateLimit: RateLimit): SiteHttpClient {
+    const cap = this.options.minIntervalCapMs;
+    const rateLimit = cap === undefined ? siteRateLimit : { ...siteRateLimit, minTimeMs: Math.min(siteRateLimit.minTimeMs, cap) };
     const existing = this.clients.get(connectionId);
     if (existing) {
       existing.updateRateLimit(rateLimit);
