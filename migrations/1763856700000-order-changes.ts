@@ -58,6 +58,8 @@ export class OrderChanges1763856700000 implements MigrationInterface {
         FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION order_status_event()`);
 
     await db.query(`ALTER TABLE fulfillment_orders ADD COLUMN held_from text`);
+    // a push the seller sent again by hand goes out even while the site holds the order (the seller's decision)
+    await db.query(`ALTER TABLE tracking_pushes ADD COLUMN seller_retry boolean NOT NULL DEFAULT false`);
     // who cancelled it: the seller (by hand) or the site's change (then the order may be instructed anew)
     await db.query(`ALTER TABLE fulfillment_orders ADD COLUMN cancelled_by text CHECK (cancelled_by IN ('seller', 'site'))`);
     await db.query(`ALTER TABLE fulfillment_orders DROP CONSTRAINT fulfillment_orders_status_check`);
@@ -72,6 +74,7 @@ export class OrderChanges1763856700000 implements MigrationInterface {
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`ALTER TABLE sync_runs DROP COLUMN changes_seen, DROP COLUMN changes_applied`);
+    await db.query(`ALTER TABLE tracking_pushes DROP COLUMN seller_retry`);
     await db.query(`ALTER TABLE fulfillment_orders DROP COLUMN held_from, DROP COLUMN cancelled_by`);
     await db.query(`DROP TRIGGER orders_status_event ON orders`);
     await db.query(`DROP FUNCTION order_status_event()`);

@@ -99,7 +99,7 @@ export class TrackingPushService {
         [fulfillmentOrderId],
       );
       await manager.query(
-        `UPDATE tracking_pushes SET state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now() WHERE id = $1`,
+        `UPDATE tracking_pushes SET state = 'pending', attempts = 0, next_attempt_at = now(), seller_retry = true, updated_at = now() WHERE id = $1`,
         [push.id],
       );
     });
@@ -112,8 +112,11 @@ export class TrackingPushService {
       const claimed = returnedRows<ClaimedPush>(
         await this.db.query(
           `UPDATE tracking_pushes SET next_attempt_at = now() + make_interval(secs => $2), attempts = attempts + 1, updated_at = now()
-          WHERE id IN (SELECT id FROM tracking_pushes WHERE state = 'pending' AND next_attempt_at <= now()
-                        ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+          WHERE id IN (SELECT p.id FROM tracking_pushes p WHERE p.state = 'pending' AND p.next_attempt_at <= now()
+                          -- while the site holds the order nothing goes out on its own: on Qoo10 a waybill number ends a
+                          -- buyer's pending cancel request, which is the seller's call (a retry by hand), not a retry's
+                          AND (p.seller_retry OR NOT EXISTS (SELECT 1 FROM fulfillment_orders f WHERE f.id = p.fulfillment_order_id AND f.status = 'on_hold'))
+                        ORDER BY p.next_attempt_at LIMIT $1 FOR UPDATE OF p SKIP LOCKED)
           RETURNING id, tenant_id, fulfillment_order_id, order_id, connection_id, carrier, tracking_number, shipped_at, attempts`,
           [50, this.timings.leaseMs / 1000],
         ),

@@ -115,39 +115,43 @@ export class OrderSyncJobs implements OnApplicationBootstrap {
   }
 
   /**
-   * One run: the orders pull, then the change pull (cancels, holds, changes after intake), both counted on the run.
-   * The changes are pulled even when the orders pull failed — a cancel must reach the warehouse whatever else
-   * fails — unless the connection cannot be called at all.
+   * One run: the change pull (cancels, holds, changes after intake), then the orders pull, then a recheck of open
+   * orders the orders pull no longer saw; all counted on the run. Changes go first so that a cancel reaches the
+   * warehouse whatever else fails, with the site's own words (a re-read by the orders pull would only see a line
+   * gone); an order first pulled in this run has its changes read by the next run's overlap.
    */
   private async runPull(job: PullJob, retryCount: number, retryLimit: number): Promise<void> {
-    let outcome: PullOutcome | null = null;
+    const counts: PullOutcome = emptyOutcome();
     let failure: unknown = null;
-    try {
-      outcome = await this.intake.pull(job.connectionId, {
-        onStarted: () => this.runs.markRunning(job.runId),
-        onProgress: (counts) => this.runs.recordProgress(job.runId, counts),
-      });
-    } catch (error) {
-      failure = error;
-    }
-    const counts: PullOutcome = outcome ?? (failure as { partialOutcome?: PullOutcome } | null)?.partialOutcome ?? emptyOutcome();
-    if (!(failure instanceof PullNotPossibleError) && !(failure instanceof ConnectionBusyError)) {
+    const connection = await this.connections.findLive(job.connectionId);
+    const changes = connection !== null && this.changes.hasChanges(connection.site);
+    if (changes) {
       try {
-        const connection = await this.connections.findLive(job.connectionId);
-        if (connection && this.changes.hasChanges(connection.site)) {
-          Object.assign(
-            counts,
-            await this.changes.pull(job.connectionId, (changes) => this.runs.recordProgress(job.runId, { ...counts, ...changes })),
-          );
-          if (counts.vanishedIds?.length) {
-            const rechecked = await this.changes.recheckVanished(job.connectionId, counts.vanishedIds);
-            counts.changesSeen = (counts.changesSeen ?? 0) + rechecked.changesSeen;
-            counts.changesApplied = (counts.changesApplied ?? 0) + rechecked.changesApplied;
-          }
-        }
+        Object.assign(counts, await this.changes.pull(job.connectionId));
       } catch (error) {
         Object.assign(counts, (error as { partialChanges?: object }).partialChanges ?? {});
-        failure ??= error;
+        failure = error;
+      }
+    }
+    try {
+      const outcome = await this.intake.pull(job.connectionId, {
+        onStarted: () => this.runs.markRunning(job.runId),
+        onProgress: (pulled) => this.runs.recordProgress(job.runId, { ...pulled, changesSeen: counts.changesSeen, changesApplied: counts.changesApplied }),
+      });
+      Object.assign(counts, { ...outcome, changesSeen: counts.changesSeen, changesApplied: counts.changesApplied });
+    } catch (error) {
+      const partial = (error as { partialOutcome?: PullOutcome }).partialOutcome;
+      if (partial) Object.assign(counts, { ...partial, changesSeen: counts.changesSeen, changesApplied: counts.changesApplied });
+      // a connection that cannot work, or another worker on it, says more than a failed change pull
+      if (error instanceof PullNotPossibleError || error instanceof ConnectionBusyError || !failure) failure = error;
+    }
+    if (changes && !failure && counts.vanishedIds?.length) {
+      try {
+        const rechecked = await this.changes.recheckVanished(job.connectionId, counts.vanishedIds);
+        counts.changesSeen = (counts.changesSeen ?? 0) + rechecked.changesSeen;
+        counts.changesApplied = (counts.changesApplied ?? 0) + rechecked.changesApplied;
+      } catch (error) {
+        failure = error;
       }
     }
     if (failure) {
@@ -163,7 +167,6 @@ export class OrderSyncJobs implements OnApplicationBootstrap {
     await this.runs.markFinished(job.runId, counts);
     if (counts.created + counts.updated > 0)
       this.events.publish('orders.changed', { tenantId: job.tenantId, connectionId: job.connectionId, reason: 'intake' });
-    const connection = await this.connections.findLive(job.connectionId);
     if (connection?.options.autoOrderConfirmation && counts.pendingConfirmation > 0) {
       await this.queue.send<ConfirmJob>(ORDERS_CONFIRM, { connectionId: job.connectionId }, { singletonKey: job.connectionId });
     }

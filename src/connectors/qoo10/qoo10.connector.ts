@@ -274,35 +274,58 @@ export class Qoo10Connector
    *
    * Each orderNo is read first (`GetShippingAndClaimInfoByOrderNo_V2`, as cancellations.md §2.6 advises before
    * SetSendingInfo): one Qoo10 already shows as shipped (4, 5) counts as done and is not sent again, so a push
-   * re-sent after a partial failure finishes the pack; one cancelled or being cancelled (claim 3, 2, 16) is
-   * reported, not sent. When the read itself is refused the waybill is sent as before (the read only saves calls).
+   * re-sent after a partial failure finishes the pack. One cancelled (claim 3, 16) takes no waybill: the pack's
+   * other orderNos still get it, and the pack is reported done when one of them took it (the buyer cancelled that
+   * line, the parcel carries the rest — the pack's stored orderNos may predate the cancel); a pack whose every
+   * orderNo is cancelled is reported, not retried. One being cancelled (claim 2) is reported, not sent. When the
+   * read itself is refused the waybill is sent as before (the read only saves calls).
    */
   async pushTracking(ctx: ConnectionContext, shipments: TrackingUpdate[]): Promise<ItemResult[]> {
     const results: ItemResult[] = [];
     for (const shipment of shipments) {
       const shippingCorp = carrierName(ctx, shipment.carrier);
-      results.push(
-        await this.perOrderNo(shipment.externalOrderId, orderNosOf(shipment), async (orderNo) => {
-          const line = await this.readLine(ctx, orderNo).catch((error: unknown) => {
-            if (error instanceof SiteRejectedError) return undefined;
-            throw error;
-          });
-          if (line?.shippingStatus !== undefined && SHIPPED_STATUSES.has(line.shippingStatus)) return;
-          const claim = line?.claim.kind === 'code' ? line.claim.code : undefined;
-          if (claim !== undefined && (CANCELLED_CLAIMS.has(claim) || claim === CLAIM.CANCELLING)) {
-            throw new SiteRejectedError(
-              `Qoo10 orderNo ${orderNo} is cancelled (claimStatus ${claim}): no waybill sent`,
-              undefined,
-              `orderNo ${orderNo} is cancelled on Qoo10 (claimStatus ${claim}${line?.reason ? `: ${line.reason}` : ''})`,
-            );
+      const orderNos = orderNosOf(shipment);
+      const cancelled: string[] = [];
+      let carried = 0;
+      const result = await this.perOrderNo(shipment.externalOrderId, orderNos, async (orderNo) => {
+        const line = await this.readLine(ctx, orderNo).catch((error: unknown) => {
+          if (error instanceof SiteRejectedError) return undefined;
+          throw error;
+        });
+        if (line?.shippingStatus !== undefined && SHIPPED_STATUSES.has(line.shippingStatus)) {
+          carried += 1;
+          return;
+        }
+        const claim = line?.claim.kind === 'code' ? line.claim.code : undefined;
+        if (claim !== undefined && (CANCELLED_CLAIMS.has(claim) || claim === CLAIM.CANCELLING)) {
+          const why = `(claimStatus ${claim}${line?.reason ? `: ${line.reason}` : ''})`;
+          if (claim !== CLAIM.CANCELLING) {
+            cancelled.push(`orderNo ${orderNo} is cancelled on Qoo10 ${why}`);
+            return;
           }
-          await this.client.call(ctx, 'ShippingBasic.SetSendingInfo', {
-            OrderNo: orderNo,
-            ShippingCorp: shippingCorp,
-            TrackingNo: shipment.trackingNumber,
-          });
-        }),
-      );
+          throw new SiteRejectedError(
+            `Qoo10 orderNo ${orderNo} is being cancelled (claimStatus ${claim}): no waybill sent`,
+            undefined,
+            `orderNo ${orderNo} is being cancelled on Qoo10 ${why}`,
+          );
+        }
+        await this.client.call(ctx, 'ShippingBasic.SetSendingInfo', {
+          OrderNo: orderNo,
+          ShippingCorp: shippingCorp,
+          TrackingNo: shipment.trackingNumber,
+        });
+        carried += 1;
+      });
+      if (result.ok && carried === 0 && cancelled.length) {
+        results.push({
+          key: shipment.externalOrderId,
+          ok: false,
+          retryable: false,
+          message: `${cancelled.join('; ')}: no waybill sent`,
+        });
+      } else {
+        results.push(result);
+      }
     }
     return results;
   }

@@ -399,6 +399,73 @@ describe('Qoo10Connector orders, confirmation, waybills and stock', () => {
       });
     });
 
+    it('a cancelled orderNo takes no waybill and fails nothing when another orderNo of the pack took it', async () => {
+      // The pack's stored orderNos may predate the buyer's cancel of one line (Qoo10 lists no pack older than the
+      // order pull's re-read): the parcel carries the rest.
+      const sent: string[] = [];
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))
+        .times(3)
+        .reply(200, (_uri, body) => {
+          const orderNo = form(body).OrderNo;
+          if (orderNo === '1002') return ok(byOrderNoRow(orderNo, 'Seller confirm(3)', { claimStatus: 3, reason: '色違い' }));
+          if (orderNo === '1003') return ok(byOrderNoRow(orderNo, 'Seller confirm(3)', { claimStatus: '16' }));
+          return ok(byOrderNoRow(orderNo, 'Seller confirm(3)'));
+        })
+        .post(path('ShippingBasic.SetSendingInfo'))
+        .reply(200, (_uri, body) => {
+          sent.push(form(body).OrderNo);
+          return ok();
+        });
+
+      const results = await connector.pushTracking(context(), [
+        { externalOrderId: '111', refs: { orderNos: ['1001', '1002', '1003'] }, carrier: 'Sagawa', trackingNumber: 'S-9', shippedAt: NOW },
+      ]);
+
+      expect(results).toEqual([{ key: '111', ok: true }]);
+      expect(sent).toEqual(['1001']);
+    });
+
+    it('a pack whose every orderNo is cancelled, or one being cancelled (2), is reported and nothing is sent for those', async () => {
+      const sent: string[] = [];
+      nock(HOST)
+        .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))
+        .times(4)
+        .reply(200, (_uri, body) => {
+          const orderNo = form(body).OrderNo;
+          const claim = { '1001': 3, '1002': 16, '2001': 2, '2002': 0 }[orderNo]!;
+          return ok(byOrderNoRow(orderNo, 'Seller confirm(3)', claim ? { claimStatus: claim, reason: '気が変わった' } : {}));
+        })
+        .post(path('ShippingBasic.SetSendingInfo'))
+        .reply(200, (_uri, body) => {
+          sent.push(form(body).OrderNo);
+          return ok();
+        });
+
+      const results = await connector.pushTracking(context(), [
+        { externalOrderId: '111', refs: { orderNos: ['1001', '1002'] }, carrier: 'Sagawa', trackingNumber: 'S-9', shippedAt: NOW },
+        { externalOrderId: '222', refs: { orderNos: ['2001', '2002'] }, carrier: 'Sagawa', trackingNumber: 'S-10', shippedAt: NOW },
+      ]);
+
+      expect(results).toEqual([
+        {
+          key: '111',
+          ok: false,
+          retryable: false,
+          message:
+            'orderNo 1001 is cancelled on Qoo10 (claimStatus 3: 気が変わった); orderNo 1002 is cancelled on Qoo10 (claimStatus 16: 気が変わった): no waybill sent',
+        },
+        {
+          key: '222',
+          ok: false,
+          retryable: false,
+          message: 'orderNo 2001 of 2: orderNo 2001 is being cancelled on Qoo10 (claimStatus 2: 気が変わった)',
+        },
+      ]);
+      // The live orderNo of the pack being cancelled still gets its waybill.
+      expect(sent).toEqual(['2002']);
+    });
+
     it('sends anyway when the read is refused (it only saves calls), and when Qoo10 does not know the orderNo', async () => {
       nock(HOST)
         .post(path('ShippingBasic.GetShippingAndClaimInfoByOrderNo_V2'))

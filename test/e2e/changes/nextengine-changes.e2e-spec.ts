@@ -404,8 +404,8 @@ describe('NextEngine changes after intake, end to end', () => {
 
     const bk = ne.split(source.slipId, 1, 1);
     const run = await sync();
-    // the new slip's split_from; the source's smaller row comes with the order pull (its timeline's lines_changed)
-    expect(run.changesApplied).toBe(1);
+    // the change pull runs first: the new slip's split_from, and the source's smaller row (its line_cancelled)
+    expect(run.changesApplied).toBe(2);
 
     const split = await pulled(bk);
     expect(split).toMatchObject({ externalOrderId: bk, siteChange: { state: 'open' } });
@@ -437,7 +437,7 @@ describe('NextEngine changes after intake, end to end', () => {
     ]);
     expect(siteEntries(splitTimeline)).toHaveLength(1);
     const sourceTimeline = await changes.timeline(source.orderId);
-    expect(siteEntries(sourceTimeline).map((entry) => entry.kind)).toEqual(['lines_changed']);
+    expect(siteEntries(sourceTimeline).map((entry) => entry.kind)).toEqual(['line_cancelled']);
     expect(statusPath(sourceTimeline)).toEqual(['shipping_instructed']);
 
     await resyncAppliesNothing([source.orderId, split.id]);
