@@ -17,7 +17,7 @@ export class OrderChanges1763856700000 implements MigrationInterface {
         ADD COLUMN cancel_request jsonb,
         ADD COLUMN merged_into text,
         ADD COLUMN status_before_hold text,
-        ADD COLUMN cancelled_after_instruction_at timestamptz,
+        ADD COLUMN cancelled_after_instruction_at timestamptz(3),
         ADD COLUMN cancel_approval_state text CHECK (cancel_approval_state IN ('pending', 'approved', 'failed'))`);
     await db.query(`CREATE INDEX orders_cancelled_after_instruction ON orders (tenant_id, cancelled_after_instruction_at DESC, id DESC)
                     WHERE cancelled_after_instruction_at IS NOT NULL`);
@@ -37,8 +37,8 @@ export class OrderChanges1763856700000 implements MigrationInterface {
         dedupe_key text,
         -- site changes Fulfillment still has to follow (an outbox); null when there is nothing to follow
         follow_state text CHECK (follow_state IN ('pending', 'done')),
-        occurred_at timestamptz,
-        created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+        occurred_at timestamptz(3),
+        created_at timestamptz(3) NOT NULL DEFAULT clock_timestamp()
       )`);
     await db.query(`CREATE UNIQUE INDEX order_events_dedupe ON order_events (order_id, dedupe_key) WHERE dedupe_key IS NOT NULL`);
     await db.query(`CREATE INDEX order_events_timeline ON order_events (order_id, created_at DESC, id DESC)`);

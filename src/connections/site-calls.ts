@@ -157,6 +157,11 @@ export class SiteCalls {
   }
 
   /** Collectable statuses in which an order still awaits the seller's confirmation on the site. */
+  /** The site's order lists leave out lines under a claim (`OrderSource.hidesLinesUnderClaim`). */
+  hidesLinesUnderClaim(site: string): boolean {
+    return !!this.connectors.get(site).ports.orderSource?.hidesLinesUnderClaim;
+  }
+
   /** The codes of the site's collectable statuses. */
   collectableStatuses(site: string): readonly string[] {
     return this.connectors.get(site).descriptor.collectableStatuses.map((status) => status.code);

@@ -33,6 +33,12 @@ export interface OrderSource {
    * (`OrderChangeSource.recheck`), never assumed shipped or cancelled.
    */
   readonly listsWholeCollectableSet?: boolean;
+  /**
+   * The site's order lists leave out a line while a claim is open on it (11st lists 202/301 lines only, a line at
+   * 701 drops out; Qoo10 leaves out lines being cancelled): a line missing from a re-read is not a cancel there,
+   * and only the change intake says what became of it. Elsewhere a line the site no longer lists is cancelled.
+   */
+  readonly hidesLinesUnderClaim?: boolean;
   /** The key SKU mappings know a line by on this site, and the codes it was built from. */
   listingKey(line: ExternalOrderLine): ListingKey;
 }

@@ -23,7 +23,8 @@ interface ClaimedPush {
   attempts: number;
 }
 
-type Outcome = { ok: true } | { ok: false; retryable: boolean; message: string; siteCode?: string };
+/** `message` on success: what the site said besides (e.g. 11st: the bundle already shipped under another order's invoice). */
+type Outcome = { ok: true; message?: string } | { ok: false; retryable: boolean; message: string; siteCode?: string };
 
 /**
  * The tracking-number outbox. A push is written in the transaction that issues the waybill or records
@@ -168,7 +169,7 @@ export class TrackingPushService {
     return results.map(
       (result): Outcome =>
         result.ok
-          ? { ok: true }
+          ? { ok: true, ...(result.message ? { message: result.message } : {}) }
           : {
               ok: false,
               retryable: !!result.retryable,
@@ -187,7 +188,7 @@ export class TrackingPushService {
           call: 'tracking',
           ok: outcome.ok,
           siteCode: outcome.ok ? null : (outcome.siteCode ?? null),
-          message: outcome.ok ? null : outcome.message,
+          message: outcome.message ?? null,
           detail: { carrier: push.carrier, trackingNumber: push.tracking_number },
         },
       ]);

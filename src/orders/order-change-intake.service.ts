@@ -220,7 +220,9 @@ export class OrderChangeIntakeService {
     const followed = new Set<string>();
     const applied = await this.db.transaction(async (manager) => {
       if (prepared.length) {
-        const written = await this.writer.writeBatch(manager, scope, prepared);
+        const written = await this.writer.writeBatch(manager, scope, prepared, {
+          missingLinesCancelled: !this.siteCalls.hidesLinesUnderClaim(connection.site),
+        });
         for (const id of written.siteChangedIds) followed.add(id);
       }
       const count = await this.applyChanges(manager, connection, batch.changes, followed);

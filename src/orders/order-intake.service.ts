@@ -126,22 +126,6 @@ export class OrderIntakeService {
     }
   }
 
-  /**
-   * Whether a live worker holds this connection's pull lock. The lock is a session lock, so it goes with
-   * the connection of a process that died: a run still marked running without it was abandoned.
-   */
-  async isPulling(connectionId: string): Promise<boolean> {
-    const probe = this.db.createQueryRunner();
-    await probe.connect();
-    try {
-      const [{ locked }] = await probe.query(TRY_PULL_LOCK, [connectionId]);
-      if (locked) await probe.query(RELEASE_PULL_LOCK, [connectionId]);
-      return !locked;
-    } finally {
-      await probe.release();
-    }
-  }
-
   private async pullLocked(
     connection: SiteConnection,
     source: OrderSource,
@@ -167,7 +151,7 @@ export class OrderIntakeService {
       for await (const { prepared, nextCursor } of batches) {
         for (const order of prepared) seen?.add(order.externalOrderId);
         const linesChanged = await this.db.transaction(async (manager) => {
-          const written = await this.writer.writeBatch(manager, scope, prepared);
+          const written = await this.writer.writeBatch(manager, scope, prepared, { missingLinesCancelled: !source.hidesLinesUnderClaim });
           // The cursor moves only with the batch it describes.
           if (nextCursor) await this.writer.saveCursor(manager, connection.id, ORDERS_CURSOR, nextCursor.value);
           outcome.seen += prepared.length;

@@ -10,6 +10,7 @@ import { SyncRunsService } from '../jobs/sync-runs.service';
 import { OrderConfirmationService } from './order-confirmation.service';
 import { EventBus } from '../events/event-bus';
 import { OrderChangeIntakeService } from './order-change-intake.service';
+import { SiteAuthError } from '../connections/site-calls';
 import { ConnectionBusyError, OrderIntakeService, PullNotPossibleError, type PullOutcome } from './order-intake.service';
 
 function emptyOutcome(): PullOutcome {
@@ -17,6 +18,10 @@ function emptyOutcome(): PullOutcome {
 }
 
 export const ORDERS_PULL = 'orders.pull';
+
+/** A connection's run lock ($1: its id): a session advisory lock, held while a worker runs its sync. */
+const TRY_RUN_LOCK = `SELECT pg_try_advisory_lock(hashtext('orders.run'), hashtext($1)) AS locked`;
+const RELEASE_RUN_LOCK = `SELECT pg_advisory_unlock(hashtext('orders.run'), hashtext($1))`;
 export const ORDERS_CONFIRM = 'orders.confirm';
 
 interface PullJob {
@@ -69,7 +74,7 @@ export class OrderSyncJobs implements OnApplicationBootstrap {
    */
   private async releaseAbandonedRuns(): Promise<void> {
     for (const run of await this.runs.listRunning(ORDERS_PULL)) {
-      if (await this.intake.isPulling(run.connectionId)) continue;
+      if (await this.isRunning(run.connectionId)) continue;
       await this.runs.markAbandoned(
         run.id,
         'The process running this sync stopped. The queue runs it again within 30 minutes, from the last saved batch; scheduled syncs go on meanwhile.',
@@ -115,35 +120,78 @@ export class OrderSyncJobs implements OnApplicationBootstrap {
   }
 
   /**
-   * One run: the change pull (cancels, holds, changes after intake), then the orders pull, then a recheck of open
-   * orders the orders pull no longer saw; all counted on the run. Changes go first so that a cancel reaches the
-   * warehouse whatever else fails, with the site's own words (a re-read by the orders pull would only see a line
-   * gone); an order first pulled in this run has its changes read by the next run's overlap.
+   * Whether a live worker runs this connection's sync now. The run lock is a session lock, so it goes with the
+   * connection of a process that died: a run still marked running without it was abandoned.
+   */
+  async isRunning(connectionId: string): Promise<boolean> {
+    const probe = this.db.createQueryRunner();
+    await probe.connect();
+    try {
+      const [{ locked }] = await probe.query(TRY_RUN_LOCK, [connectionId]);
+      if (locked) await probe.query(RELEASE_RUN_LOCK, [connectionId]);
+      return !locked;
+    } finally {
+      await probe.release();
+    }
+  }
+
+  /**
+   * One run, under the connection's run lock (one worker per connection across instances): the change pull
+   * (cancels, holds, changes after intake), then the orders pull, then a recheck of open orders the orders pull no
+   * longer saw; all counted on the run. Changes go first so that a cancel reaches the warehouse whatever else fails,
+   * with the site's own words (a re-read by the orders pull would only see a line gone); an order first pulled in
+   * this run has its changes read by the next run's overlap.
    */
   private async runPull(job: PullJob, retryCount: number, retryLimit: number): Promise<void> {
+    const lock = this.db.createQueryRunner();
+    await lock.connect();
+    try {
+      const [{ locked }] = await lock.query(TRY_RUN_LOCK, [job.connectionId]);
+      if (!locked) {
+        const busy = new ConnectionBusyError('Another worker is syncing this connection.');
+        await this.runs.markFailed(job.runId, busy.message, null, true);
+        throw busy;
+      }
+      try {
+        await this.runs.markRunning(job.runId);
+        await this.runLocked(job, retryCount, retryLimit);
+      } finally {
+        await lock.query(RELEASE_RUN_LOCK, [job.connectionId]);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async runLocked(job: PullJob, retryCount: number, retryLimit: number): Promise<void> {
     const counts: PullOutcome = emptyOutcome();
+    const progress = () => this.runs.recordProgress(job.runId, counts);
     let failure: unknown = null;
     const connection = await this.connections.findLive(job.connectionId);
     const changes = connection !== null && this.changes.hasChanges(connection.site);
     if (changes) {
       try {
         Object.assign(counts, await this.changes.pull(job.connectionId));
+        await progress();
       } catch (error) {
         Object.assign(counts, (error as { partialChanges?: object }).partialChanges ?? {});
-        failure = error;
+        // a refused credential stops the run here (siteCalls marked the connection): the seller must sign in again
+        failure = error instanceof SiteAuthError ? new PullNotPossibleError(`The site refused the credentials: ${error.siteMessage ?? error.message}`) : error;
       }
     }
-    try {
-      const outcome = await this.intake.pull(job.connectionId, {
-        onStarted: () => this.runs.markRunning(job.runId),
-        onProgress: (pulled) => this.runs.recordProgress(job.runId, { ...pulled, changesSeen: counts.changesSeen, changesApplied: counts.changesApplied }),
-      });
-      Object.assign(counts, { ...outcome, changesSeen: counts.changesSeen, changesApplied: counts.changesApplied });
-    } catch (error) {
-      const partial = (error as { partialOutcome?: PullOutcome }).partialOutcome;
-      if (partial) Object.assign(counts, { ...partial, changesSeen: counts.changesSeen, changesApplied: counts.changesApplied });
-      // a connection that cannot work, or another worker on it, says more than a failed change pull
-      if (error instanceof PullNotPossibleError || error instanceof ConnectionBusyError || !failure) failure = error;
+    if (!(failure instanceof PullNotPossibleError)) {
+      const changeCounts = { changesSeen: counts.changesSeen, changesApplied: counts.changesApplied };
+      try {
+        const outcome = await this.intake.pull(job.connectionId, {
+          onProgress: (pulled) => this.runs.recordProgress(job.runId, { ...pulled, ...changeCounts }),
+        });
+        Object.assign(counts, outcome, changeCounts);
+      } catch (error) {
+        const partial = (error as { partialOutcome?: PullOutcome }).partialOutcome;
+        if (partial) Object.assign(counts, partial, changeCounts);
+        // a connection that cannot work, or another worker on it, says more than a failed change pull
+        if (error instanceof PullNotPossibleError || error instanceof ConnectionBusyError || !failure) failure = error;
+      }
     }
     if (changes && !failure && counts.vanishedIds?.length) {
       try {

@@ -181,7 +181,16 @@ function chunks<T>(items: T[], size: number): T[][] {
  */
 @Injectable()
 export class OrderWriter {
-  async writeBatch(manager: EntityManager, scope: Scope, orders: PreparedOrder[]): Promise<BatchWriteResult> {
+  /**
+   * `missingLinesCancelled`: a line the site no longer lists for an order is cancelled there (false for sites whose
+   * lists hide lines under a claim, `OrderSource.hidesLinesUnderClaim`: the line is then left as it is).
+   */
+  async writeBatch(
+    manager: EntityManager,
+    scope: Scope,
+    orders: PreparedOrder[],
+    options: { missingLinesCancelled?: boolean } = {},
+  ): Promise<BatchWriteResult> {
     const result: BatchWriteResult = { createdIds: [], updatedIds: [], unchanged: 0, siteChangedIds: [] };
     const addressChanged: string[] = [];
     const changed = new Map<string, PreparedOrder>();
@@ -243,7 +252,7 @@ export class OrderWriter {
     }
     if (changed.size) {
       const before = await this.liveQuantities(manager, result.updatedIds);
-      await this.writeLines(manager, scope.tenantId, changed, new Set(result.updatedIds));
+      await this.writeLines(manager, scope.tenantId, changed, new Set(result.updatedIds), options.missingLinesCancelled ?? true);
       result.siteChangedIds = await this.recordLineChanges(manager, scope.tenantId, before);
     }
     result.siteChangedIds = [...new Set([...result.siteChangedIds, ...addressChanged])];
@@ -255,6 +264,7 @@ export class OrderWriter {
     tenantId: string,
     orders: Map<string, PreparedOrder>,
     updatedIds: Set<string>,
+    missingLinesCancelled: boolean,
   ): Promise<void> {
     const lines: (PreparedLine & { orderId: string })[] = [];
     for (const [orderId, order] of orders) for (const line of order.lines) lines.push({ ...line, orderId });
@@ -284,7 +294,7 @@ export class OrderWriter {
     }
     // Lines the site no longer lists for an updated order are cancelled there (a new order has no old lines): kept,
     // since a fulfillment order may hold them, with nothing live.
-    if (!updatedIds.size) return;
+    if (!updatedIds.size || !missingLinesCancelled) return;
     await manager.query(
       `UPDATE order_lines l SET cancelled_quantity = l.quantity
        WHERE l.order_id = ANY($1::uuid[]) AND l.cancelled_quantity < l.quantity

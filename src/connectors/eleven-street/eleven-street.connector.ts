@@ -121,6 +121,8 @@ export class ElevenStreetConnector
     cancelRequestHandler: this,
   };
   readonly descriptor = ELEVEN_STREET_DESCRIPTOR;
+  /** The order lists show 202/301 lines only: a line with a cancel request (701) drops out until it is settled. */
+  readonly hidesLinesUnderClaim = true;
   private readonly logger = new Logger(ElevenStreetConnector.name);
   /**
    * Per connection: listing key → where 11st keeps its stock. Learnt from pulled orders and stock

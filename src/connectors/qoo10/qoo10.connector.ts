@@ -134,6 +134,8 @@ export class Qoo10Connector
     cancelRequestHandler: this,
   };
   readonly descriptor = QOO10_DESCRIPTOR;
+  /** GetShippingInfo leaves out lines being cancelled (claim 2, 3); whether a requested one (1) shows is UNCONFIRMED. */
+  readonly hidesLinesUnderClaim = true;
 
   constructor(private readonly client: Qoo10Client) {}
 
