@@ -300,6 +300,14 @@ export abstract class SiteSimulator {
       this.faults.clear();
       res.status(204).end();
     });
+    this.mountSimHooks(sim);
     this.app.use('/_sim', sim);
   }
+
+  /**
+   * A site's own scenario hooks (cancel, hold, merge… as the real site's UI would), under `/_sim` beside the
+   * inspection API: like it, never recorded as site requests and never hit by faults. Runs in the base constructor:
+   * handlers may use the simulator's state when called, not while mounted.
+   */
+  protected mountSimHooks(_router: express.Router): void {}
 }

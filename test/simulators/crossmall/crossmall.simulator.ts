@@ -524,11 +524,10 @@ export class CrossmallSimulator extends SiteSimulator {
 
   protected mountRoutes(app: Express): void {
     app.all('/webapi2/:api', (req, res) => this.handle(req as unknown as SiteRequest, res));
-    // The scenario hooks live under /_sim beside the shared inspection API. They are moved to the front of the
-    // app's stack so that, like /_sim/state, they are neither recorded as site requests nor hit by faults.
-    app.use('/_sim', this.hookRoutes());
-    const stack = app.router.stack;
-    stack.unshift(stack.pop()!);
+  }
+
+  protected override mountSimHooks(router: express.Router): void {
+    router.use(this.hookRoutes());
   }
 
   private hookRoutes(): express.Router {

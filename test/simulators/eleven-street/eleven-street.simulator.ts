@@ -995,11 +995,10 @@ export class ElevenStreetSimulator extends SiteSimulator {
     app.get('/rest/claimservice/orderlistalladdr/:ordNos', (req, res) => this.statusRead(req, res, true));
     app.get('/rest/claimservice/cancelreqconf/:ordPrdCnSeq/:ordNo/:ordPrdSeq', (req, res) => this.cancelReqConf(req, res));
     app.get(/^\/rest\/claimservice\/cancelreqreject(\/.*)?$/, (req, res) => this.cancelReqReject(req, res));
-    // The scenario hooks sit beside the shared /_sim API and, like it, before the request log and the fault
-    // injector: the shared frame offers no place for a site's hooks there, so the router is moved to the front.
-    app.use('/_sim', this.hookRoutes());
-    const stack = (app as unknown as { router?: { stack?: unknown[] } }).router?.stack;
-    if (stack) stack.unshift(stack.pop());
+  }
+
+  protected override mountSimHooks(router: express.Router): void {
+    router.use(this.hookRoutes());
   }
 
   protected renderSiteError(fault: FaultSpec, req: SiteRequest, res: Response): void {

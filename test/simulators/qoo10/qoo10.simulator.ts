@@ -760,15 +760,10 @@ export class Qoo10Simulator extends SiteSimulator {
       else return next();
       this.handle(req as SiteRequest, res, pathMethod);
     });
-    this.mountScenarioHooks(app);
   }
 
-  /**
-   * The scenario hooks under `/_sim/orders/{orderNo}/…`. The shared frame mounts its own `/_sim` API before the
-   * request log and the fault injector, and offers no place for a site's hooks there; so this router is moved
-   * right behind it, where hook calls are neither recorded as site requests nor hit by injected faults.
-   */
-  private mountScenarioHooks(app: Express): void {
+  /** The scenario hooks under `/_sim/orders/{orderNo}/…` (the shared frame keeps them out of the log and faults). */
+  protected override mountSimHooks(router: express.Router): void {
     const hooks = express.Router();
     hooks.use(express.json());
     const run = (res: Response, action: () => unknown) => {
@@ -807,13 +802,7 @@ export class Qoo10Simulator extends SiteSimulator {
       run(res, () => this.setClaim(orderNo(req), (body(req).claim ?? null) as Qoo10ClaimSeed | null)),
     );
 
-    const stack = (app as unknown as { router?: { stack?: Array<{ rawPath?: unknown }> } }).router?.stack;
-    app.use('/_sim', hooks);
-    if (!stack) return;
-    const inspection = stack.findIndex((layer) => layer.rawPath === '/_sim');
-    if (inspection < 0) return; // left where it is: still reachable, only recorded like a site request
-    const [layer] = stack.splice(stack.length - 1, 1);
-    stack.splice(inspection + 1, 0, layer);
+    router.use(hooks);
   }
 
   protected renderSiteError(fault: FaultSpec, req: SiteRequest, res: Response): void {
