@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { type Page, paginate } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem, ValidationProblem } from '../common/problem';
-import { type SkuQuantities, type StockReference, StockReservations } from '../inventory/stock-reservations';
+import { StockReservations } from '../inventory/stock-reservations';
 import { type FulfillableLine, type LockedOrder, OrderFulfillmentStates } from '../orders/order-fulfillment-states';
 import { isUniqueViolation } from '../sku-mapping/skus.service';
 import { assertFulfillmentTransition, type FulfillmentStatus, ORDER_STATUS_FOR } from './fulfillment-state';
@@ -11,6 +11,7 @@ import { FulfillmentOrder, FulfillmentOrderLine } from './fulfillment-order.enti
 import type { InboundScanDto, IssueWaybillDto, ListFulfillmentOrdersQuery } from './fulfillment.dto';
 import { generateTrackingNumber, shortageReason, shortages, stockNeeds, unmappedReason } from './quantities';
 import { TrackingPush } from './tracking-push.entity';
+import { perSku, recordStep, stockReference } from './fulfillment-order-steps';
 import { TrackingPushService } from './tracking-push.service';
 
 export type InstructionTrigger = 'auto' | 'manual';
@@ -79,7 +80,7 @@ export class FulfillmentOrdersService {
     if (short.length) return this.hold(manager, order, shortageReason(short), trigger);
 
     const fulfillmentOrderId = await this.insertFulfillmentOrder(manager, order, lines, trigger);
-    await this.stock.reserve(manager, order.tenantId, needs, reference(fulfillmentOrderId));
+    await this.stock.reserve(manager, order.tenantId, needs, stockReference(fulfillmentOrderId));
     await this.orders.moveTo(manager, order, 'shipping_instructed');
     await manager.query(`DELETE FROM fulfillment_holds WHERE order_id = $1`, [order.id]);
     return { result: 'instructed', fulfillmentOrderId };
@@ -245,7 +246,7 @@ export class FulfillmentOrdersService {
   async ship(tenantId: string, id: string): Promise<FulfillmentOrderDetail> {
     await this.transition(tenantId, id, 'shipped', async (manager, fo) => {
       const lines = await this.lines.find({ where: { fulfillmentOrderId: fo.id } });
-      await this.stock.ship(manager, tenantId, perSku(lines), reference(fo.id), {
+      await this.stock.ship(manager, tenantId, perSku(lines), stockReference(fo.id), {
         orderId: fo.orderId,
         lines: lines.map((line) => ({ orderLineId: line.orderLineId, units: line.orderedQuantity })),
       });
@@ -259,7 +260,7 @@ export class FulfillmentOrdersService {
   async cancel(tenantId: string, id: string): Promise<FulfillmentOrderDetail> {
     await this.transition(tenantId, id, 'cancelled', async (manager, fo) => {
       const lines = await this.lines.find({ where: { fulfillmentOrderId: fo.id } });
-      await this.stock.release(manager, tenantId, perSku(lines), reference(fo.id));
+      await this.stock.release(manager, tenantId, perSku(lines), stockReference(fo.id));
       await this.tracking.cancelUnsent(manager, fo.orderId, fo.id);
       await manager.query(`UPDATE fulfillment_orders SET cancelled_at = now(), cancelled_by = 'seller' WHERE id = $1`, [fo.id]);
       return undefined;
@@ -303,12 +304,7 @@ export class FulfillmentOrdersService {
       if (!order || !fo) throw new NotFoundProblem('Fulfillment order');
       assertFulfillmentTransition(fo.status, to);
       const detail = await step(manager, fo);
-      await manager.query(
-        `UPDATE fulfillment_orders SET status = $2, updated_at = now(),
-           timeline = timeline || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('at', now(), 'event', $2::text, 'detail', $3::text)))
-         WHERE id = $1`,
-        [fo.id, to, detail ?? null],
-      );
+      await recordStep(manager, fo.id, { event: to, detail }, { status: to });
       // A sales order cancelled meanwhile stays cancelled; its fulfillment order can still be cancelled to free the stock.
       // One the site holds stays held, and returns to confirmed when the site releases it.
       if (to === 'cancelled' && order.status === 'cancelled') return;
@@ -349,16 +345,4 @@ export class FulfillmentOrdersService {
       shippedAt: new Date(),
     });
   }
-}
-
-/** SKU units per SKU of a fulfillment order's lines. */
-function perSku(lines: readonly FulfillmentOrderLine[]): SkuQuantities {
-  const bySku = new Map<string, number>();
-  // A line the site cancelled before the waybill was shrunk to 0: nothing of it moves.
-  for (const line of lines) if (line.quantity > 0) bySku.set(line.skuId, (bySku.get(line.skuId) ?? 0) + line.quantity);
-  return bySku;
-}
-
-function reference(fulfillmentOrderId: string): StockReference {
-  return { type: 'fulfillment_order', id: fulfillmentOrderId };
 }

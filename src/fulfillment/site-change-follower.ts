@@ -2,10 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { EventBus } from '../events/event-bus';
-import { StockReservations, type StockReference } from '../inventory/stock-reservations';
+import { StockReservations } from '../inventory/stock-reservations';
 import { type LiveLine, type LockedOrder, OrderFulfillmentStates } from '../orders/order-fulfillment-states';
 import type { OrderStatus } from '../orders/order-state';
 import { OrderTimeline } from '../orders/order-timeline';
+import { perSku, recordStep, stockReference } from './fulfillment-order-steps';
 import type { FulfillmentStatus } from './fulfillment-state';
 import { TrackingPushService } from './tracking-push.service';
 
@@ -139,7 +140,13 @@ export class SiteChangeFollower {
       await this.flagLateCancel(manager, order, fulfillment, 'the whole order', published);
       return false;
     }
-    if (fulfillment) await this.cancelFulfillment(manager, fulfillment, order, `the site cancelled the order (${order.siteStateReason ?? order.siteState})`);
+    if (fulfillment)
+      await this.cancelFulfillment(
+        manager,
+        fulfillment,
+        order,
+        `the site cancelled the order (${order.siteStateReason ?? order.siteState})`,
+      );
     if (order.status !== 'cancelled' && order.status !== 'shipped') {
       await this.orders.moveTo(manager, order, 'cancelled', null);
     }
@@ -205,14 +212,22 @@ export class SiteChangeFollower {
       release.set(line.skuId, (release.get(line.skuId) ?? 0) + (line.quantity - units));
       // A line the site cancelled whole leaves the fulfillment order: nothing of it is picked, labelled or shipped.
       if (ordered === 0 || units === 0) await manager.query(`DELETE FROM fulfillment_order_lines WHERE id = $1`, [line.id]);
-      else await manager.query(`UPDATE fulfillment_order_lines SET ordered_quantity = $2, quantity = $3 WHERE id = $1`, [line.id, ordered, units]);
+      else
+        await manager.query(`UPDATE fulfillment_order_lines SET ordered_quantity = $2, quantity = $3 WHERE id = $1`, [
+          line.id,
+          ordered,
+          units,
+        ]);
       line.orderedQuantity = ordered;
       line.quantity = units;
     }
     fulfillment.lines = fulfillment.lines.filter((line) => line.quantity > 0);
-    await this.stock.release(manager, order.tenantId, release, reference(fulfillment.id));
+    await this.stock.release(manager, order.tenantId, release, stockReference(fulfillment.id));
     const detail = shrinks.map(({ line, ordered }) => `${line.skuCode} ${ordered === 0 ? 'removed' : `now ${ordered}`}`).join(', ');
-    await this.note(manager, fulfillment.id, 'lines_cancelled', `the site cancelled ${shrinks.length} line(s): ${detail}`);
+    await recordStep(manager, fulfillment.id, {
+      event: 'lines_cancelled',
+      detail: `the site cancelled ${shrinks.length} line(s): ${detail}`,
+    });
     return { released: true, cancelled: false };
   }
 
@@ -223,7 +238,7 @@ export class SiteChangeFollower {
         fulfillment.id,
         recipient ? JSON.stringify(recipient) : null,
       ]);
-      await this.note(manager, fulfillment.id, 'address_changed', 'the site changed the delivery address');
+      await recordStep(manager, fulfillment.id, { event: 'address_changed', detail: 'the site changed the delivery address' });
     } else {
       await this.timeline.record(manager, {
         tenantId: order.tenantId,
@@ -241,11 +256,7 @@ export class SiteChangeFollower {
       order.siteStateReason ? ` (${order.siteStateReason})` : ''
     }`;
     if (fulfillment && fulfillment.status !== 'on_hold') {
-      await manager.query(`UPDATE fulfillment_orders SET status = 'on_hold', held_from = $2, updated_at = now() WHERE id = $1`, [
-        fulfillment.id,
-        fulfillment.status,
-      ]);
-      await this.note(manager, fulfillment.id, 'on_hold', reason);
+      await recordStep(manager, fulfillment.id, { event: 'on_hold', detail: reason }, { status: 'on_hold', heldFrom: fulfillment.status });
       fulfillment.heldFrom = fulfillment.status;
       fulfillment.status = 'on_hold';
     }
@@ -258,8 +269,7 @@ export class SiteChangeFollower {
     if (order.status === 'cancelled' || order.status === 'shipped') return;
     if (fulfillment?.status === 'on_hold') {
       const resume = fulfillment.heldFrom ?? 'instructed';
-      await manager.query(`UPDATE fulfillment_orders SET status = $2, held_from = NULL, updated_at = now() WHERE id = $1`, [fulfillment.id, resume]);
-      await this.note(manager, fulfillment.id, resume, 'the site released its hold');
+      await recordStep(manager, fulfillment.id, { event: resume, detail: 'the site released its hold' }, { status: resume });
     }
     const before = order.statusBeforeHold;
     const resumeAs: OrderStatus = fulfillment ? 'shipping_instructed' : before === 'new' ? 'new' : 'confirmed';
@@ -283,7 +293,10 @@ export class SiteChangeFollower {
       detail: { what, fulfillmentOrderId: fulfillment.id, fulfillmentStatus: status },
     });
     if (!first) return;
-    await this.note(manager, fulfillment.id, 'cancelled_after_instruction', `the site cancelled ${what} after the waybill; stop it if you still can`);
+    await recordStep(manager, fulfillment.id, {
+      event: 'cancelled_after_instruction',
+      detail: `the site cancelled ${what} after the waybill; stop it if you still can`,
+    });
     published.push(() =>
       this.events.publish('orders.cancelled-after-instruction', {
         tenantId: order.tenantId,
@@ -297,31 +310,17 @@ export class SiteChangeFollower {
   }
 
   private async cancelFulfillment(manager: EntityManager, fulfillment: LiveFulfillment, order: LockedOrder, detail: string): Promise<void> {
-    const release = new Map<string, number>();
-    for (const line of fulfillment.lines) if (line.quantity > 0) release.set(line.skuId, (release.get(line.skuId) ?? 0) + line.quantity);
-    if (release.size) await this.stock.release(manager, order.tenantId, release, reference(fulfillment.id));
+    const release = perSku(fulfillment.lines);
+    if (release.size) await this.stock.release(manager, order.tenantId, release, stockReference(fulfillment.id));
     await this.tracking.cancelUnsent(manager, order.id, fulfillment.id);
-    await manager.query(
-      `UPDATE fulfillment_orders SET status = 'cancelled', cancelled_by = 'site', held_from = NULL, cancelled_at = now(), updated_at = now(),
-         timeline = timeline || jsonb_build_array(jsonb_build_object('at', now(), 'event', 'cancelled', 'detail', $2::text))
-       WHERE id = $1`,
-      [fulfillment.id, detail],
-    );
+    await manager.query(`UPDATE fulfillment_orders SET cancelled_by = 'site', cancelled_at = now() WHERE id = $1`, [fulfillment.id]);
+    await recordStep(manager, fulfillment.id, { event: 'cancelled', detail }, { status: 'cancelled' });
   }
 
   /** After the instruction was undone: the order waits to be instructed again (still held if the site holds it). */
   private async resumeAsConfirmed(manager: EntityManager, order: LockedOrder): Promise<void> {
     if (order.status === 'on_hold' && order.statusBeforeHold !== null) await this.orders.setStatusBeforeHold(manager, order, 'confirmed');
     else if (order.status === 'shipping_instructed') await this.orders.moveTo(manager, order, 'confirmed');
-  }
-
-  private async note(manager: EntityManager, fulfillmentOrderId: string, event: string, detail: string): Promise<void> {
-    await manager.query(
-      `UPDATE fulfillment_orders SET updated_at = now(),
-         timeline = timeline || jsonb_build_array(jsonb_build_object('at', now(), 'event', $2::text, 'detail', $3::text))
-       WHERE id = $1`,
-      [fulfillmentOrderId, event, detail],
-    );
   }
 
   private async lockFulfillment(manager: EntityManager, orderId: string): Promise<LiveFulfillment | null> {
@@ -337,8 +336,4 @@ export class SiteChangeFollower {
     );
     return { id: row.id, status: row.status, heldFrom: row.held_from, lines };
   }
-}
-
-function reference(fulfillmentOrderId: string): StockReference {
-  return { type: 'fulfillment_order', id: fulfillmentOrderId };
 }

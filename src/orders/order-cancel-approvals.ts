@@ -2,14 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { CancelRequest } from '../connectors/site-ports';
-import {
-  Capability,
-  CapabilityMissingError,
-  ConnectionUnavailableError,
-  SiteCalls,
-} from '../connections/site-calls';
+import { Capability, CapabilityMissingError, ConnectionUnavailableError, SiteCalls } from '../connections/site-calls';
 import { OrderChangeIntakeService } from './order-change-intake.service';
-import { OrderIntakeService } from './order-intake.service';
+import { readExternalRefs } from './external-refs';
 import { OrderTimeline } from './order-timeline';
 
 interface Candidate {
@@ -36,7 +31,6 @@ export class OrderCancelApprovals {
     @InjectDataSource() private readonly db: DataSource,
     private readonly siteCalls: SiteCalls,
     private readonly changes: OrderChangeIntakeService,
-    private readonly intake: OrderIntakeService,
     private readonly timeline: OrderTimeline,
   ) {}
 
@@ -65,7 +59,8 @@ export class OrderCancelApprovals {
       [orderIds ? [...orderIds] : null],
     );
     const byConnection = new Map<string, Candidate[]>();
-    for (const candidate of candidates) byConnection.set(candidate.connectionId, [...(byConnection.get(candidate.connectionId) ?? []), candidate]);
+    for (const candidate of candidates)
+      byConnection.set(candidate.connectionId, [...(byConnection.get(candidate.connectionId) ?? []), candidate]);
     let approved = 0;
     for (const [connectionId, orders] of byConnection) {
       try {
@@ -78,14 +73,16 @@ export class OrderCancelApprovals {
   }
 
   private async approveOn(connectionId: string, orders: Candidate[]): Promise<number> {
-    const requests: Array<CancelRequest & { orderId: string; tenantId: string }> = await Promise.all(
-      orders.map(async (order) => ({
-        ...(await this.intake.externalRef(order.id)),
-        request: order.cancelRequest ?? {},
-        orderId: order.id,
-        tenantId: order.tenantId,
-      })),
+    const refs = await readExternalRefs(
+      this.db,
+      orders.map((order) => order.id),
     );
+    const requests: Array<CancelRequest & { orderId: string; tenantId: string }> = orders.map((order) => ({
+      ...refs.get(order.id)!,
+      request: order.cancelRequest ?? {},
+      orderId: order.id,
+      tenantId: order.tenantId,
+    }));
     let results;
     try {
       results = await this.siteCalls.runBulk(
@@ -108,7 +105,13 @@ export class OrderCancelApprovals {
         ]);
         await this.timeline.recordSiteCalls(
           null,
-          requests.map((request) => ({ tenantId: request.tenantId, orderId: request.orderId, call: 'cancel_approval', ok: false, message: error.message })),
+          requests.map((request) => ({
+            tenantId: request.tenantId,
+            orderId: request.orderId,
+            call: 'cancel_approval',
+            ok: false,
+            message: error.message,
+          })),
         );
         return 0;
       }

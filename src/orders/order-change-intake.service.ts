@@ -19,6 +19,7 @@ import type { SiteState } from './order.entity';
 import { OrderIntakeService } from './order-intake.service';
 import { OrderTimeline } from './order-timeline';
 import { OrderWriter } from './order-writer';
+import { readExternalRefs } from './external-refs';
 import { applySiteChange, changeKey, type SiteFacts } from './site-change-rules';
 
 export const ORDER_CHANGES_CURSOR = 'order-changes';
@@ -127,19 +128,11 @@ export class OrderChangeIntakeService {
     );
     if (!order) throw new NotFoundProblem('Order');
     if (order.source !== 'site') throw new ConflictProblem('manual-order', 'A manual order has no site to ask.');
-    const ref = await this.intake.externalRef(orderId);
-    let result: RecheckResult | undefined;
     try {
-      result = await this.siteCalls.run(order.connection_id, Capability.OrderChangeSource, async (source, ctx, connection) => {
-        const [answer] = await source.recheck(ctx, [ref]);
-        const found = answer ?? { externalOrderId: ref.externalOrderId, found: false, changes: [] };
-        const applied = await this.applyBatch(connection, { changes: found.changes, orders: found.orders, nextCursor: null }, null);
-        return Object.assign(found, { applied });
-      });
+      const { answers, counts } = await this.readAndApply(order.connection_id, [orderId], 'asked by the seller');
+      const answer = answers.get(orderId);
+      return { found: answer?.found ?? false, siteStatus: answer?.siteStatus ?? null, changesApplied: counts.changesApplied };
     } catch (error) {
-      await this.timeline.recordSiteCalls(null, [
-        { tenantId, orderId, call: 'recheck', ok: false, message: error instanceof Error ? error.message : String(error) },
-      ]);
       if (error instanceof CapabilityMissingError) {
         throw new ConflictProblem('recheck-not-supported', `${error.site} cannot be asked about one order.`);
       }
@@ -149,17 +142,6 @@ export class OrderChangeIntakeService {
       if (error instanceof SiteError) throw siteErrorToProblem(error);
       throw error;
     }
-    const applied = (result as RecheckResult & { applied: number }).applied;
-    await this.timeline.recordSiteCalls(null, [
-      {
-        tenantId,
-        orderId,
-        call: 'recheck',
-        ok: true,
-        detail: { found: result.found, siteStatus: result.siteStatus ?? null, changes: result.changes.map((change) => change.kind), applied },
-      },
-    ]);
-    return { found: result.found, siteStatus: result.siteStatus ?? null, changesApplied: applied };
   }
 
   /**
@@ -174,40 +156,77 @@ export class OrderChangeIntakeService {
   async recheckMany(connectionId: string, orderIds: readonly string[], why: string): Promise<ChangeCounts> {
     const counts: ChangeCounts = { changesSeen: 0, changesApplied: 0 };
     for (let start = 0; start < orderIds.length; start += RECHECK_BATCH) {
-      const ids = orderIds.slice(start, start + RECHECK_BATCH);
-      const refs = await Promise.all(ids.map(async (id) => ({ id, ref: await this.intake.externalRef(id) })));
-      const { answers, tenantId } = await this.siteCalls.run(connectionId, Capability.OrderChangeSource, async (source, ctx, connection) => {
-        const results = await source.recheck(
-          ctx,
-          refs.map(({ ref }) => ref),
-        );
-        const changes = results.flatMap((result) => result.changes);
-        const orders = results.flatMap((result) => result.orders ?? []);
-        counts.changesSeen += changes.length;
-        counts.changesApplied += await this.applyBatch(connection, { changes, orders, nextCursor: null }, null);
-        return { answers: new Map(results.map((result) => [result.externalOrderId, result])), tenantId: connection.tenantId };
-      });
-      await this.timeline.recordSiteCalls(
-        null,
-        refs.map(({ id, ref }) => {
-          const answer = answers.get(ref.externalOrderId);
-          return {
-            tenantId,
-            orderId: id,
-            call: 'recheck' as const,
-            ok: !!answer,
-            ...(answer ? {} : { message: 'The site did not answer for this order.' }),
-            detail: {
-              why,
-              found: answer?.found ?? null,
-              siteStatus: answer?.siteStatus ?? null,
-              changes: answer?.changes.map((change) => change.kind) ?? [],
-            },
-          };
-        }),
-      );
+      const batch = await this.readAndApply(connectionId, orderIds.slice(start, start + RECHECK_BATCH), why);
+      counts.changesSeen += batch.counts.changesSeen;
+      counts.changesApplied += batch.counts.changesApplied;
     }
     return counts;
+  }
+
+  /**
+   * One recheck call for these orders (by order id) and what it applied. Every order's timeline gets the call and the
+   * site's answer, a failed call included (then it is thrown on).
+   */
+  private async readAndApply(
+    connectionId: string,
+    orderIds: readonly string[],
+    why: string,
+  ): Promise<{ answers: Map<string, RecheckResult>; counts: ChangeCounts }> {
+    const refs = await readExternalRefs(this.db, orderIds);
+    const ids = orderIds.filter((id) => refs.has(id));
+    if (!ids.length) return { answers: new Map(), counts: { changesSeen: 0, changesApplied: 0 } };
+    const [{ tenant_id: tenantId }]: { tenant_id: string }[] = await this.db.query(`SELECT tenant_id FROM connections WHERE id = $1`, [
+      connectionId,
+    ]);
+    const counts: ChangeCounts = { changesSeen: 0, changesApplied: 0 };
+    let results: RecheckResult[];
+    try {
+      results = await this.siteCalls.run(connectionId, Capability.OrderChangeSource, async (source, ctx, connection) => {
+        const answered = await source.recheck(
+          ctx,
+          ids.map((id) => refs.get(id)!),
+        );
+        const changes = answered.flatMap((result) => result.changes);
+        const orders = answered.flatMap((result) => result.orders ?? []);
+        counts.changesSeen += changes.length;
+        counts.changesApplied += await this.applyBatch(connection, { changes, orders, nextCursor: null }, null);
+        return answered;
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.timeline.recordSiteCalls(
+        null,
+        ids.map((orderId) => ({ tenantId, orderId, call: 'recheck' as const, ok: false, message, detail: { why } })),
+      );
+      throw error;
+    }
+    const byExternalId = new Map(results.map((result) => [result.externalOrderId, result]));
+    const answers = new Map<string, RecheckResult>();
+    for (const id of ids) {
+      const answer = byExternalId.get(refs.get(id)!.externalOrderId);
+      if (answer) answers.set(id, answer);
+    }
+    await this.timeline.recordSiteCalls(
+      null,
+      ids.map((orderId) => {
+        const answer = answers.get(orderId);
+        return {
+          tenantId,
+          orderId,
+          call: 'recheck' as const,
+          ok: !!answer,
+          ...(answer ? {} : { message: 'The site did not answer for this order.' }),
+          detail: {
+            why,
+            found: answer?.found ?? null,
+            siteStatus: answer?.siteStatus ?? null,
+            changes: answer?.changes.map((change) => change.kind) ?? [],
+            ...(ids.length === 1 ? { applied: counts.changesApplied } : {}),
+          },
+        };
+      }),
+    );
+    return { answers, counts };
   }
 
   /**
@@ -277,14 +296,13 @@ export class OrderChangeIntakeService {
         ORDER BY id FOR UPDATE`,
       [connectionId, externalIds],
     );
-    const lines: Array<{ orderId: string; id: string; externalLineId: string; quantity: number; cancelledQuantity: number }> =
-      rows.length
-        ? await manager.query(
-            `SELECT order_id AS "orderId", id, external_line_id AS "externalLineId", quantity, cancelled_quantity AS "cancelledQuantity"
+    const lines: Array<{ orderId: string; id: string; externalLineId: string; quantity: number; cancelledQuantity: number }> = rows.length
+      ? await manager.query(
+          `SELECT order_id AS "orderId", id, external_line_id AS "externalLineId", quantity, cancelled_quantity AS "cancelledQuantity"
                FROM order_lines WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position`,
-            [rows.map((row) => row.id)],
-          )
-        : [];
+          [rows.map((row) => row.id)],
+        )
+      : [];
     const byOrder = new Map<string, LockedFacts>(rows.map((row) => [row.id, { ...row, lines: [] }]));
     for (const line of lines) byOrder.get(line.orderId)?.lines.push(line);
     return new Map([...byOrder.values()].map((facts) => [facts.externalOrderId, facts]));

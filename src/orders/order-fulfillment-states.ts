@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Address, ExternalOrderRef, SiteId } from '../connectors/sales-site-connector';
 import type { CancelApprovalState, SiteState } from './order.entity';
+import { readExternalRefs } from './external-refs';
 import { assertTransition, type OrderStatus } from './order-state';
 
 /** A sales order locked for fulfillment, as fulfillment needs it. */
@@ -190,18 +191,6 @@ export class OrderFulfillmentStates {
 
   /** What the connector needs to find the order on the site. */
   async externalRef(manager: EntityManager, orderId: string): Promise<ExternalOrderRef> {
-    const [order]: { external_order_id: string; refs: Record<string, unknown> }[] = await manager.query(
-      `SELECT external_order_id, refs FROM orders WHERE id = $1`,
-      [orderId],
-    );
-    const lines: { external_line_id: string; raw: Record<string, unknown> | null }[] = await manager.query(
-      `SELECT external_line_id, raw FROM order_lines WHERE order_id = $1 ORDER BY position`,
-      [orderId],
-    );
-    return {
-      externalOrderId: order.external_order_id,
-      refs: order.refs,
-      lines: lines.map((line) => ({ externalLineId: line.external_line_id, raw: line.raw ?? undefined })),
-    };
+    return (await readExternalRefs(manager, [orderId])).get(orderId)!;
   }
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import type { ConnectionContext, ExternalOrder, ExternalOrderLine, ExternalOrderRef, ListingKey } from '../connectors/sales-site-connector';
+import type { ConnectionContext, ExternalOrder, ExternalOrderLine, ListingKey } from '../connectors/sales-site-connector';
 import type { OrderSource, SiteCapabilities } from '../connectors/site-ports';
 import {
   CapabilityMissingError,
@@ -215,23 +215,6 @@ export class OrderIntakeService {
     const prepared = orders.map((order) => this.prepare(order, listingKey, statuses));
     await this.resolveSkus(connection, prepared);
     return prepared;
-  }
-
-  /** What the connector needs to find the order on the site. */
-  async externalRef(orderId: string): Promise<ExternalOrderRef> {
-    const [order]: { external_order_id: string; refs: Record<string, unknown> }[] = await this.db.query(
-      `SELECT external_order_id, refs FROM orders WHERE id = $1`,
-      [orderId],
-    );
-    const lines: { external_line_id: string; raw: Record<string, unknown> | null }[] = await this.db.query(
-      `SELECT external_line_id, raw FROM order_lines WHERE order_id = $1 ORDER BY position`,
-      [orderId],
-    );
-    return {
-      externalOrderId: order.external_order_id,
-      refs: order.refs,
-      lines: lines.map((line) => ({ externalLineId: line.external_line_id, raw: line.raw ?? undefined })),
-    };
   }
 
   /** Which SKU each line sold, decided before the batch is written (one lookup for the whole batch). */

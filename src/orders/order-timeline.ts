@@ -91,9 +91,7 @@ export class OrderTimeline {
   async list(tenantId: string, orderId: string, query: PageQuery): Promise<Page<OrderEvent>> {
     const [order] = await this.db.query(`SELECT 1 FROM orders WHERE id = $1 AND tenant_id = $2`, [orderId, tenantId]);
     if (!order) throw new NotFoundProblem('Order');
-    const builder = this.events
-      .createQueryBuilder('e')
-      .where('e.tenant_id = :tenantId AND e.order_id = :orderId', { tenantId, orderId });
+    const builder = this.events.createQueryBuilder('e').where('e.tenant_id = :tenantId AND e.order_id = :orderId', { tenantId, orderId });
     return paginate(builder, query, { alias: 'e', sortColumn: 'created_at', sortProperty: 'createdAt' });
   }
 
@@ -107,7 +105,10 @@ export class OrderTimeline {
   }
 
   /** The order's site changes not followed yet, oldest first (the caller holds the order's lock). */
-  async pendingFollows(manager: EntityManager, orderId: string): Promise<Array<{ id: string; kind: string; detail: Record<string, unknown> }>> {
+  async pendingFollows(
+    manager: EntityManager,
+    orderId: string,
+  ): Promise<Array<{ id: string; kind: string; detail: Record<string, unknown> }>> {
     return manager.query(
       `SELECT id, kind, detail FROM order_events WHERE order_id = $1 AND follow_state = 'pending' ORDER BY created_at, id`,
       [orderId],

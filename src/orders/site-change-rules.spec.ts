@@ -56,7 +56,15 @@ describe('applySiteChange', () => {
   });
 
   it('sets each listed line to its live quantity, absolute: restating it changes nothing, and unknown lines are skipped', () => {
-    const update = applySiteChange(facts(), change('line_cancelled', { lines: [{ externalLineId: 'A', liveQuantity: 1 }, { externalLineId: 'Z', liveQuantity: 0 }] }));
+    const update = applySiteChange(
+      facts(),
+      change('line_cancelled', {
+        lines: [
+          { externalLineId: 'A', liveQuantity: 1 },
+          { externalLineId: 'Z', liveQuantity: 0 },
+        ],
+      }),
+    );
     expect(update?.cancelledQuantities).toEqual(new Map([['l1', 2]]));
     expect(update?.siteState).toBeUndefined();
     const after = facts({ lines: [{ id: 'l1', externalLineId: 'A', quantity: 3, cancelledQuantity: 2 }, facts().lines[1]] });
@@ -64,21 +72,39 @@ describe('applySiteChange', () => {
   });
 
   it('clamps a live quantity the site states out of range (negative, above what was sold)', () => {
-    const update = applySiteChange(facts(), change('line_cancelled', { lines: [{ externalLineId: 'A', liveQuantity: -4 }, { externalLineId: 'B', liveQuantity: 9 }] }));
+    const update = applySiteChange(
+      facts(),
+      change('line_cancelled', {
+        lines: [
+          { externalLineId: 'A', liveQuantity: -4 },
+          { externalLineId: 'B', liveQuantity: 9 },
+        ],
+      }),
+    );
     expect(update?.cancelledQuantities).toEqual(new Map([['l1', 3]]));
   });
 
   it('takes every line cancelled as the order cancelled', () => {
     const update = applySiteChange(
       facts(),
-      change('line_cancelled', { lines: [{ externalLineId: 'A', liveQuantity: 0 }, { externalLineId: 'B', liveQuantity: 0 }] }),
+      change('line_cancelled', {
+        lines: [
+          { externalLineId: 'A', liveQuantity: 0 },
+          { externalLineId: 'B', liveQuantity: 0 },
+        ],
+      }),
     );
     expect(update).toMatchObject({ siteState: 'cancelled', follow: true });
   });
 
   it('merges once into the named order', () => {
-    expect(applySiteChange(facts(), change('merged_into', { relatedExternalOrderId: 'P' }))).toMatchObject({ siteState: 'merged', mergedInto: 'P' });
-    expect(applySiteChange(facts({ siteState: 'merged', mergedInto: 'P' }), change('merged_into', { relatedExternalOrderId: 'P' }))).toBeNull();
+    expect(applySiteChange(facts(), change('merged_into', { relatedExternalOrderId: 'P' }))).toMatchObject({
+      siteState: 'merged',
+      mergedInto: 'P',
+    });
+    expect(
+      applySiteChange(facts({ siteState: 'merged', mergedInto: 'P' }), change('merged_into', { relatedExternalOrderId: 'P' })),
+    ).toBeNull();
   });
 
   it('changes the address only when it differs (key order does not count)', () => {

@@ -59,7 +59,14 @@ export function applySiteChange(facts: SiteFacts, change: OrderChange): SiteFact
       const into = change.relatedExternalOrderId ?? null;
       if (facts.siteState === 'merged' && facts.mergedInto === into) return null;
       if (facts.siteState === 'cancelled') return null;
-      return { siteState: 'merged', siteStateReason: reason, mergedInto: into, cancelRequest: null, follow: true, detail: { into, reason } };
+      return {
+        siteState: 'merged',
+        siteStateReason: reason,
+        mergedInto: into,
+        cancelRequest: null,
+        follow: true,
+        detail: { into, reason },
+      };
     }
     case 'on_hold':
       if (CLOSED.has(facts.siteState)) return null;
