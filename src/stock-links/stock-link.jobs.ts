@@ -48,8 +48,10 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.define({ name: STOCK_PROCESS, policy: 'short', retryLimit: 8, retryDelaySeconds: 5, expireInSeconds: 15 * 60 });
-    // An upload may wait on NextEngine's queue for up to 10 minutes (NextEngineStockUploader).
-    await this.queue.define({ name: STOCK_UPLOAD, policy: 'short', retryLimit: 8, retryDelaySeconds: 30, expireInSeconds: 30 * 60 });
+    // An upload call may be held by NextEngine for up to 60 minutes (wait_flag=1), then its queue job (or, when the
+    // answer was lost, every job since) is waited for up to 10 minutes (NextEngineStockUploader). A job expiring
+    // before that would be retried while still running (the link lock keeps the retry from sending anything).
+    await this.queue.define({ name: STOCK_UPLOAD, policy: 'short', retryLimit: 8, retryDelaySeconds: 30, expireInSeconds: 90 * 60 });
     await this.queue.define({ name: STOCK_SHIPMENTS, policy: 'short', retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 30 * 60 });
     if (!this.config.workersEnabled) return;
     await this.queue.work<LinkJob>(STOCK_PROCESS, 2, (job) => this.runProcess(job.linkId));

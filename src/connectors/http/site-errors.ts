@@ -28,6 +28,14 @@ export class SiteRetryableError extends SiteError {
   }
 }
 
+/**
+ * The request may have reached the site but its answer never reached us (timeout, connection dropped
+ * mid-call): the site may have acted on it. Trying again is fine for reads and absolute writes; a relative
+ * change must first find out whether it was applied. (A request that provably never left — connection
+ * refused, unknown host — is a plain {@link SiteRetryableError}.)
+ */
+export class SiteAnswerLostError extends SiteRetryableError {}
+
 /** The credentials are no longer accepted: the seller must re-authorize. Never retried. */
 export class SiteAuthError extends SiteError {}
 

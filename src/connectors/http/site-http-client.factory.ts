@@ -4,8 +4,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import type { SiteDescriptor } from '../sales-site-connector';
 import { redactUrl } from '../../common/redaction';
+import { dispatcherFor, neverReachedSite } from './call-dispatchers';
 import { parseRetryAfter } from './retry-after';
-import { SiteRetryableError } from './site-errors';
+import { SiteAnswerLostError, SiteRetryableError } from './site-errors';
 import type { SiteHttpClient, SiteHttpRequest, SiteHttpResponse } from './site-http-client';
 import { SiteHttpStatusError } from './site-http-status-error';
 
@@ -147,7 +148,14 @@ export class FetchSiteHttpClient implements SiteHttpClient {
 
     let response: SiteHttpResponse;
     try {
-      const fetched = await fetch(url, { method: request.method, headers, body, signal: controller.signal });
+      const fetched = await fetch(url, {
+        method: request.method,
+        headers,
+        body,
+        signal: controller.signal,
+        // undici's own header/body limits (300 s by default) must not end a call before its timeout does
+        dispatcher: dispatcherFor(timeoutMs),
+      });
       const responseHeaders: Record<string, string> = {};
       fetched.headers.forEach((value, name) => {
         responseHeaders[name] = value;
@@ -158,11 +166,12 @@ export class FetchSiteHttpClient implements SiteHttpClient {
       const elapsed = Math.round(performance.now() - startedAt);
       if (timedOut) {
         this.logger.debug(`${request.method} ${loggedUrl} timed out after ${elapsed} ms`);
-        throw new SiteRetryableError(`${request.method} ${loggedUrl} timed out after ${timeoutMs} ms`, 'TIMEOUT');
+        throw new SiteAnswerLostError(`${request.method} ${loggedUrl} timed out after ${timeoutMs} ms`, 'TIMEOUT');
       }
       const reason = networkReason(error);
       this.logger.debug(`${request.method} ${loggedUrl} failed after ${elapsed} ms: ${reason}`);
-      throw new SiteRetryableError(`${request.method} ${loggedUrl} failed: ${reason}`, 'NETWORK');
+      const NetworkError = neverReachedSite(error) ? SiteRetryableError : SiteAnswerLostError;
+      throw new NetworkError(`${request.method} ${loggedUrl} failed: ${reason}`, 'NETWORK');
     } finally {
       clearTimeout(timer);
     }
@@ -195,9 +204,10 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
 
 /** The low-level cause (ECONNREFUSED, ENOTFOUND...) rather than undici's generic "fetch failed". */
 function networkReason(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? error.message;
+  // read by shape: fetch's errors may come from another realm (test sandboxes), where instanceof fails
+  if (error && typeof error === 'object' && 'message' in error) {
+    const { cause, message } = error as { cause?: { code?: string; message?: string }; message: unknown };
+    return cause?.code ?? cause?.message ?? String(message);
   }
   return String(error);
 }

@@ -14,6 +14,7 @@ export interface SiteHttpRequest {
   form?: Record<string, string>;
   /** sent as is */
   body?: string | Buffer;
+  /** the whole call (headers and body); honoured beyond undici's own 300 s limits (call-dispatchers.ts) */
   timeoutMs?: number;
   /** names of query/form fields and headers whose values must never be logged */
   secretFields?: string[];
@@ -36,7 +37,8 @@ export interface SiteHttpResponse {
 export interface SiteHttpClient {
   /**
    * Send one request through the rate limiter, with a timeout. Network errors, timeouts, 5xx and 429
-   * become {@link SiteRetryableError} (honouring Retry-After); other statuses are returned as they are.
+   * become {@link SiteRetryableError} (honouring Retry-After) — a {@link SiteAnswerLostError} when the
+   * request may have reached the site; other statuses are returned as they are.
    * No retry happens here: wrap calls in {@link SiteHttpClient.withRetry}.
    */
   send(request: SiteHttpRequest): Promise<SiteHttpResponse>;

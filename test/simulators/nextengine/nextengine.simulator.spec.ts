@@ -482,6 +482,59 @@ describe('NextEngineSimulator (wire protocol, spec nextengine.md)', () => {
       expect((await stockOf('TSHIRT-RED-M')).stock_quantity).toBe('42');
     });
 
+    describe('an upload answer lost after queuing (/_sim/uploads/lose-answer)', () => {
+      const upload = (data: string) =>
+        fetch(`${base}/api_v1_master_goods/upload`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ ...tokens, wait_flag: '1', data_type: 'csv', data }).toString(),
+        });
+      const loseAnswer = (body: Json) =>
+        fetch(`${base}/_sim/uploads/lose-answer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const jobs = async () =>
+        (
+          await post('/api_v1_system_que/search', {
+            ...tokens,
+            fields: 'que_id,que_status_id,que_creation_date',
+            'que_creation_date-gte': '2025-01-10 09:59:00',
+          })
+        ).data as Json[];
+
+      it('drop: the connection closes without an answer, the job is queued and changes stock once, the next upload answers', async () => {
+        expect((await loseAnswer({ mode: 'drop' })).status).toBe(204);
+
+        await expect(upload('syohin_code,zaiko_su\nTSHIRT-RED-M,-2\n')).rejects.toThrow('fetch failed');
+        expect(await jobs()).toEqual([{ que_id: '1', que_status_id: '0', que_creation_date: '2025-01-10 10:00:00' }]);
+        sim.clock.advance(10_000);
+        expect((await stockOf('TSHIRT-RED-M')).stock_quantity).toBe('40');
+        expect((await jobs())[0].que_status_id).toBe('2');
+
+        const next = await upload('syohin_code,zaiko_su\nTSHIRT-RED-M,1\n');
+        expect(((await next.json()) as Json).que_id).toBe('2');
+      });
+
+      it('http-error: a bare 5xx without the envelope, after the job was queued', async () => {
+        await loseAnswer({ mode: 'http-error', status: 503 });
+
+        const answer = await upload('syohin_code,zaiko_su\nTSHIRT-RED-M,3\n');
+        expect(answer.status).toBe(503);
+        expect(answer.headers.get('content-type')).toMatch(/text\/html/);
+        sim.processQueue();
+        expect((await stockOf('TSHIRT-RED-M')).stock_quantity).toBe('45');
+      });
+
+      it('refuses an unknown mode or a non-5xx status', async () => {
+        expect((await loseAnswer({ mode: 'slow' })).status).toBe(400);
+        expect((await loseAnswer({ mode: 'http-error', status: 200 })).status).toBe(400);
+        const answer = await upload('syohin_code,zaiko_su\nTSHIRT-RED-M,1\n');
+        expect(answer.status).toBe(200);
+      });
+    });
+
     it('accepts a Shift_JIS CSV', async () => {
       const csv = iconv.encode('syohin_code,zaiko_su,syohin_name\nTOTE-NATURAL,-10,トート\n', 'Shift_JIS');
       const body = Buffer.concat([Buffer.from(`access_token=${tokens.access_token}&data_type=csv&data=`), Buffer.from(percentEncode(csv))]);

@@ -1,4 +1,4 @@
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response, Router } from 'express';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -430,6 +430,12 @@ interface GoodsState {
   modifiedAt: number;
 }
 
+/** An upload whose answer is lost after its file was queued (fault hook, see `loseUploadAnswers`). */
+interface LostUploadAnswer {
+  mode: 'drop' | 'http-error';
+  status: number;
+}
+
 interface QueJob {
   queId: number;
   companyId: string;
@@ -498,6 +504,8 @@ export class NextEngineSimulator extends SiteSimulator {
   private staleAccessTokens = new Map<string, string>();
   private pendingStates = new Map<string, PendingState>();
   private queue: QueJob[] = [];
+  /** upload answers to lose after the file is queued (a fault a real network produces), consumed one per upload */
+  private lostUploadAnswers: LostUploadAnswer[] = [];
   private nextQueId = 1;
   private nextOrderId = 1;
   private signInAs: string | undefined;
@@ -528,6 +536,7 @@ export class NextEngineSimulator extends SiteSimulator {
     this.staleAccessTokens = new Map();
     this.pendingStates = new Map();
     this.queue = [];
+    this.lostUploadAnswers = [];
     this.nextQueId = 1;
     this.nextOrderId = 1;
     this.signInAs = s.signInAs;
@@ -615,6 +624,8 @@ export class NextEngineSimulator extends SiteSimulator {
           uiStatus: this.uiStatus(o, now),
         })),
       })),
+      /** upload answers still to be lost (`/_sim/uploads/lose-answer`) */
+      lostUploadAnswersPending: this.lostUploadAnswers.length,
       queue: this.queue.map((j) => ({
         queId: j.queId,
         companyId: j.companyId,
@@ -1067,6 +1078,19 @@ export class NextEngineSimulator extends SiteSimulator {
     this.importing = on;
   }
 
+  /**
+   * The next `times` uploads are queued as usual (the job runs and changes stock once), but their answer never
+   * reaches the caller: `drop` destroys the connection before answering (a timeout or reset on the caller's side),
+   * `http-error` answers a bare `status` (default 502) from a proxy in front of NextEngine, without an envelope.
+   */
+  loseUploadAnswers(mode: LostUploadAnswer['mode'] = 'drop', options: { times?: number; status?: number } = {}): void {
+    const times = options.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) throw new Error('times must be a whole number ≥ 1');
+    const status = options.status ?? 502;
+    if (!(status >= 500 && status <= 599)) throw new Error('status must be a 5xx');
+    for (let i = 0; i < times; i++) this.lostUploadAnswers.push({ mode, status });
+  }
+
   /** Process every queued upload now, whatever its scheduled time. */
   processQueue(): void {
     for (const job of this.queue) if (job.status === '0') this.runJob(job);
@@ -1223,6 +1247,9 @@ export class NextEngineSimulator extends SiteSimulator {
       }
       const user = this.findUser(session.uid)!;
       const body = handler({ params, bytes, company: user.company, user: user.user, session });
+      if (path === '/api_v1_master_goods/upload' && this.lostUploadAnswers.length) {
+        return this.loseAnswer(req, res, this.lostUploadAnswers.shift()!);
+      }
       this.send(res, body, session);
     } catch (e) {
       if (e instanceof NeError) return this.sendError(res, e, session);
@@ -1327,6 +1354,36 @@ export class NextEngineSimulator extends SiteSimulator {
       expireAccessToken: () => this.expireAccessToken(),
       expireRefreshToken: () => this.expireRefreshToken(),
     };
+  }
+
+  /** The call ran; its answer is lost on the way back (see {@link loseUploadAnswers}). */
+  private loseAnswer(req: Request, res: Response, lost: LostUploadAnswer): void {
+    if (lost.mode === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    res.status(lost.status).type('text/html').send(`<html><body><h1>${lost.status}</h1></body></html>`);
+  }
+
+  /**
+   * - `POST /_sim/uploads/lose-answer` `{ mode?: 'drop' | 'http-error', times?: 1, status?: 502 }`: see
+   *   {@link loseUploadAnswers}; answers 204, or 400 `{ error }`.
+   */
+  protected override mountSimHooks(router: Router): void {
+    router.post('/uploads/lose-answer', (req: Request, res: Response) => {
+      const body = scenarioBody(req);
+      const mode = body.mode ?? 'drop';
+      if (mode !== 'drop' && mode !== 'http-error') {
+        res.status(400).json({ error: 'mode must be drop or http-error' });
+        return;
+      }
+      try {
+        this.loseUploadAnswers(mode, { times: body.times as number | undefined, status: body.status as number | undefined });
+        res.status(204).end();
+      } catch (e) {
+        res.status(400).json({ error: (e as Error).message });
+      }
+    });
   }
 
   protected renderSiteError(fault: FaultSpec, req: SiteRequest, res: Response): void {
