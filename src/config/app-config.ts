@@ -36,6 +36,8 @@ export class AppConfig {
   jobPollingSeconds: number;
   /** how far back the first order pull of a new connection looks */
   initialLookbackDays: number;
+  /** how often each connection's stock is compared with what its site shows (absolute sites are corrected) */
+  stockReconcileIntervalSeconds?: number;
   /** per-call timeout for outbound site requests */
   siteRequestTimeoutMs?: number;
   /** first backoff delay between retries of a site call (doubles per attempt) */

@@ -137,6 +137,7 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
     syncTickSeconds: number(env, 'SYNC_TICK_SECONDS', 30, 1, 3600),
     jobPollingSeconds: number(env, 'JOB_POLLING_SECONDS', 2, 0.5, 60),
     initialLookbackDays: number(env, 'INITIAL_LOOKBACK_DAYS', 30, 1, 365),
+    stockReconcileIntervalSeconds: number(env, 'STOCK_RECONCILE_INTERVAL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     siteRequestTimeoutMs: number(env, 'SITE_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     siteRetryBaseDelayMs: number(env, 'SITE_RETRY_BASE_DELAY_MS', 500, 1, 60_000),
     ...(env.SITE_MIN_INTERVAL_CAP_MS ? { siteMinIntervalCapMs: number(env, 'SITE_MIN_INTERVAL_CAP_MS', 0, 0, 60_000) } : {}),

@@ -156,7 +156,16 @@ export class SiteCalls {
       .filter((site) => test(this.capabilities(site)));
   }
 
-  /** Collectable statuses in which an order still awaits the seller's confirmation on the site. */
+  /** Whether the site provides a port (a stock push asks the site for listing addresses only where it can). */
+  provides(site: string, capability: Capability): boolean {
+    return this.connectors.has(site) && !!this.connectors.get(site).ports[capability];
+  }
+
+  /** The site takes its own orders' shipments out of its stock (`StockSink.ownShipmentsLowerStock`, NextEngine). */
+  ownShipmentsLowerStock(site: string): boolean {
+    return this.connectors.has(site) && !!this.connectors.get(site).ports.stockSink?.ownShipmentsLowerStock;
+  }
+
   /** The site's order lists leave out lines under a claim (`OrderSource.hidesLinesUnderClaim`). */
   hidesLinesUnderClaim(site: string): boolean {
     return !!this.connectors.get(site).ports.orderSource?.hidesLinesUnderClaim;

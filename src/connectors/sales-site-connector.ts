@@ -47,12 +47,6 @@ export interface SettingField {
   description?: string;
 }
 
-/**
- * A boolean setting a site with relative stock may declare: the site lowers its own stock when our tracking
- * push confirms a shipment on it, so that shipment must not reach it again as a stock change.
- */
-export const SHIPMENT_LOWERS_STOCK_SETTING = 'shipmentLowersStock';
-
 export interface CollectableStatus {
   code: string;
   name: string;
@@ -238,6 +232,30 @@ export interface StockUpdate {
    * Optional; sites keyed by product code ignore it.
    */
   productCode?: string;
+  /**
+   * Where the listing lives on the site, as Mallbridge stored it (`site_listings`, read through
+   * {@link ListingDirectory}). A connector addresses the push by it and asks the site only when it is absent.
+   */
+  listing?: SiteListing;
+}
+
+/**
+ * Where one listing lives on its site (DESIGN §6 `site_listings`): what a stock push needs to address it, and
+ * what the site shows now. Stored by Inventory, so a push after a restart, on another instance, or for a
+ * listing never ordered needs no lookup.
+ */
+export interface SiteListing {
+  listingKey: string;
+  /** the site's product code the listing belongs to, when the key is an option's code */
+  productCode?: string | null;
+  /**
+   * The site's own address of the listing, JSON, opaque outside the connector that wrote it: 11st
+   * `{prdNo, prdStckNo, optWght}`, Qoo10 `{itemCode, sellerCode, optionName, optionValue, optionCode}`,
+   * Crossmall `{itemCode, attribute1Name, attribute2Name}`.
+   */
+  address: Record<string, unknown>;
+  /** the quantity the site shows now, in listing units; null when it was not read */
+  quantity: number | null;
 }
 
 export interface ItemResult {
@@ -249,6 +267,12 @@ export interface ItemResult {
   message?: string;
   /** true when trying again later may succeed */
   retryable?: boolean;
+  /**
+   * Stock pushes only: the address the connector found for a listing it was sent without one (stored for the
+   * next push), or `null` when the site says the address it was given no longer exists (forgotten, so the
+   * next push reads the listing again).
+   */
+  listing?: SiteListing | null;
 }
 
 export interface ListingKey {

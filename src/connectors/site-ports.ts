@@ -14,6 +14,7 @@ import type {
   ItemResult,
   ListingKey,
   OrderBatch,
+  SiteListing,
   StockUpdate,
   SyncCursor,
   TrackingUpdate,
@@ -56,7 +57,30 @@ export interface TrackingSink {
 /** Takes stock, as absolute quantities or as relative changes (NextEngine). A bulk port: one result per listing. */
 export interface StockSink {
   readonly stockMode: 'absolute' | 'relative';
+  /**
+   * The site lowers its own stock when one of its orders ships (NextEngine at 出荷確定, `specs/cancellations.md`
+   * §1.6): the shipment of an order pulled from it must never be sent to it again as a stock change.
+   */
+  readonly ownShipmentsLowerStock?: boolean;
   pushStock(ctx: ConnectionContext, levels: StockUpdate[]): Promise<ItemResult[]>;
+}
+
+/** A listing to find on its site: its key, and the product code it belongs to when Mallbridge knows it. */
+export interface ListingRef {
+  listingKey: string;
+  productCode?: string | null;
+}
+
+/**
+ * Finds listings on an absolute-stock site and reads what they show (11st product and stock API, Qoo10 item and
+ * option lookups, Crossmall `get_stock`). Used to address stock pushes and by the stock reconciliation.
+ */
+export interface ListingDirectory {
+  /**
+   * The listings by key, each with its address and current quantity; keys the site does not have are absent.
+   * Throws (a SiteError) only when the site could not be asked.
+   */
+  readListings(ctx: ConnectionContext, refs: readonly ListingRef[]): Promise<Map<string, SiteListing>>;
 }
 
 /** One (store, product) stock row of a POS (Smaregi). */
@@ -253,6 +277,7 @@ export interface SitePorts {
   orderConfirmer?: OrderConfirmer;
   trackingSink?: TrackingSink;
   stockSink?: StockSink;
+  listingDirectory?: ListingDirectory;
   stockHistorySource?: StockHistorySource;
   shipmentRegistrar?: ShipmentRegistrar;
   stockDeltaSink?: StockDeltaSink;
@@ -271,6 +296,7 @@ export const Capability = {
   OrderConfirmer: 'orderConfirmer',
   TrackingSink: 'trackingSink',
   StockSink: 'stockSink',
+  ListingDirectory: 'listingDirectory',
   StockHistorySource: 'stockHistorySource',
   ShipmentRegistrar: 'shipmentRegistrar',
   StockDeltaSink: 'stockDeltaSink',

@@ -59,8 +59,12 @@ export class InventoryLevelDto {
   onHand: number;
   /** held for fulfillment orders not shipped yet */
   reserved: number;
-  /** on hand − reserved: what the sites may sell */
+  /** on hand − reserved: free in the warehouse */
   available: number;
+  /** units sold on a site and pulled, not cancelled, not reserved yet (waiting for mapping, stock, confirmation or instruction) */
+  awaitingReservation: number;
+  /** on hand − reserved − awaiting reservation, never below 0: what absolute sites are told they may sell */
+  sellable: number;
   updatedAt: Date;
 }
 

@@ -1,8 +1,9 @@
 import type { InventoryLevelDto, InventoryMovementDto } from './inventory.dto';
 import type { InventoryMovement } from './inventory.entity';
 import type { LevelWithSku } from './inventory.service';
+import { sellableUnits } from './sellable-stock';
 
-export function toLevelDto({ level, sku }: LevelWithSku): InventoryLevelDto {
+export function toLevelDto({ level, sku, awaitingReservation }: LevelWithSku): InventoryLevelDto {
   return {
     skuId: level.skuId,
     skuCode: sku?.code ?? null,
@@ -11,6 +12,8 @@ export function toLevelDto({ level, sku }: LevelWithSku): InventoryLevelDto {
     onHand: level.onHand,
     reserved: level.reserved,
     available: level.onHand - level.reserved,
+    awaitingReservation,
+    sellable: sellableUnits({ onHand: level.onHand, reserved: level.reserved, awaitingReservation }),
     updatedAt: level.updatedAt,
   };
 }

@@ -13,12 +13,19 @@ import { InventoryJobs } from './inventory.jobs';
 import { StockPushQueue } from './stock-push-queue';
 import { StockPushService } from './stock-push.service';
 import { StockReservations } from './stock-reservations';
+import { SellableStock } from './sellable-stock';
+import { SiteListings } from './site-listings';
+import { StockDemandMarks } from './stock-demand-marks';
+import { StockReconciliation } from './stock-reconciliation';
+import { StockReconciliationController } from './stock-reconciliation.controller';
 
 /**
  * Stock: a level per SKU (on hand, reserved), the ledger of every change (`InventoryLedger`, the only
  * writer of `inventory_levels` and `inventory_movements`), the seller's own adjustments (/v1/inventory),
- * and the stock each site may sell, pushed to the sites with autoStockSync (the `stock_push_queue`, drained
- * through SiteCalls) and reconciled now and then (`InventoryJobs`, ticked from the Schedules).
+ * and the stock each site may sell (on hand − reserved − sold but not yet reserved: `SellableStock`), pushed to the
+ * sites with autoStockSync (the `stock_push_queue`, drained through SiteCalls; demand marks written by triggers on
+ * orders, lines and mappings schedule pushes too: `StockDemandMarks`), addressed by the listings it keeps
+ * (`site_listings`: `SiteListings`) and reconciled with what the sites show (`StockReconciliation`).
  *
  * Sits below Fulfillment, which reserves, releases and ships stock through `StockReservations` (in its
  * own transaction) and wakes the stock push through `InventoryWakeups`. Inventory never imports
@@ -27,7 +34,7 @@ import { StockReservations } from './stock-reservations';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([InventoryLevel, InventoryMovement]), ConnectionsModule, SkuMappingModule],
-  controllers: [InventoryController],
+  controllers: [InventoryController, StockReconciliationController],
   providers: [
     InventoryTimings,
     InventoryWakeups,
@@ -36,6 +43,10 @@ import { StockReservations } from './stock-reservations';
     InventoryService,
     StockReservations,
     StockPushService,
+    SellableStock,
+    SiteListings,
+    StockDemandMarks,
+    StockReconciliation,
     InventoryJobs,
     InventoryReferenceCheck,
   ],

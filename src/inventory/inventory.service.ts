@@ -9,10 +9,12 @@ import { SkusService } from '../sku-mapping/skus.service';
 import { InventoryLedger, type LevelSnapshot } from './inventory-ledger';
 import { InventoryLevel, InventoryMovement } from './inventory.entity';
 import type { CreateAdjustmentDto, ListInventoryQuery, ListMovementsQuery } from './inventory.dto';
+import { SellableStock } from './sellable-stock';
 
 export interface LevelWithSku {
   level: InventoryLevel;
   sku: Pick<Sku, 'id' | 'code' | 'name' | 'optionName'> | null;
+  awaitingReservation: number;
 }
 
 /** Stock levels and the seller's own stock changes: receipts, losses, corrections and counts. */
@@ -25,6 +27,7 @@ export class InventoryService {
     private readonly skus: SkusService,
     private readonly ledger: InventoryLedger,
     private readonly events: EventBus,
+    private readonly sellable: SellableStock,
   ) {}
 
   async list(tenantId: string, query: ListInventoryQuery): Promise<Page<LevelWithSku>> {
@@ -91,7 +94,16 @@ export class InventoryService {
       [tenantId, levels.map((level) => level.skuId)],
     );
     const byId = new Map(rows.map((row) => [row.id, { id: row.id, code: row.code, name: row.name, optionName: row.option_name }]));
-    return levels.map((level) => ({ level, sku: byId.get(level.skuId) ?? null }));
+    const stock = await this.sellable.read(
+      this.db.manager,
+      tenantId,
+      levels.map((level) => level.skuId),
+    );
+    return levels.map((level) => ({
+      level,
+      sku: byId.get(level.skuId) ?? null,
+      awaitingReservation: stock.get(level.skuId)?.awaitingReservation ?? 0,
+    }));
   }
 }
 

@@ -13,8 +13,8 @@ const item = (over: Partial<Parameters<typeof planStockUpdates>[0][number]> = {}
 
 describe('planning a coalesced stock push', () => {
   const levels = new Map([
-    ['sku-1', { onHand: 10, reserved: 3 }],
-    ['sku-2', { onHand: 5, reserved: 0 }],
+    ['sku-1', { onHand: 10, reserved: 3, awaitingReservation: 0 }],
+    ['sku-2', { onHand: 5, reserved: 0, awaitingReservation: 0 }],
   ]);
 
   it('sends absolute sites the available stock as it is now, per listing, whatever the burst before it', () => {
@@ -53,5 +53,20 @@ describe('planning a coalesced stock push', () => {
   it('treats a SKU without a level as nothing in stock', () => {
     const plan = planStockUpdates([item({ skuId: 'unknown' })], levels, 'absolute');
     expect(plan.send[0].update.quantity).toBe(0);
+  });
+
+  it('keeps units sold on a site but not yet reserved out of what absolute sites may sell, never below 0', () => {
+    const sold = new Map([
+      ['sku-1', { onHand: 10, reserved: 0, awaitingReservation: 4 }],
+      ['sku-2', { onHand: 5, reserved: 2, awaitingReservation: 9 }],
+    ]);
+    const plan = planStockUpdates([item(), item({ id: 'i2', skuId: 'sku-2' }), item({ id: 'i3', listingKey: 'SOCKS-2PACK', quantityPerUnit: 2 })], sold, 'absolute');
+    expect(plan.send.map((p) => p.update.quantity)).toEqual([6, 0, 3]);
+  });
+
+  it('leaves unreserved demand to a relative site, which allocates its own orders from on-hand stock', () => {
+    const sold = new Map([['sku-1', { onHand: 10, reserved: 0, awaitingReservation: 4 }]]);
+    const plan = planStockUpdates([item({ baseline: 12 })], sold, 'relative');
+    expect(plan.send.map((p) => p.update.delta)).toEqual([-2]);
   });
 });

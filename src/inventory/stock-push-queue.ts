@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { SiteCalls } from '../connections/site-calls';
-import { SHIPMENT_LOWERS_STOCK_SETTING } from '../connectors/sales-site-connector';
 import { listingQuantity } from './quantities';
 import { InventoryTimings } from './inventory-timings';
 
 export interface SkuStockChange {
   skuId: string;
-  onHandBefore: number;
+  /** the on-hand level before the change; needed when on hand changed (a relative site's starting point) */
+  onHandBefore?: number;
   /** relative sites follow on-hand stock (the site allocates its own orders) */
   onHandChanged: boolean;
   /** absolute sites show available stock (on hand − reserved) */
@@ -85,7 +85,7 @@ export class StockPushQueue {
         target,
         // Where a relative site starts from: the units it held before this first change we know of.
         baseline:
-          this.modeOf(target.site) === 'relative' ? listingQuantity(bySku.get(target.skuId)!.onHandBefore, target.quantityPerUnit) : null,
+          this.modeOf(target.site) === 'relative' ? listingQuantity(bySku.get(target.skuId)!.onHandBefore ?? 0, target.quantityPerUnit) : null,
       })),
       this.timings.stockCoalesceMs,
     );
@@ -93,18 +93,18 @@ export class StockPushQueue {
   }
 
   /**
-   * The order's own site already took this shipment out of its stock (a connection with
-   * `shipmentLowersStock` on: NextEngine's 出荷確定, performed by Fulfillment's tracking push). Lowering the
+   * The order's own site takes this shipment out of its stock itself (`StockSink.ownShipmentsLowerStock`:
+   * NextEngine at 出荷確定, which Fulfillment's tracking push performs). Lowering the
    * baseline of its listings by the units shipped leaves the shipment out of what is uploaded there, while
    * every other site still gets it. Call after the shipment's ledger change, in the same transaction.
    */
   async leaveOutOwnShipment(manager: EntityManager, tenantId: string, shipment: OwnShipment): Promise<void> {
-    const [order]: { connection_id: string; site: string; settings: Record<string, unknown> | null }[] = await manager.query(
-      `SELECT c.id AS connection_id, c.site, c.settings FROM orders o JOIN connections c ON c.id = o.connection_id
+    const [order]: { connection_id: string; site: string }[] = await manager.query(
+      `SELECT c.id AS connection_id, c.site FROM orders o JOIN connections c ON c.id = o.connection_id
         WHERE o.id = $1 AND o.tenant_id = $2`,
       [shipment.orderId, tenantId],
     );
-    if (!order || this.modeOf(order.site) !== 'relative' || order.settings?.[SHIPMENT_LOWERS_STOCK_SETTING] !== true) return;
+    if (!order || this.modeOf(order.site) !== 'relative' || !this.siteCalls.ownShipmentsLowerStock(order.site)) return;
     await manager.query(
       `UPDATE stock_push_queue q SET baseline = q.baseline - shipped.units, updated_at = now()
          FROM (SELECT l.listing_key, sum(s.units)::int AS units
@@ -131,7 +131,13 @@ export class StockPushQueue {
    * null): explicit mappings first, then listing keys seen on order lines resolved to the SKU (code
    * equality). Qoo10 option rows need their product code, which only order lines carry.
    */
-  async findTargets(manager: EntityManager, tenantId: string, skuIds: readonly string[] | null): Promise<StockTarget[]> {
+  async findTargets(
+    manager: EntityManager,
+    tenantId: string,
+    skuIds: readonly string[] | null,
+    /** one connection's listings only, whether or not its stock sync is on (the reconciliation report) */
+    connectionId: string | null = null,
+  ): Promise<StockTarget[]> {
     const rows: {
       connection_id: string;
       site: string;
@@ -146,7 +152,8 @@ export class StockPushQueue {
          ),
          live AS (
            SELECT id, site FROM connections
-            WHERE tenant_id = $1 AND deleted_at IS NULL AND (options ->> 'autoStockSync')::boolean IS TRUE
+            WHERE tenant_id = $1 AND deleted_at IS NULL
+              AND ($3::uuid IS NULL AND (options ->> 'autoStockSync')::boolean IS TRUE OR id = $3::uuid)
          ),
          listings AS (
            SELECT c.id AS connection_id, c.site, m.listing_key, NULL::text AS product_code, m.sku_id, m.quantity_per_unit, 1 AS rank
@@ -162,7 +169,7 @@ export class StockPushQueue {
                                            WHERE o.connection_id = t.connection_id AND l.listing_key = t.listing_key LIMIT 1)) AS product_code
            FROM listings t
           ORDER BY t.connection_id, t.listing_key, t.rank`,
-      [tenantId, skuIds ? [...skuIds] : null],
+      [tenantId, skuIds ? [...skuIds] : null, connectionId],
     );
     return rows
       .filter((row) => this.modeOf(row.site) !== null)

@@ -1,13 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Capability, ConnectionUnavailableError, SiteCalls } from '../connections/site-calls';
-import type { ItemResult, StockUpdate } from '../connectors/sales-site-connector';
+import { Capability, ConnectionUnavailableError, SiteCalls, SiteError } from '../connections/site-calls';
+import type { ItemResult, SiteListing, StockUpdate } from '../connectors/sales-site-connector';
+import type { ListingRef } from '../connectors/site-ports';
 import { InventoryTimings } from './inventory-timings';
 import { backoffMs } from '../common/backoff';
 import { listingQuantity, relativeChange } from './quantities';
 import { returnedRows } from '../common/sql';
 import { StockPushQueue, type StockTarget } from './stock-push-queue';
+import { NO_STOCK, SellableStock, type SkuStock, sellableUnits } from './sellable-stock';
+import { SiteListings } from './site-listings';
+import { StockDemandMarks } from './stock-demand-marks';
 
 interface ClaimedItem {
   id: string;
@@ -32,9 +36,10 @@ export interface PlannedStockUpdate {
 }
 
 /**
- * The stock the sites should show, from the warehouse levels. Absolute sites get whole listing units
- * of the available stock; a relative site (NextEngine) gets the change of on-hand listing units since
- * what it is known to hold. Pure, so the arithmetic is tested without a database.
+ * The stock the sites should show, from the warehouse levels. Absolute sites get whole listing units of what
+ * may still be sold (on hand − reserved − sold but not yet reserved); a relative site (NextEngine) gets the
+ * change of on-hand listing units since what it is known to hold (it allocates its own orders). Pure, so the
+ * arithmetic is tested without a database.
  */
 export function planStockUpdates(
   items: readonly {
@@ -46,16 +51,16 @@ export function planStockUpdates(
     quantityPerUnit: number;
     baseline: number | null;
   }[],
-  levels: ReadonlyMap<string, { onHand: number; reserved: number }>,
+  levels: ReadonlyMap<string, SkuStock>,
   mode: 'absolute' | 'relative',
 ): { send: PlannedStockUpdate[]; unchanged: { itemId: string; baseline: number }[] } {
   const send: PlannedStockUpdate[] = [];
   const unchanged: { itemId: string; baseline: number }[] = [];
   for (const item of items) {
-    const level = levels.get(item.skuId) ?? { onHand: 0, reserved: 0 };
+    const level = levels.get(item.skuId) ?? NO_STOCK;
     const productCode = item.productCode && item.productCode !== item.listingKey ? { productCode: item.productCode } : {};
     if (mode === 'absolute') {
-      const quantity = listingQuantity(level.onHand - level.reserved, item.quantityPerUnit);
+      const quantity = listingQuantity(sellableUnits(level), item.quantityPerUnit);
       send.push({
         itemId: item.id,
         version: item.version,
@@ -86,10 +91,14 @@ export class StockPushService {
     private readonly queue: StockPushQueue,
     private readonly siteCalls: SiteCalls,
     private readonly timings: InventoryTimings,
+    private readonly sellable: SellableStock,
+    private readonly listings: SiteListings,
+    private readonly demandMarks: StockDemandMarks,
   ) {}
 
   /** Sends every due listing; returns how many were attempted. */
   async drain(): Promise<number> {
+    await this.demandMarks.schedulePushes();
     let total = 0;
     for (;;) {
       const claimed = await this.claim(100);
@@ -152,7 +161,7 @@ export class StockPushService {
       [tenantId, [...new Set(targets.map((target) => target.connectionId))]],
     );
     const known = new Map(rows.map((row) => [`${row.connection_id}\n${row.listing_key}`, row]));
-    const levels = await this.levels(
+    const levels = await this.sellable.read(
       manager,
       tenantId,
       targets.map((target) => target.skuId),
@@ -162,23 +171,34 @@ export class StockPushService {
       const row = known.get(`${target.connectionId}\n${target.listingKey}`);
       if (!row) return true;
       if (row.state === 'pending') return false;
-      const level = levels.get(target.skuId) ?? { onHand: 0, reserved: 0 };
-      const wanted = listingQuantity(level.onHand - level.reserved, target.quantityPerUnit);
+      const wanted = listingQuantity(sellableUnits(levels.get(target.skuId) ?? NO_STOCK), target.quantityPerUnit);
       return (
         row.last_sent_quantity !== wanted || !row.last_sent_at || now - new Date(row.last_sent_at).getTime() > this.timings.refreshAfterMs
       );
     });
   }
 
-  /** Due listings, claimed for this worker until the lease ends (a crashed worker's claim comes back). */
+  /**
+   * Due listings, claimed for this worker until the lease ends (a crashed worker's claim comes back). A relative
+   * site's claim lasts longer than its slowest upload (NextEngine may hold one for an hour under `wait_flag=1`): a
+   * claim that ran out mid-upload would let another worker send the same change again.
+   */
   private async claim(limit: number): Promise<ClaimedItem[]> {
     const result: unknown = await this.db.query(
-      `UPDATE stock_push_queue SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
-        WHERE id IN (SELECT id FROM stock_push_queue
-                      WHERE state = 'pending' AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-                      ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING id, tenant_id, connection_id, listing_key, product_code, sku_id, quantity_per_unit, version, attempts, baseline`,
-      [limit, this.timings.leaseMs / 1000],
+      `UPDATE stock_push_queue q
+          SET claimed_until = now() + make_interval(secs => CASE WHEN c.site = ANY($4::text[]) THEN $3::float8 ELSE $2::float8 END), attempts = q.attempts + 1
+         FROM connections c
+        WHERE c.id = q.connection_id
+          AND q.id IN (SELECT id FROM stock_push_queue
+                        WHERE state = 'pending' AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+                        ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING q.id, q.tenant_id, q.connection_id, q.listing_key, q.product_code, q.sku_id, q.quantity_per_unit, q.version, q.attempts, q.baseline`,
+      [
+        limit,
+        this.timings.leaseMs / 1000,
+        this.timings.relativeLeaseMs / 1000,
+        this.siteCalls.sites((capabilities) => capabilities.stock === 'relative'),
+      ],
     );
     return returnedRows<ClaimedItem>(result);
   }
@@ -198,7 +218,7 @@ export class StockPushService {
       await this.recordFailure(items, `${connection.displayName} takes no stock updates.`, undefined, false);
       return;
     }
-    const levels = await this.levels(
+    const levels = await this.sellable.read(
       this.db.manager,
       connection.tenantId,
       items.map((item) => item.sku_id),
@@ -220,7 +240,29 @@ export class StockPushService {
       await this.recordSuccess(items.find((item) => item.id === itemId)!, mode, 0, baseline);
     if (!plan.send.length) return;
 
-    const updates = plan.send.map((planned) => planned.update);
+    const addresses = await this.addressesFor(
+      connection,
+      plan.send.map(({ itemId, update }) => ({
+        listingKey: update.listingKey,
+        productCode: items.find((item) => item.id === itemId)!.product_code,
+      })),
+    );
+    // A listing the site was just asked for and does not have is not pushed blind: it fails here, visibly, and is
+    // tried again after the usual backoff (the seller may still list it) or when the reconciliation runs.
+    const absent = plan.send.filter(({ update }) => addresses.absent.has(update.listingKey));
+    for (const { itemId } of absent)
+      await this.recordFailure(
+        items.filter((item) => item.id === itemId),
+        `${connection.displayName} has no listing "${items.find((item) => item.id === itemId)!.listing_key}" (read from the site just now).`,
+        undefined,
+        true,
+      );
+    plan.send = plan.send.filter(({ update }) => !addresses.absent.has(update.listingKey));
+    if (!plan.send.length) return;
+    const updates = plan.send.map((planned) => {
+      const listing = addresses.found.get(planned.update.listingKey);
+      return listing ? { ...planned.update, listing } : planned.update;
+    });
     let results: ItemResult[];
     try {
       results = await this.siteCalls.runBulk(
@@ -236,6 +278,7 @@ export class StockPushService {
       await this.recordFailure(unsent, error.message, undefined, !error.permanent);
       return;
     }
+    await this.keepListings(connection, results);
     for (const [index, planned] of plan.send.entries()) {
       const item = items.find((candidate) => candidate.id === planned.itemId)!;
       const result = results[index];
@@ -299,15 +342,33 @@ export class StockPushService {
     }
   }
 
-  private async levels(
-    manager: EntityManager,
-    tenantId: string,
-    skuIds: string[],
-  ): Promise<Map<string, { onHand: number; reserved: number }>> {
-    const rows: { sku_id: string; on_hand: number; reserved: number }[] = await manager.query(
-      `SELECT sku_id, on_hand, reserved FROM inventory_levels WHERE tenant_id = $1 AND sku_id = ANY($2::uuid[])`,
-      [tenantId, [...new Set(skuIds)]],
+
+  /**
+   * Stored or freshly read addresses of the listings about to be pushed. A site that cannot be read now is not a
+   * reason to hold the push back: the connector then finds the listing itself (or reports the failure per listing).
+   */
+  private async addressesFor(
+    connection: { id: string; tenantId: string; site: string },
+    refs: readonly ListingRef[],
+  ): Promise<{ found: Map<string, SiteListing>; absent: Set<string> }> {
+    try {
+      return await this.listings.addresses(connection, refs);
+    } catch (error) {
+      if (!(error instanceof SiteError) && !(error instanceof ConnectionUnavailableError)) throw error;
+      this.logger.warn({ err: error, connectionId: connection.id }, 'Listing addresses could not be read; the connector looks them up');
+      return { found: new Map(), absent: new Set() };
+    }
+  }
+
+  /** Stores the addresses connectors found while pushing, and forgets those the site says are gone. */
+  private async keepListings(connection: { id: string; tenantId: string }, results: readonly ItemResult[]): Promise<void> {
+    await this.listings.store(
+      connection,
+      results.flatMap((result) => (result.listing ? [result.listing] : [])),
     );
-    return new Map(rows.map((row) => [row.sku_id, { onHand: row.on_hand, reserved: row.reserved }]));
+    await this.listings.forget(
+      connection.id,
+      results.filter((result) => result.listing === null).map((result) => result.key),
+    );
   }
 }

@@ -21,6 +21,8 @@ describe('Fulfillment', () => {
   const auth = () => ({ Authorization: `Bearer ${tenant.apiKey}` });
   let neConnectionId: string;
   let qoo10ConnectionId: string;
+  /** TEE-001: sold on NextEngine as NE-TEE, and on Qoo10 too (last describe but one) */
+  let teeSkuId: string;
   const { orderByNumber, fulfillmentOf, level, createSku, adjust } = fulfillmentApi(() => t, auth);
 
   beforeAll(async () => {
@@ -79,7 +81,7 @@ describe('Fulfillment', () => {
     });
 
     it('a mapping makes it fully mapped; with no stock it is held, naming the SKU short', async () => {
-      skuId = await createSku('TEE-001');
+      skuId = teeSkuId = await createSku('TEE-001');
       await t.http.post('/v1/sku-mappings').set(auth()).send({ site: 'nextengine', listingKey: 'NE-TEE', skuId }).expect(201);
       const held = await waitFor(
         async () => {
@@ -173,12 +175,7 @@ describe('Fulfillment', () => {
       expect(refused.body.detail).toMatch(/stock on hand 8/);
     });
 
-    it('with shipmentLowersStock on, an order\'s own shipment is left to NextEngine\'s 出荷確定; other changes still go up', async () => {
-      await t.http
-        .patch(`/v1/connections/${neConnectionId}`)
-        .set(auth())
-        .send({ settings: { shipmentLowersStock: true } })
-        .expect(200);
+    it("an NE order's own shipment is left to NextEngine's 出荷確定 (always: it is how NE works); other changes still go up", async () => {
       ne.addOrder({
         receiveOrderId: 2002,
         shopId: '1',
@@ -307,13 +304,14 @@ describe('Fulfillment', () => {
       );
       expect(sent.trackingPush.attempts).toBeGreaterThanOrEqual(3);
       expect(sent.trackingPush.lastError).toBeNull();
-      expect(qoo10.getOrder(9101)).toMatchObject({ status: 4, trackingNo: 'SGW-0001', deliveryCompany: 'Sagawa' });
+      // "Sagawa" reaches Qoo10 under the name Qoo10 knows (a built-in carrier name).
+      expect(qoo10.getOrder(9101)).toMatchObject({ status: 4, trackingNo: 'SGW-0001', deliveryCompany: '佐川急便' });
       // 10 requests were answered by the injected outage; exactly one reached Qoo10 and succeeded.
       expect(qoo10.faults.list()).toEqual([]);
       expect(qoo10.requests.filter((r) => r.path.includes('SetSendingInfo')).length).toBe(11);
     });
 
-    it('a refusal stays failed with the site message until the seller fixes it and retries', async () => {
+    it('an unmapped carrier and a refusal stay failed with their reason until the seller fixes the mapping and retries', async () => {
       const other = (await orderByNumber('8102', qoo10ConnectionId))!;
       const otherFo = (await fulfillmentOf(other.id))!;
       await t.http.post(`/v1/fulfillment-orders/${otherFo.id}/tracking-push/retry`).set(auth()).expect(409);
@@ -329,12 +327,34 @@ describe('Fulfillment', () => {
         },
         { what: 'a failed push' },
       );
-      expect(failed.trackingPush.lastError).toMatch(/ShippingCorp 'Kuroneko' is not registered/);
+      // A carrier with no Qoo10 name is our own per-order error: nothing is sent to Qoo10 with our string.
+      expect(failed.trackingPush.lastError).toMatch(/carrier "Kuroneko".*carrierNames/);
+      const sendingInfoFor9102 = () => qoo10.requests.filter(
+          (r) => r.path.includes('SetSendingInfo') && (String(r.query.OrderNo ?? '') === '9102' || /(^|&)OrderNo=9102(&|$)/.test(r.bodyText)),
+        );
+      expect(sendingInfoFor9102()).toHaveLength(0);
       const [order] = await t.app
         .get(DataSource)
         .query(`SELECT tracking_push_state, tracking_push_error FROM orders WHERE id = $1`, [other.id]);
       expect(order.tracking_push_state).toBe('failed');
       expect(order.tracking_push_error).toMatch(/Kuroneko/);
+
+      // Mapped to a name this seller's Qoo10 does not have: Qoo10's own refusal, in its words.
+      await t.http
+        .patch(`/v1/connections/${qoo10ConnectionId}`)
+        .set(auth())
+        .send({ settings: { carrierNames: { Kuroneko: 'クロネコ便' } } })
+        .expect(200);
+      await t.http.post(`/v1/fulfillment-orders/${otherFo.id}/tracking-push/retry`).set(auth()).expect(200);
+      const refused = await waitFor(
+        async () => {
+          const current = await fulfillmentOf(other.id);
+          return current?.trackingPush.state === 'failed' && /クロネコ便/.test(current.trackingPush.lastError ?? '') ? current : null;
+        },
+        { what: "Qoo10's refusal" },
+      );
+      expect(refused.trackingPush.lastError).toMatch(/ShippingCorp 'クロネコ便' is not registered/);
+      expect(sendingInfoFor9102()).toHaveLength(1);
 
       await t.http
         .patch(`/v1/connections/${qoo10ConnectionId}`)
@@ -357,14 +377,77 @@ describe('Fulfillment', () => {
     it('cancelling releases the reservation, puts the order back to confirmed, and the stock follows', async () => {
       const other = (await orderByNumber('8102', qoo10ConnectionId))!;
       const otherFo = (await fulfillmentOf(other.id))!;
+      const cancelledAt = new Date();
       const cancelled = (await t.http.post(`/v1/fulfillment-orders/${otherFo.id}/cancel`).set(auth()).expect(200)).body;
       expect(cancelled.status).toBe('cancelled');
       expect((await t.http.get(`/v1/orders/${other.id}`).set(auth()).expect(200)).body.status).toBe('confirmed');
-      expect(await level(skuId)).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
-      await waitFor(async () => qoo10.getItem('500')!.qty === 4, { what: 'Qoo10 quantity 4' });
+      // Free in the warehouse, but the sales order still stands (confirmed, waiting for a new instruction): its unit is
+      // not for sale again, so Qoo10 shows 3.
+      expect(await level(skuId)).toMatchObject({ onHand: 4, reserved: 0, available: 4, awaitingReservation: 1, sellable: 3 });
+      await waitFor(
+        async () => {
+          const [row]: { state: string; last_sent_quantity: number; last_sent_at: Date }[] = await t.app
+            .get(DataSource)
+            .query(`SELECT state, last_sent_quantity, last_sent_at FROM stock_push_queue WHERE connection_id = $1 AND listing_key = 'Q-SOCKS'`, [
+              qoo10ConnectionId,
+            ]);
+          return row?.state === 'sent' && new Date(row.last_sent_at) >= cancelledAt;
+        },
+        { what: 'the release pushed to Qoo10' },
+      );
+      expect(qoo10.getItem('500')!.qty).toBe(3);
       // An order whose fulfillment was cancelled is not instructed again automatically.
       expect((await orderByNumber('8102', qoo10ConnectionId))!.status).toBe('confirmed');
       await expectLedgerMatchesLevel(skuId);
+    });
+  });
+
+  describe("another site's shipment of a SKU NextEngine also sells", () => {
+    it('reaches NextEngine exactly once, as an upload (NextEngine never sees that order, so nothing else takes it out)', async () => {
+      const neBefore = ne.getStock('NE-TEE')!.stock;
+      const before = (await level(teeSkuId))!;
+      expect(neBefore).toBe(before.onHand);
+      qoo10.addItem({ itemCode: '501', sellerCode: 'Q-TEE', itemTitle: 'Tシャツ', price: 1980, qty: 0 });
+      await t.http.post('/v1/sku-mappings').set(auth()).send({ site: 'qoo10-jp', listingKey: 'Q-TEE', skuId: teeSkuId }).expect(201);
+      qoo10.addOrder({
+        orderDate: new Date(qoo10.clock.now().getTime() + 9 * 3600_000 - 3600_000).toISOString().replace('T', ' ').slice(0, 19),
+        buyer: '高橋 三郎',
+        receiver: '高橋 三郎',
+        zipCode: '100-0001',
+        address1: '東京都千代田区1-1',
+        orderPrice: 1980,
+        orderNo: 9201,
+        packNo: 8201,
+        status: 3,
+        itemCode: '501',
+        sellerItemCode: 'Q-TEE',
+        itemTitle: 'Tシャツ',
+        orderQty: 1,
+      });
+      await t.http.post(`/v1/connections/${qoo10ConnectionId}/sync`).set(auth()).expect(202);
+      const order = await waitFor(
+        async () => {
+          const found = await orderByNumber('8201', qoo10ConnectionId);
+          return found?.status === 'shipping_instructed' ? found : null;
+        },
+        { what: 'Qoo10 pack 8201 instructed' },
+      );
+      const fo = (await fulfillmentOf(order.id))!;
+      await t.http.post(`/v1/fulfillment-orders/${fo.id}/waybill`).set(auth()).send({ carrier: 'Sagawa', trackingNumber: 'SGW-8201' }).expect(200);
+      await t.http.post(`/v1/fulfillment-orders/${fo.id}/inbound-scan`).set(auth()).send({ barcode: 'SGW-8201' }).expect(200);
+      await t.http.post(`/v1/fulfillment-orders/${fo.id}/ship`).set(auth()).expect(200);
+      expect(await level(teeSkuId)).toMatchObject({ onHand: before.onHand - 1 });
+
+      await waitFor(async () => ne.getStock('NE-TEE')!.stock === neBefore - 1, { what: 'NE stock lowered by the Qoo10 shipment', timeoutMs: 30_000 });
+      const db = t.app.get(DataSource);
+      await waitFor(
+        async () => (await db.query(`SELECT state FROM stock_push_queue WHERE connection_id = $1 AND listing_key = 'NE-TEE'`, [neConnectionId]))[0]?.state === 'sent',
+        { what: 'NE stock push settled' },
+      );
+      // Once: a receipt of 1 afterwards brings NextEngine back to where it started, not one below.
+      await adjust(teeSkuId, 'receipt', 1);
+      await waitFor(async () => ne.getStock('NE-TEE')!.stock === neBefore, { what: 'NE stock back after a receipt of 1', timeoutMs: 30_000 });
+      expect((await level(teeSkuId))!.onHand).toBe(neBefore);
     });
   });
 

@@ -26,6 +26,9 @@ const CREATORS: Record<string, string> = {
   'stock-links': 'stockLink',
 };
 
+/** Required query parameters that scope a list to one of the tenant's resources, by the resource they name. */
+const QUERY_SCOPES: Record<string, string> = { connectionId: 'connection' };
+
 /** Path parameters that name no tenant-owned row by id, with how the route is covered instead. */
 const OTHER_PARAMETERS: Record<string, string> = {
   'GET /v1/connections/oauth/{site}/callback {site}': 'a site name, public; bound to a connection only by the single-use state (connections suite)',
@@ -157,7 +160,16 @@ describe(`Tenant isolation: ${attempts.length} operations on resource ids of ope
     expect(lists.length).toBeGreaterThan(5);
     const aValues = Object.values(aIds);
     for (const op of lists) {
-      const response = await t.http.get(`${op.path}?limit=200`).set('Authorization', `Bearer ${b.apiKey}`);
+      // A list scoped by a required id (the stock reconciliation of one connection): A's id is refused to B like
+      // any other of A's ids, and B's own id lists B's rows only.
+      const scopes = parameters(doc, op).filter((p) => p.in === 'query' && p.required);
+      for (const p of scopes) expect([op.key, p.name, QUERY_SCOPES[p.name]]).toEqual([op.key, p.name, expect.any(String)]);
+      const scopedTo = (ids: TenantResources) => scopes.map((p) => `&${p.name}=${ids[QUERY_SCOPES[p.name]]}`).join('');
+      if (scopes.length) {
+        const refused = await t.http.get(`${op.path}?limit=200${scopedTo(aIds)}`).set('Authorization', `Bearer ${b.apiKey}`);
+        expect([op.key, refused.status, refused.headers['content-type']]).toEqual([op.key, 404, expect.stringMatching(/^application\/problem\+json/)]);
+      }
+      const response = await t.http.get(`${op.path}?limit=200${scopedTo(bIds)}`).set('Authorization', `Bearer ${b.apiKey}`);
       expect([op.key, response.status]).toEqual([op.key, 200]);
       for (const id of aValues) expect([op.key, response.text.includes(id)]).toEqual([op.key, false]);
     }

@@ -22,6 +22,10 @@ export interface StockLevel {
   onHand: number;
   reserved: number;
   available: number;
+  /** sold on a site, not reserved yet */
+  awaitingReservation: number;
+  /** what absolute sites are told */
+  sellable: number;
 }
 
 /**

@@ -11,12 +11,15 @@ import type {
   ListingKey,
   OrderBatch,
   SiteConnector,
+  SiteListing,
   StockUpdate,
   SyncCursor,
   TrackingUpdate,
 } from '../sales-site-connector';
 import type {
   ConnectionProbe,
+  ListingDirectory,
+  ListingRef,
   OrderChange,
   OrderChangeBatch,
   OrderChangeSource,
@@ -30,17 +33,11 @@ import { runConnectionTest } from '../shared/connection-test';
 import { type ItemOutcome, itemOutcome } from '../shared/item-outcome';
 import { JST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
 import { type CrossmallParams, CrossmallClient } from './crossmall.client';
+import { deliveryNameFor, unmappedCarrierMessage } from './crossmall.carriers';
 import { CROSSMALL_DEFAULTS, CROSSMALL_DESCRIPTOR, CROSSMALL_SETTINGS } from './crossmall.descriptor';
 import { crossmallChangesOf, crossmallPhaseRules, readChangeCursor, writeChangeCursor } from './crossmall.changes';
-import {
-  type CrossmallRow,
-  bundleParentOf,
-  crossmallListingKey,
-  crossmallOptionKey,
-  isSetLine,
-  rowText,
-  toExternalOrder,
-} from './crossmall.mapper';
+import { CrossmallStock } from './crossmall.stock';
+import { type CrossmallRow, bundleParentOf, crossmallOptionKey, isSetLine, rowText, toExternalOrder } from './crossmall.mapper';
 
 /** §4: get_order answers at most 100 rows; a full page means "ask again after its last number". */
 const PAGE_SIZE = 100;
@@ -69,7 +66,9 @@ interface CachedLines extends OrderLines {
 }
 
 @Injectable()
-export class CrossmallConnector implements SiteConnector, ConnectionProbe, OrderSource, OrderChangeSource, TrackingSink, StockSink {
+export class CrossmallConnector
+  implements SiteConnector, ConnectionProbe, OrderSource, OrderChangeSource, TrackingSink, StockSink, ListingDirectory
+{
   readonly stockMode = 'absolute' as const;
   readonly ports: SitePorts = {
     connection: this,
@@ -77,6 +76,7 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
     orderChangeSource: this,
     trackingSink: this,
     stockSink: this,
+    listingDirectory: this,
   };
   readonly descriptor = CROSSMALL_DESCRIPTOR;
   private readonly logger = new Logger(CrossmallConnector.name);
@@ -86,7 +86,11 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
    */
   private readonly detailCache = new Map<string, Map<string, CachedLines>>();
 
-  constructor(private readonly client: CrossmallClient) {}
+  private readonly stock: CrossmallStock;
+
+  constructor(private readonly client: CrossmallClient) {
+    this.stock = new CrossmallStock(client);
+  }
 
   /**
    * `get_order` for at most one row: an exact match on one management number. get_order has no
@@ -157,14 +161,15 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
   }
 
   /**
-   * `upd_order_phase` to `settings.shippedPhaseName` with the ship date (JST) and the delivery number.
+   * `upd_order_phase` to `settings.shippedPhaseName` with the ship date (JST), the delivery number and the
+   * carrier's 配送便名 (`delivery_name`, {@link deliveryNameFor}). A carrier with no 配送便名 fails its order
+   * without a call: the seller's CROSS MALL would not know our own carrier string.
    * The delivery-number parameter name is UNCONFIRMED (`delivery_no` in the one code source, the
    * field reads back as `delivery_number`): both are sent, and the order is read back to check the
    * number was recorded.
    */
   async pushTracking(ctx: ConnectionContext, shipments: TrackingUpdate[]): Promise<ItemResult[]> {
     const phase = stringSetting(ctx, CROSSMALL_SETTINGS.shippedPhaseName, CROSSMALL_DEFAULTS.shippedPhaseName);
-    const deliveryNames = objectSetting(ctx, CROSSMALL_SETTINGS.deliveryNames);
     let phases: Promise<string[] | undefined> | undefined;
     let missingPhase: ItemOutcome | undefined;
     const results: ItemResult[] = [];
@@ -175,6 +180,11 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
       const trackingNumber = shipment.trackingNumber.trim();
       if (!/^\d+$/.test(orderNumber)) {
         results.push({ key, ok: false, message: `"${orderNumber}" is not a CROSS MALL 管理番号`, retryable: false });
+        continue;
+      }
+      const deliveryName = deliveryNameFor(ctx.settings, shipment.carrier);
+      if (deliveryName === undefined) {
+        results.push({ key, ok: false, message: unmappedCarrierMessage(shipment.carrier), retryable: false });
         continue;
       }
       if (missingPhase) {
@@ -189,13 +199,11 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
         ['delivery_date_update', '1'],
         ['delivery_no', trackingNumber],
         ['delivery_number', trackingNumber],
-      ];
-      const deliveryName = deliveryNames[shipment.carrier] ?? deliveryNames[shipment.carrier.toLowerCase()];
-      if (typeof deliveryName === 'string' && deliveryName !== '') {
         // UNCONFIRMED names (§4.3 prose): without the convert flag a carrier lacking the order's time
         // slot would refuse the whole update.
-        params.push(['delivery_name', deliveryName], ['delivery_time_convert_error', '1']);
-      }
+        ['delivery_name', deliveryName],
+        ['delivery_time_convert_error', '1'],
+      ];
       const outcome = await itemOutcome(() => this.client.get(ctx, 'upd_order_phase', params));
       if (!outcome.ok) {
         if (outcome.retryable) {
@@ -222,82 +230,14 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
     return results;
   }
 
-  /**
-   * Absolute quantities through `upd_stock` (mode `u`, overwrite), keyed by item code + attribute 1 +
-   * attribute 2 as CROSS MALL spells them. The parameter names of upd_stock are UNCONFIRMED (§4.5):
-   * the quantity and mode names are settings, and every update is read back with get_stock, so
-   * a name the site ignores is reported instead of passing silently.
-   */
-  async pushStock(ctx: ConnectionContext, levels: StockUpdate[]): Promise<ItemResult[]> {
-    const quantityParam = stringSetting(ctx, CROSSMALL_SETTINGS.stockQuantityParam, CROSSMALL_DEFAULTS.stockQuantityParam);
-    const modeParam = stringSetting(ctx, CROSSMALL_SETTINGS.stockModeParam, CROSSMALL_DEFAULTS.stockModeParam);
-    const stockRows = new Map<string, Promise<CrossmallRow[]>>();
-    const readStock = (itemCode: string, fresh = false) => {
-      let rows = fresh ? undefined : stockRows.get(itemCode);
-      if (!rows) {
-        rows = this.client.get(ctx, 'get_stock', [['item_code', itemCode]]).then((result) => result.rows.map(rowText));
-        stockRows.set(itemCode, rows);
-      }
-      return rows;
-    };
+  /** `get_stock` by item code (see {@link CrossmallStock.readListings}). */
+  readListings(ctx: ConnectionContext, refs: readonly ListingRef[]): Promise<Map<string, SiteListing>> {
+    return this.stock.readListings(ctx, refs);
+  }
 
-    const results: ItemResult[] = [];
-    const written: { index: number; itemCode: string; quantity: number }[] = [];
-    for (const level of levels) {
-      const key = level.listingKey;
-      const separator = key.indexOf(':');
-      const itemCode = separator < 0 ? key : key.slice(0, separator);
-      if (level.quantity === undefined || !Number.isInteger(level.quantity) || level.quantity < 0 || itemCode === '') {
-        results.push({
-          key,
-          ok: false,
-          message: 'CROSS MALL takes an absolute stock quantity (a whole number ≥ 0) for an item code',
-          retryable: false,
-        });
-        continue;
-      }
-      let sku: CrossmallRow | undefined;
-      const found = await itemOutcome(async () => {
-        sku = (await readStock(itemCode)).find((row) => skuKey(row, itemCode) === key);
-      });
-      if (!found.ok || !sku) {
-        results.push({
-          key,
-          ...(found.ok
-            ? { ok: false, message: `CROSS MALL has no SKU "${key}" (item code and attribute names must match exactly)`, retryable: false }
-            : found),
-        });
-        continue;
-      }
-      const attribute1 = sku.attribute1_name ?? '';
-      const attribute2 = sku.attribute2_name ?? '';
-      const params: [string, string][] = [['item_code', itemCode]];
-      if (attribute1 !== '' || attribute2 !== '') params.push(['attribute1_name', attribute1]);
-      if (attribute2 !== '') params.push(['attribute2_name', attribute2]);
-      params.push([quantityParam, String(level.quantity)], [modeParam, 'u']);
-      const outcome = await itemOutcome(() => this.client.get(ctx, 'upd_stock', params));
-      results.push({ key, ...outcome });
-      if (outcome.ok) written.push({ index: results.length - 1, itemCode, quantity: level.quantity });
-    }
-
-    // Read back once per item code.
-    const reread = new Map<string, Promise<CrossmallRow[] | undefined>>();
-    for (const write of written) {
-      let rows = reread.get(write.itemCode);
-      if (!rows) reread.set(write.itemCode, (rows = readStock(write.itemCode, true).catch(() => undefined)));
-      const now = (await rows)?.find((row) => skuKey(row, write.itemCode) === results[write.index].key);
-      // A failed read-back proves nothing either way; the site said success.
-      if (now === undefined) continue;
-      if (Number(now.stock) !== write.quantity) {
-        results[write.index] = {
-          key: results[write.index].key,
-          ok: false,
-          message: `CROSS MALL answered success but its stock reads ${now.stock ?? '?'} instead of ${write.quantity}: the upd_stock parameter names (${quantityParam}, ${modeParam}) may be wrong for this account`,
-          retryable: false,
-        };
-      }
-    }
-    return results;
+  /** `upd_stock`, absolute, at the stored address or the one found (see {@link CrossmallStock.pushStock}). */
+  pushStock(ctx: ConnectionContext, levels: StockUpdate[]): Promise<ItemResult[]> {
+    return this.stock.pushStock(ctx, levels);
   }
 
   /**
@@ -518,10 +458,6 @@ export class CrossmallConnector implements SiteConnector, ConnectionProbe, Order
   }
 }
 
-function skuKey(row: CrossmallRow, itemCode: string): string {
-  return crossmallListingKey(row.item_code ?? row.item_cd ?? itemCode, row.attribute1_name ?? '', row.attribute2_name ?? '');
-}
-
 function crossmallOptionCode(line: ExternalOrderLine): string | undefined {
   const option = crossmallOptionKey(stringOrEmpty(line.raw?.attribute1_name), stringOrEmpty(line.raw?.attribute2_name));
   if (option !== undefined) return option;
@@ -565,9 +501,4 @@ function stringSetting(ctx: ConnectionContext, name: string, fallback: string): 
   const value = ctx.settings[name];
   // Phase names are exact text: only an entirely blank value falls back, nothing is trimmed.
   return typeof value === 'string' && value.trim() !== '' ? value : fallback;
-}
-
-function objectSetting(ctx: ConnectionContext, name: string): Record<string, unknown> {
-  const value = ctx.settings[name];
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

@@ -27,6 +27,28 @@ export const CROSSMALL_DEFAULTS = {
   holdPhaseNames: '保留',
 } as const;
 
+/**
+ * The 配送便名 (delivery service names) CROSS MALL is assumed to know for the carriers this service ships with;
+ * the `deliveryNames` setting overrides and extends them.
+ *
+ * UNCONFIRMED: CROSS MALL's own list of default 配送便 was not found in any public source. Its support pages
+ * name the carriers ヤマト運輸 and 佐川急便 ("佐川急便のe飛伝や、ヤマト運輸のB2などで発行した送り状",
+ * support.crossmall.jp/hc/ja/articles/4409849427737) and match names registered in the account's masters
+ * exactly (support.crossmall.jp/hc/ja/articles/42056292790553, 名称マスタ). 日本郵便 is that carrier's company
+ * name the same way; `Qxpress` is Qoo10's own spelling of its carrier.
+ */
+export const CROSSMALL_DEFAULT_DELIVERY_NAMES: Readonly<Record<string, string>> = {
+  qxpress: 'Qxpress',
+  yamato: 'ヤマト運輸',
+  sagawa: '佐川急便',
+  japanpost: '日本郵便',
+};
+
+/** `qxpress → Qxpress, yamato → ヤマト運輸, …`, for the seller's eyes. */
+export const CROSSMALL_DEFAULT_DELIVERY_NAMES_TEXT = Object.entries(CROSSMALL_DEFAULT_DELIVERY_NAMES)
+  .map(([carrier, name]) => `${carrier} → ${name}`)
+  .join(', ');
+
 /** CROSS MALL host; the client appends `/webapi2/{api}`. */
 export const CROSSMALL_DESCRIPTOR: SiteDescriptor = {
   site: 'crossmall',
@@ -73,8 +95,7 @@ export const CROSSMALL_DESCRIPTOR: SiteDescriptor = {
       type: 'object',
       required: false,
       default: {},
-      description:
-        "Optional Mallbridge carrier → CROSS MALL 配送便名, sent as delivery_name with the waybill. Unmapped carriers leave the order's delivery service unchanged.",
+      description: `Mallbridge carrier → CROSS MALL 配送便名, sent as delivery_name with the waybill, spelled exactly as in CROSS MALL, e.g. {"yamato": "ヤマト宅急便"}. Carrier keys ignore case, spaces, hyphens and underscores. Built in (overridden by this setting): ${CROSSMALL_DEFAULT_DELIVERY_NAMES_TEXT}. A waybill for a carrier neither here nor built in is not sent: its order shows the error until the carrier is added.`,
     },
     {
       name: CROSSMALL_SETTINGS.stockQuantityParam,

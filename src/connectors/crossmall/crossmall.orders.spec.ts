@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import nock from 'nock';
 import { createHash } from 'node:crypto';
 
+import { SiteAuthError } from '../http/site-errors';
 import type { OrderBatch } from '../sales-site-connector';
 import { testConnectionContext } from '../testing/test-connection-context';
 import { CrossmallClient } from './crossmall.client';
@@ -249,6 +250,61 @@ describe('CrossmallConnector orders, waybills and stock', () => {
 
   describe('pushTracking', () => {
     const shippedAt = new Date('2026-03-10T16:30:00Z'); // 2026-03-11 01:30 JST
+    const shippedPhase =
+      (phase = 'QXPRESS発送済み') =>
+      (call: Call) =>
+        call.api === 'upd_order_phase'
+          ? document('UpdOrderPhase', [{ order_number: call.params.get('order_number')!, phase_name: phase }])
+          : document('GetOrder', [header(Number(call.params.get('order_number')), { delivery_number: 'T-1' })]);
+
+    it('fails an order whose carrier has no 配送便名 without calling CROSS MALL for it, naming the carrier and the setting', async () => {
+      const calls = crossmall(shippedPhase());
+
+      const results = await connector.pushTracking(context({ deliveryNames: { seino: '西濃運輸' } }), [
+        { externalOrderId: '8001', carrier: 'dhl', trackingNumber: 'T-1', shippedAt },
+        { externalOrderId: '8002', carrier: 'yamato', trackingNumber: 'T-1', shippedAt },
+        { externalOrderId: '8003', carrier: '  ', trackingNumber: 'T-1', shippedAt },
+      ]);
+
+      expect(results[0]).toMatchObject({ key: '8001', ok: false, retryable: false });
+      expect(results[0].message).toContain('carrier "dhl"');
+      expect(results[0].message).toContain('deliveryNames');
+      expect(results[1]).toEqual({ key: '8002', ok: true });
+      expect(results[2]).toMatchObject({ key: '8003', ok: false, retryable: false });
+      // Only the mapped order reached CROSS MALL; our own carrier string never did.
+      const phaseCalls = calls.filter((call) => call.api === 'upd_order_phase');
+      expect(phaseCalls.map((call) => call.params.get('order_number'))).toEqual(['8002']);
+      expect(calls.some((call) => call.raw.includes('dhl'))).toBe(false);
+    });
+
+    it('sends the built-in 配送便名 for Qxpress, Yamato, Sagawa and Japan Post, matching the carrier whatever its case', async () => {
+      const calls = crossmall(shippedPhase());
+
+      const results = await connector.pushTracking(context(), [
+        { externalOrderId: '8001', carrier: 'QXPRESS', trackingNumber: 'T-1', shippedAt },
+        { externalOrderId: '8002', carrier: 'Yamato', trackingNumber: 'T-1', shippedAt },
+        { externalOrderId: '8003', carrier: 'sagawa', trackingNumber: 'T-1', shippedAt },
+        { externalOrderId: '8004', carrier: 'Japan Post', trackingNumber: 'T-1', shippedAt },
+      ]);
+
+      expect(results.every((result) => result.ok)).toBe(true);
+      const sent = calls.filter((call) => call.api === 'upd_order_phase').map((call) => call.params.get('delivery_name'));
+      expect(sent).toEqual(['Qxpress', 'ヤマト運輸', '佐川急便', '日本郵便']);
+    });
+
+    it("lets the connection's deliveryNames override a built-in name and add carriers, exact text kept", async () => {
+      const calls = crossmall(shippedPhase());
+
+      await connector.pushTracking(context({ deliveryNames: { YAMATO: 'ヤマト 宅急便', seino: '西濃運輸', sagawa: ' ' } }), [
+        { externalOrderId: '8001', carrier: 'yamato', trackingNumber: 'T-1', shippedAt },
+        { externalOrderId: '8002', carrier: 'Seino', trackingNumber: 'T-1', shippedAt },
+        { externalOrderId: '8003', carrier: 'sagawa', trackingNumber: 'T-1', shippedAt },
+      ]);
+
+      const sent = calls.filter((call) => call.api === 'upd_order_phase').map((call) => call.params.get('delivery_name'));
+      // A blank mapping is no mapping: the built-in name stands.
+      expect(sent).toEqual(['ヤマト 宅急便', '西濃運輸', '佐川急便']);
+    });
 
     it('moves the order to the shipped phase with date and number, and reads the number back', async () => {
       const calls = crossmall(({ api, params }) => {
@@ -264,7 +320,7 @@ describe('CrossmallConnector orders, waybills and stock', () => {
       ]);
 
       expect(calls[0].raw).toBe(
-        `account=ill&order_number=8001&after_phase_name=${encodeURIComponent('QXPRESS発送済み')}&delivery_date=2026-03-11&delivery_date_update=1&delivery_no=503012345678&delivery_number=503012345678`,
+        `account=ill&order_number=8001&after_phase_name=${encodeURIComponent('QXPRESS発送済み')}&delivery_date=2026-03-11&delivery_date_update=1&delivery_no=503012345678&delivery_number=503012345678&delivery_name=Qxpress&delivery_time_convert_error=1`,
       );
       expect(calls[1].raw).toBe('account=ill&order_number=8001&condition=0');
       expect(results).toEqual([
@@ -311,48 +367,217 @@ describe('CrossmallConnector orders, waybills and stock', () => {
     });
   });
 
-  describe('pushStock', () => {
-    it('overwrites stock by item code and exact attribute names, reads it back, and reports failed UpdStatus per item', async () => {
-      const stock = new Map<string, number>([
-        ['T-SHIRT|Red |M', 3],
-        ['T-SHIRT|Blue|M', 4],
-        ['TEA||', 10],
+  /**
+   * A CROSS MALL stock table behind get_stock (by item code, rows in the §4.5 shape) and upd_stock (keyed by item
+   * code + exact attribute names, answering the simulator-style error for an unknown SKU).
+   */
+  function stockSite(rows: Array<[itemCode: string, attribute1: string, attribute2: string, stock: number]>, refuse = new Set<string>()) {
+    const stock = new Map(rows.map(([code, a1, a2, value]) => [`${code}|${a1}|${a2}`, value]));
+    const calls = crossmall(({ api, params }) => {
+      const item = params.get('item_code')!;
+      if (api === 'get_stock') {
+        const found = [...stock.entries()]
+          .map(([key, value]) => [key.split('|'), value] as const)
+          .filter(([[code]]) => code === item)
+          .map(([[code, a1, a2], value]) => ({ item_cd: code, attribute1_name: a1, attribute2_name: a2, stock: value }));
+        return document('GetStock', found);
+      }
+      const key = `${item}|${params.get('attribute1_name') ?? ''}|${params.get('attribute2_name') ?? ''}`;
+      if (refuse.has(key)) return document('UpdStock', [], 'error', '在庫の更新に失敗しました。');
+      if (!stock.has(key)) return document('UpdStock', [], 'error', `商品コード ${item} の在庫が存在しません。`);
+      stock.set(key, Number(params.get('stock')));
+      return document('UpdStock', [{ item_code: item, stock: params.get('stock')! }]);
+    });
+    return { stock, calls, apis: () => calls.map((call) => call.api) };
+  }
+
+  const listing = (listingKey: string, itemCode: string, attribute1Name: string, attribute2Name: string) => ({
+    listingKey,
+    productCode: itemCode,
+    address: { itemCode, attribute1Name, attribute2Name },
+    quantity: 5,
+  });
+
+  describe('readListings', () => {
+    it('leaves out keys CROSS MALL does not list: another case, another spacing, an unknown item code', async () => {
+      const site = stockSite([
+        ['T-SHIRT', 'Red ', 'M', 3],
+        ['T-SHIRT', 'Blue', 'M', 4],
       ]);
-      const calls = crossmall(({ api, params }) => {
-        const item = params.get('item_code')!;
-        if (api === 'get_stock') {
-          const rows = [...stock.entries()]
-            .map(([key, value]) => [key.split('|'), value] as const)
-            .filter(([[code]]) => code === item)
-            .map(([[code, a1, a2], value]) => ({ item_code: code, attribute1_name: a1, attribute2_name: a2, stock: value }));
-          return document('GetStock', rows);
-        }
-        const key = `${item}|${params.get('attribute1_name') ?? ''}|${params.get('attribute2_name') ?? ''}`;
-        if (key === 'T-SHIRT|Blue|M') return document('UpdStock', [], 'error', '在庫の更新に失敗しました。');
-        stock.set(key, Number(params.get('stock')));
-        return document('UpdStock', [{ item_code: item, stock: params.get('stock')! }]);
+
+      const found = await connector.readListings(context(), [
+        { listingKey: 'T-SHIRT:red ,M', productCode: 'T-SHIRT' },
+        { listingKey: 'T-SHIRT:Red,M', productCode: null },
+        { listingKey: 'T-SHIRT', productCode: null },
+        { listingKey: 'GHOST:Red ,M', productCode: null },
+      ]);
+
+      expect([...found.keys()]).toEqual([]);
+      expect(site.calls.map((call) => call.raw)).toEqual(['account=ill&item_code=T-SHIRT', 'account=ill&item_code=GHOST']);
+    });
+
+    it('takes an item CROSS MALL refuses in its own words as absent, and still reads the others', async () => {
+      const calls = crossmall(({ params }) =>
+        params.get('item_code') === 'OLD'
+          ? document('GetStock', [], 'error', '商品コードが存在しません。')
+          : document('GetStock', [{ item_cd: 'TEA', attribute1_name: '', attribute2_name: '', stock: 10 }]),
+      );
+
+      const found = await connector.readListings(context(), [{ listingKey: 'OLD' }, { listingKey: 'TEA' }]);
+
+      expect([...found.keys()]).toEqual(['TEA']);
+      expect(calls).toHaveLength(2);
+    });
+
+    it('throws when CROSS MALL cannot be asked (credentials refused)', async () => {
+      crossmall(() => document('GetStock', [], 'error', '認証エラー（IP/契約制限）'));
+
+      await expect(connector.readListings(context(), [{ listingKey: 'TEA' }])).rejects.toBeInstanceOf(SiteAuthError);
+    });
+
+    it('finds each listing by the key its row makes, one get_stock per item code, with its address and stock', async () => {
+      const site = stockSite([
+        ['T-SHIRT', 'Red ', 'M', 3],
+        ['T-SHIRT', 'Blue', 'M', 4],
+        ['BAG', 'Navy,Blue', 'L', 2],
+        ['TEA', '', '', 10],
+      ]);
+
+      const found = await connector.readListings(context(), [
+        { listingKey: 'T-SHIRT:Red ,M', productCode: 'T-SHIRT' },
+        { listingKey: 'T-SHIRT:Blue,M', productCode: 'T-SHIRT' },
+        { listingKey: 'BAG:Navy,Blue,L', productCode: null },
+        { listingKey: 'TEA', productCode: null },
+      ]);
+
+      expect(found.get('T-SHIRT:Red ,M')).toEqual({
+        listingKey: 'T-SHIRT:Red ,M',
+        productCode: 'T-SHIRT',
+        address: { itemCode: 'T-SHIRT', attribute1Name: 'Red ', attribute2Name: 'M' },
+        quantity: 3,
       });
+      expect(found.get('T-SHIRT:Blue,M')?.quantity).toBe(4);
+      // An attribute name holding a comma is found by its row, never by splitting the key.
+      expect(found.get('BAG:Navy,Blue,L')?.address).toEqual({ itemCode: 'BAG', attribute1Name: 'Navy,Blue', attribute2Name: 'L' });
+      expect(found.get('TEA')).toMatchObject({ address: { itemCode: 'TEA', attribute1Name: '', attribute2Name: '' }, quantity: 10 });
+      expect(site.apis()).toEqual(['get_stock', 'get_stock', 'get_stock']);
+    });
+  });
+
+  describe('pushStock', () => {
+    it('forgets a stored address CROSS MALL no longer lists: listing null, retryable, and no lookup by key', async () => {
+      const site = stockSite([['T-SHIRT', 'Blue', 'M', 4]]);
+
+      const [result] = await connector.pushStock(context(), [
+        { listingKey: 'T-SHIRT:Red,M', quantity: 2, listing: listing('T-SHIRT:Red,M', 'T-SHIRT', 'Red', 'M') },
+      ]);
+
+      expect(result).toMatchObject({ key: 'T-SHIRT:Red,M', ok: false, retryable: true, listing: null });
+      expect(result.message).toContain('no longer has SKU "T-SHIRT:Red,M"');
+      expect(result.message).toContain('在庫が存在しません');
+      expect(site.apis()).toEqual(['upd_stock', 'get_stock']);
+    });
+
+    it('keeps the refusal of a stored address CROSS MALL still lists as it is', async () => {
+      const site = stockSite([['T-SHIRT', 'Red', 'M', 4]], new Set(['T-SHIRT|Red|M']));
+
+      const [result] = await connector.pushStock(context(), [
+        { listingKey: 'T-SHIRT:Red,M', quantity: 2, listing: listing('T-SHIRT:Red,M', 'T-SHIRT', 'Red', 'M') },
+      ]);
+
+      expect(result).toEqual({
+        key: 'T-SHIRT:Red,M',
+        ok: false,
+        siteCode: 'error',
+        message: '在庫の更新に失敗しました。',
+        retryable: false,
+      });
+      expect(site.stock.get('T-SHIRT|Red|M')).toBe(4);
+    });
+
+    it('writes to the stored address without looking the listing up, and reads it back', async () => {
+      // The stored address is the site's own text; the key alone would not find it (another spacing).
+      const site = stockSite([['T-SHIRT', 'Red ', 'M', 4]]);
+
+      const results = await connector.pushStock(context(), [
+        { listingKey: 'T-SHIRT:Red,M', quantity: 9, listing: listing('T-SHIRT:Red,M', 'T-SHIRT', 'Red ', 'M') },
+      ]);
+
+      expect(results).toEqual([{ key: 'T-SHIRT:Red,M', ok: true }]);
+      expect(site.calls.map((call) => call.raw)).toEqual([
+        'account=ill&item_code=T-SHIRT&attribute1_name=Red+&attribute2_name=M&stock=9&update_type=u',
+        'account=ill&item_code=T-SHIRT',
+      ]);
+      expect(site.stock.get('T-SHIRT|Red |M')).toBe(9);
+    });
+
+    it('looks up a listing sent without an address, overwrites it, and returns the address found for storing', async () => {
+      const site = stockSite(
+        [
+          ['T-SHIRT', 'Red ', 'M', 3],
+          ['T-SHIRT', 'Blue', 'M', 4],
+          ['TEA', '', '', 10],
+        ],
+        new Set(['T-SHIRT|Blue|M']),
+      );
 
       const results = await connector.pushStock(context(), [
         { listingKey: 'T-SHIRT:Red ,M', quantity: 8 },
         { listingKey: 'T-SHIRT:Blue,M', quantity: 1 },
         { listingKey: 'T-SHIRT:red ,M', quantity: 1 },
         { listingKey: 'TEA', quantity: 0 },
+        { listingKey: 'TEA', quantity: -1 },
       ]);
 
+      const address = (itemCode: string, attribute1Name: string, attribute2Name: string) => ({ itemCode, attribute1Name, attribute2Name });
       expect(results).toEqual([
-        { key: 'T-SHIRT:Red ,M', ok: true },
-        { key: 'T-SHIRT:Blue,M', ok: false, siteCode: 'error', message: '在庫の更新に失敗しました。', retryable: false },
+        {
+          key: 'T-SHIRT:Red ,M',
+          ok: true,
+          listing: { listingKey: 'T-SHIRT:Red ,M', productCode: 'T-SHIRT', address: address('T-SHIRT', 'Red ', 'M'), quantity: 8 },
+        },
+        {
+          key: 'T-SHIRT:Blue,M',
+          ok: false,
+          siteCode: 'error',
+          message: '在庫の更新に失敗しました。',
+          retryable: false,
+          listing: { listingKey: 'T-SHIRT:Blue,M', productCode: 'T-SHIRT', address: address('T-SHIRT', 'Blue', 'M'), quantity: 4 },
+        },
         { key: 'T-SHIRT:red ,M', ok: false, message: expect.stringContaining('no SKU "T-SHIRT:red ,M"'), retryable: false },
-        { key: 'TEA', ok: true },
+        { key: 'TEA', ok: true, listing: { listingKey: 'TEA', productCode: 'TEA', address: address('TEA', '', ''), quantity: 0 } },
+        { key: 'TEA', ok: false, message: expect.stringContaining('whole number ≥ 0'), retryable: false },
       ]);
-      expect(calls.filter((call) => call.api === 'upd_stock').map((call) => call.raw)).toEqual([
+      expect(site.calls.filter((call) => call.api === 'upd_stock').map((call) => call.raw)).toEqual([
         'account=ill&item_code=T-SHIRT&attribute1_name=Red+&attribute2_name=M&stock=8&update_type=u',
         'account=ill&item_code=T-SHIRT&attribute1_name=Blue&attribute2_name=M&stock=1&update_type=u',
         'account=ill&item_code=TEA&stock=0&update_type=u',
       ]);
-      expect(stock.get('T-SHIRT|Red |M')).toBe(8);
-      expect(stock.get('TEA||')).toBe(0);
+      // One lookup and one read-back per item code.
+      expect(site.calls.filter((call) => call.api === 'get_stock').map((call) => call.params.get('item_code'))).toEqual([
+        'T-SHIRT',
+        'TEA',
+        'T-SHIRT',
+        'TEA',
+      ]);
+      expect(site.stock.get('T-SHIRT|Red |M')).toBe(8);
+      expect(site.stock.get('TEA||')).toBe(0);
+    });
+
+    it('returns a found listing with no quantity when the read-back after the write failed (the site said success)', async () => {
+      let stockReads = 0;
+      crossmall(({ api }) => {
+        if (api === 'upd_stock') return document('UpdStock', [{ item_code: 'TEA' }]);
+        stockReads += 1;
+        return stockReads === 1
+          ? document('GetStock', [{ item_cd: 'TEA', attribute1_name: '', attribute2_name: '', stock: 10 }])
+          : document('GetStock', [], 'error', 'システムエラーが発生しました。');
+      });
+
+      const [result] = await connector.pushStock(context(), [{ listingKey: 'TEA', quantity: 4 }]);
+
+      expect(result).toMatchObject({ key: 'TEA', ok: true, listing: { address: { itemCode: 'TEA' }, quantity: null } });
+      expect(stockReads).toBe(2);
     });
 
     it('reports an update the site accepted but did not apply (parameter names unconfirmed)', async () => {
@@ -366,6 +591,7 @@ describe('CrossmallConnector orders, waybills and stock', () => {
 
       expect(result).toMatchObject({ key: 'TEA', ok: false, retryable: false });
       expect(result.message).toContain('reads 10 instead of 4');
+      expect(result.message).toContain('(qty, update_type)');
     });
   });
 });

@@ -38,6 +38,8 @@ export const ELEVEN_STREET_ROOTS = {
   /** reqpackaging, reqdelivery, cancelreqconf…: `ResultOrder`, or the observed `<result>` */
   result: ['ResultOrder', 'result'],
   products: ['products'],
+  /** the product search (apiSeq 1007): a products list; an empty answer's shape is UNCONFIRMED */
+  productSearch: ['products', 'ClientMessage'],
   stocks: ['ProductStocks'],
   clientMessage: ['ClientMessage'],
 } as const;
@@ -86,19 +88,35 @@ export class ElevenStreetClient {
     );
   }
 
-  /**
-   * `PUT` with an XML body (stock update). The request charset is UNCONFIRMED (EUC-KR in the ASP
-   * client, "UTF-8 recommended" in one note); EUC-KR is declared, and the bodies we send are ASCII
-   * (numbers only), so their bytes are the same under either reading.
-   */
+  /** `PUT` with an XML body (stock update, §7). */
   put(ctx: ConnectionContext, path: string, xml: string, options: ElevenStreetCallOptions = {}): Promise<ElevenStreetResult> {
+    return this.sendXml(ctx, 'PUT', path, xml, options);
+  }
+
+  /** `POST` with an XML body (the product search, apiSeq 1007): a read, however it is sent. */
+  post(ctx: ConnectionContext, path: string, xml: string, options: ElevenStreetCallOptions = {}): Promise<ElevenStreetResult> {
+    return this.sendXml(ctx, 'POST', path, xml, options);
+  }
+
+  /**
+   * The request charset is UNCONFIRMED (EUC-KR in the ASP client, "UTF-8 recommended" in one note); EUC-KR
+   * is declared, and the bodies we send are ASCII (numbers and seller codes), so their bytes are the same
+   * under either reading.
+   */
+  private sendXml(
+    ctx: ConnectionContext,
+    method: 'PUT' | 'POST',
+    path: string,
+    xml: string,
+    options: ElevenStreetCallOptions,
+  ): Promise<ElevenStreetResult> {
     const key = ctx.credentials[ELEVEN_STREET_CREDENTIALS.openApiKey];
     if (!key) return Promise.reject(new SiteAuthError('11st has no OpenAPI key for this connection'));
     const body = iconv.encode(`<?xml version="1.0" encoding="EUC-KR" standalone="yes"?>\n${xml}`, 'euc-kr');
     return ctx.http.withRetry(
       async () => {
         const response = await ctx.http.send({
-          method: 'PUT',
+          method,
           url: urlUnderRoot(ctx.endpoint, ELEVEN_STREET_ROOT, path),
           headers: { openapikey: key, 'Content-Type': 'text/xml; charset=EUC-KR' },
           body,

@@ -10,6 +10,7 @@ import type {
   ListingKey,
   OrderBatch,
   SiteConnector,
+  SiteListing,
   StockUpdate,
   SyncCursor,
   TrackingUpdate,
@@ -18,6 +19,8 @@ import type {
   CancelRequest,
   CancelRequestHandler,
   ConnectionProbe,
+  ListingDirectory,
+  ListingRef,
   OrderChangeBatch,
   OrderChangeSource,
   OrderConfirmer,
@@ -29,7 +32,6 @@ import type {
 } from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { type ItemOutcome, itemOutcome } from '../shared/item-outcome';
-import { type XmlNode, textOf } from '../shared/xml';
 import { KST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
 import {
   CANCEL_IN_PROGRESS,
@@ -43,6 +45,7 @@ import {
 } from './eleven-street.changes';
 import { CLAIM_WINDOW_TOO_LONG_CODE, ELEVEN_STREET_ROOTS, ElevenStreetClient, WINDOW_TOO_LONG_CODES } from './eleven-street.client';
 import { ELEVEN_STREET_DESCRIPTOR, ELEVEN_STREET_SETTINGS } from './eleven-street.descriptor';
+import { type ElevenStreetStockAddress, ElevenStreetListingReader, type ListingLookup, stockAddressOf } from './eleven-street.listings';
 import { type ElevenStreetLineRaw, type ElevenStreetOrderRow, orderRowsOf, toExternalOrders } from './eleven-street.mapper';
 
 const MINUTE_MS = 60_000;
@@ -78,6 +81,8 @@ const CONFIRM_RETRYABLE_CODES = new Set(['-3207']);
 const DELIVERY_OK_CODES = new Set(['-3308', '-3309']);
 /** -3311: system error on 11st's side. */
 const DELIVERY_RETRYABLE_CODES = new Set(['-3311']);
+/** §7 stockqty: 404 = no such product/stock number. */
+const ADDRESS_GONE_CODE = '404';
 
 /** Common carriers → `dlvEtprsCd` (§6 excerpt); `settings.courierCodes` adds to and overrides these. */
 const DEFAULT_COURIER_CODES: Record<string, string> = {
@@ -94,21 +99,18 @@ const DEFAULT_COURIER_CODES: Record<string, string> = {
   usps: '00054',
 };
 
-interface StockRef {
-  prdNo: string;
-  prdStckNo: string;
-}
-
-interface StockRow {
-  prdNo: string;
-  prdStckNo: string;
-  sellerStockCd: string;
-  optWght: string;
-}
-
 @Injectable()
 export class ElevenStreetConnector
-  implements SiteConnector, ConnectionProbe, OrderSource, OrderConfirmer, TrackingSink, StockSink, OrderChangeSource, CancelRequestHandler
+  implements
+    SiteConnector,
+    ConnectionProbe,
+    OrderSource,
+    OrderConfirmer,
+    TrackingSink,
+    StockSink,
+    ListingDirectory,
+    OrderChangeSource,
+    CancelRequestHandler
 {
   readonly stockMode = 'absolute' as const;
   readonly ports: SitePorts = {
@@ -117,6 +119,7 @@ export class ElevenStreetConnector
     orderConfirmer: this,
     trackingSink: this,
     stockSink: this,
+    listingDirectory: this,
     orderChangeSource: this,
     cancelRequestHandler: this,
   };
@@ -124,13 +127,11 @@ export class ElevenStreetConnector
   /** The order lists show 202/301 lines only: a line with a cancel request (701) drops out until it is settled. */
   readonly hidesLinesUnderClaim = true;
   private readonly logger = new Logger(ElevenStreetConnector.name);
-  /**
-   * Per connection: listing key → where 11st keeps its stock. Learnt from pulled orders and stock
-   * reads, in memory only (a restart forgets it; keys are then found again through the product lookup).
-   */
-  private readonly stockRefs = new Map<string, Map<string, StockRef>>();
+  private readonly listings: ElevenStreetListingReader;
 
-  constructor(private readonly client: ElevenStreetClient) {}
+  constructor(private readonly client: ElevenStreetClient) {
+    this.listings = new ElevenStreetListingReader(client);
+  }
 
   /** The paid-orders list (결제완료) over the last minute, KST: authenticated and nearly always empty. */
   testConnection(ctx: ConnectionContext): Promise<ConnectionTestResult> {
@@ -162,7 +163,6 @@ export class ElevenStreetConnector
       const windowEnd = Math.min(windowStart + MAX_WINDOW_MS, now);
       const rows: ElevenStreetOrderRow[] = [];
       for (const list of LISTS) rows.push(...(await this.listRows(ctx, list, windowStart, windowEnd)));
-      this.rememberStockRefs(ctx, rows);
       yield { orders: toExternalOrders(rows), nextCursor: { value: new Date(windowEnd).toISOString() } };
       windowStart = windowEnd;
     }
@@ -272,52 +272,72 @@ export class ElevenStreetConnector
   }
 
   /**
-   * Absolute quantities through `PUT stockqty/{prdStckNo}` (§7). The option's `prdStckNo` and current
-   * `optWght` (all four body fields are required) come from the stock read of its product, read once
-   * per product per call; the product is known from pulled orders, else looked up by seller code.
+   * Each listing's option (`prdStckNo`), product (`prdNo`), `optWght` and `stckQty`, from 11st's product and
+   * stock API (`ElevenStreetListingReader`). Throws when 11st could not be asked about every ref.
+   */
+  async readListings(ctx: ConnectionContext, refs: readonly ListingRef[]): Promise<Map<string, SiteListing>> {
+    const { found, failed } = await this.listings.lookup(ctx, refs);
+    const [failure] = failed.values();
+    if (failure) throw failure;
+    return found;
+  }
+
+  /**
+   * Absolute quantities through `PUT stockqty/{prdStckNo}` with the four-field body (§7), the listing's
+   * current `optWght` kept. A listing comes with its stored address; one without is looked up first (all
+   * such listings in one lookup) and its address returned on its result, to be stored. 11st answering 404
+   * for an address means it is gone: the result says `listing: null` and may be retried (looked up again).
    */
   async pushStock(ctx: ConnectionContext, levels: StockUpdate[]): Promise<ItemResult[]> {
-    const productStocks = new Map<string, Promise<StockRow[]>>();
-    const readStocks = (prdNo: string) => {
-      let rows = productStocks.get(prdNo);
-      if (!rows) productStocks.set(prdNo, (rows = this.readStocks(ctx, prdNo)));
-      return rows;
-    };
+    const unaddressed = levels.filter((level) => isAbsoluteQuantity(level) && !stockAddressOf(level.listing));
+    const lookup: ListingLookup =
+      unaddressed.length > 0
+        ? await this.listings.lookup(
+            ctx,
+            unaddressed.map((level) => ({ listingKey: level.listingKey, productCode: level.productCode ?? null })),
+          )
+        : { found: new Map(), failed: new Map() };
     const results: ItemResult[] = [];
-    for (const level of levels) {
-      const key = level.listingKey;
-      if (level.quantity === undefined || !Number.isInteger(level.quantity) || level.quantity < 0) {
-        results.push({ key, ok: false, message: '11st takes absolute stock quantities (a whole number ≥ 0)', retryable: false });
-        continue;
-      }
-      let row: StockRow | undefined;
-      const located = await itemOutcome(async () => {
-        row = await this.locateStock(ctx, key, readStocks, productStocks);
-      });
-      if (!located.ok) {
-        results.push({ key, ...located });
-        continue;
-      }
-      if (!row) {
-        results.push({
+    for (const level of levels) results.push(await this.pushLevel(ctx, level, lookup));
+    return results;
+  }
+
+  private async pushLevel(ctx: ConnectionContext, level: StockUpdate, lookup: ListingLookup): Promise<ItemResult> {
+    const key = level.listingKey;
+    if (!isAbsoluteQuantity(level)) {
+      return { key, ok: false, message: '11st takes absolute stock quantities (a whole number ≥ 0)', retryable: false };
+    }
+    const stored = stockAddressOf(level.listing);
+    const found = stored ? undefined : lookup.found.get(key);
+    const address = stored ?? stockAddressOf(found);
+    if (!address) {
+      const failure = lookup.failed.get(key);
+      if (failure) {
+        const siteCode = failure.siteCode !== undefined ? { siteCode: failure.siteCode } : {};
+        return {
           key,
           ok: false,
-          message: `11st has no option with seller stock code (or seller product code) "${key}"`,
-          retryable: false,
-        });
-        continue;
+          ...siteCode,
+          message: `11st listing lookup failed: ${failure.siteMessage ?? failure.message}`,
+          retryable: true,
+        };
       }
-      const target = row;
-      const body =
-        `<ProductStock><prdNo>${target.prdNo}</prdNo><prdStckNo>${target.prdStckNo}</prdStckNo>` +
-        `<stckQty>${level.quantity}</stckQty><optWght>${target.optWght || '0'}</optWght></ProductStock>`;
-      const outcome = await itemOutcome(() =>
-        this.client.put(ctx, `prodservices/stockqty/${target.prdStckNo}`, body, { roots: ELEVEN_STREET_ROOTS.clientMessage }),
-      );
-      if (!outcome.ok && outcome.siteCode === '404') this.refsOf(ctx).delete(key);
-      results.push({ key, ...outcome });
+      return {
+        key,
+        ok: false,
+        message: `11st has no option with seller stock code (or single-option product with seller product code) "${key}"`,
+        retryable: false,
+      };
     }
-    return results;
+    const outcome = await itemOutcome(() =>
+      this.client.put(ctx, `prodservices/stockqty/${encodeURIComponent(address.prdStckNo)}`, stockQtyBody(address, level.quantity), {
+        roots: ELEVEN_STREET_ROOTS.clientMessage,
+      }),
+    );
+    // §7: 404 = "해당 상품/재고 번호 없음": the address is gone; the next push looks the listing up again.
+    if (!outcome.ok && outcome.siteCode === ADDRESS_GONE_CODE) return { key, ...outcome, retryable: true, listing: null };
+    if (!found) return { key, ...outcome };
+    return { key, ...outcome, listing: outcome.ok ? { ...found, quantity: level.quantity } : found };
   }
 
   /** 셀러재고번호 `sellerStockCd` for option items, else 판매자상품코드 `sellerPrdCd`. */
@@ -553,74 +573,6 @@ export class ElevenStreetConnector
     return [...(await this.listRows(ctx, list, from, middle)), ...(await this.listRows(ctx, list, middle, to))];
   }
 
-  private rememberStockRefs(ctx: ConnectionContext, rows: ElevenStreetOrderRow[]): void {
-    const refs = this.refsOf(ctx);
-    for (const row of rows) {
-      const key = row.sellerStockCd?.trim() || row.sellerPrdCd?.trim();
-      if (key && row.prdNo && row.prdStckNo && row.addPrdYn !== 'Y') refs.set(key, { prdNo: row.prdNo, prdStckNo: row.prdStckNo });
-    }
-  }
-
-  // ------------------------------------------------------------------ stock
-
-  private refsOf(ctx: ConnectionContext): Map<string, StockRef> {
-    let refs = this.stockRefs.get(ctx.connectionId);
-    if (!refs) this.stockRefs.set(ctx.connectionId, (refs = new Map()));
-    return refs;
-  }
-
-  private async locateStock(
-    ctx: ConnectionContext,
-    key: string,
-    readStocks: (prdNo: string) => Promise<StockRow[]>,
-    alreadyRead: Map<string, Promise<StockRow[]>>,
-  ): Promise<StockRow | undefined> {
-    const refs = this.refsOf(ctx);
-    const known = refs.get(key);
-    if (known) {
-      const rows = await readStocks(known.prdNo).catch(() => [] as StockRow[]);
-      const row = rows.find((candidate) => candidate.prdStckNo === known.prdStckNo) ?? matchStock(rows, key, undefined);
-      if (row) return row;
-      refs.delete(key);
-    }
-    // Options of a product read earlier in this call need no further lookup.
-    for (const rows of alreadyRead.values()) {
-      const row = (await rows.catch(() => [] as StockRow[])).find((candidate) => candidate.sellerStockCd === key);
-      if (row) {
-        refs.set(key, { prdNo: row.prdNo, prdStckNo: row.prdStckNo });
-        return row;
-      }
-    }
-    // Not seen on an order: the key may be a seller product code (single-option product), or a
-    // stock code equal to its product's code, which the product lookup finds.
-    const products = await this.client.get(ctx, `prodmarketservice/sellerprodcode/${encodeURIComponent(key)}`, {
-      roots: ELEVEN_STREET_ROOTS.products,
-    });
-    for (const product of listOf((products.document.products as XmlNode | undefined)?.product)) {
-      const prdNo = textOf(product.prdNo);
-      if (!prdNo) continue;
-      const row = matchStock(await readStocks(prdNo), key, textOf(product.sellerPrdCd));
-      if (row) {
-        refs.set(key, { prdNo: row.prdNo, prdStckNo: row.prdStckNo });
-        return row;
-      }
-    }
-    return undefined;
-  }
-
-  private async readStocks(ctx: ConnectionContext, prdNo: string): Promise<StockRow[]> {
-    const result = await this.client.get(ctx, `prodmarketservice/prodmarket/stck/${encodeURIComponent(prdNo)}`, {
-      roots: ELEVEN_STREET_ROOTS.stocks,
-    });
-    const stocks = result.document.ProductStocks as XmlNode | undefined;
-    return listOf(stocks?.ProductStock).map((stock) => ({
-      prdNo: cleanText(stock.prdNo) || prdNo,
-      prdStckNo: cleanText(stock.prdStckNo),
-      sellerStockCd: cleanText(stock.sellerStockCd),
-      optWght: cleanText(stock.optWght),
-    }));
-  }
-
   private courierCode(ctx: ConnectionContext, carrier: string): string | undefined {
     const configured = ctx.settings[ELEVEN_STREET_SETTINGS.courierCodes] ?? ctx.settings.carrierCodes;
     const table: Record<string, string> = { ...DEFAULT_COURIER_CODES };
@@ -634,11 +586,16 @@ export class ElevenStreetConnector
   }
 }
 
-function matchStock(rows: StockRow[], key: string, productCode: string | undefined): StockRow | undefined {
-  const byStockCode = rows.find((row) => row.sellerStockCd === key);
-  if (byStockCode) return byStockCode;
-  // A product without options has one stock row, keyed by the product code (listing key fallback).
-  return productCode === key && rows.length === 1 ? rows[0] : undefined;
+function isAbsoluteQuantity(level: StockUpdate): level is StockUpdate & { quantity: number } {
+  return level.quantity !== undefined && Number.isInteger(level.quantity) && level.quantity >= 0;
+}
+
+/** §7: all four fields are required, `optWght` as 11st shows it now. */
+function stockQtyBody(address: ElevenStreetStockAddress, quantity: number): string {
+  return (
+    `<ProductStock><prdNo>${address.prdNo}</prdNo><prdStckNo>${address.prdStckNo}</prdStckNo>` +
+    `<stckQty>${quantity}</stckQty><optWght>${address.optWght || '0'}</optWght></ProductStock>`
+  );
 }
 
 function lineRawsOf(ref: ExternalOrderRef): ElevenStreetLineRaw[] {
@@ -679,16 +636,6 @@ function dlvNosOf(shipment: TrackingUpdate): string[] {
 
 function missingLines(key: string, what: string): ItemResult {
   return { key, ok: false, message: `the order carries no 11st line identifiers (${what}); pull it again`, retryable: false };
-}
-
-function listOf(value: unknown): XmlNode[] {
-  if (Array.isArray(value)) return value.filter((item): item is XmlNode => item !== null && typeof item === 'object');
-  return value !== null && typeof value === 'object' ? [value as XmlNode] : [];
-}
-
-function cleanText(value: unknown): string {
-  const text = textOf(value)?.trim() ?? '';
-  return text === 'null' ? '' : text;
 }
 
 function kstMinute(epochMs: number): string {

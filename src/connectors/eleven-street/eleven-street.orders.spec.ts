@@ -71,7 +71,7 @@ async function collect(iterable: AsyncIterable<OrderBatch>): Promise<OrderBatch[
   return batches;
 }
 
-describe('ElevenStreetConnector orders, waybills and stock', () => {
+describe('ElevenStreetConnector orders and waybills', () => {
   const client = new ElevenStreetClient();
   let connector: ElevenStreetConnector;
   const context = (settings: Record<string, unknown> = {}) =>
@@ -437,92 +437,6 @@ describe('ElevenStreetConnector orders, waybills and stock', () => {
       ]);
 
       expect(results).toEqual([{ key: '4001', ok: true }]);
-      scope.done();
-    });
-  });
-
-  describe('pushStock', () => {
-    const stocksXml = `${declaration}<ns2:ProductStocks xmlns:ns2="${NS}">
-      <ns2:ProductStock><addPrc>0</addPrc><mixDtlOptNm>블랙:M</mixDtlOptNm><optWght>2</optWght><prdNo>9105055200</prdNo><prdStckNo>44699820301</prdStckNo><sellerStockCd>TEE-BK-M</sellerStockCd><stckQty>30</stckQty></ns2:ProductStock>
-      <ns2:ProductStock><addPrc>0</addPrc><mixDtlOptNm>블랙:L</mixDtlOptNm><optWght>1</optWght><prdNo>9105055200</prdNo><prdStckNo>44699820302</prdStckNo><sellerStockCd>TEE-BK-L</sellerStockCd><stckQty>12</stckQty></ns2:ProductStock>
-      <ns2:prdNm>티셔츠</ns2:prdNm><ns2:prdNo>9105055200</ns2:prdNo><ns2:sellerPrdCd>TEE</ns2:sellerPrdCd></ns2:ProductStocks>`;
-    const clientMessage = (code: string, message: string) =>
-      `<?xml version="1.0" encoding="UTF-8"?><ClientMessage><productNo>44699820301</productNo><message>${message}</message><resultCode>${code}</resultCode></ClientMessage>`;
-
-    it('finds prdStckNo by seller code through the product lookup and PUTs the four-field XML', async () => {
-      const bodies: string[] = [];
-      const scope = nock(HOST, { reqheaders: { openapikey: 'OPEN-API-KEY' } })
-        .get('/rest/prodmarketservice/sellerprodcode/TEE')
-        .reply(
-          200,
-          `<?xml version="1.0" encoding="UTF-8"?><ns2:products xmlns:ns2="${NS}"><ns2:product><prdNm>티셔츠</prdNm><prdNo>9105055200</prdNo><sellerPrdCd>TEE</sellerPrdCd></ns2:product></ns2:products>`,
-        )
-        .get('/rest/prodmarketservice/prodmarket/stck/9105055200')
-        .reply(200, eucKr(stocksXml), EUC_KR_HEADERS)
-        .put('/rest/prodservices/stockqty/44699820301', (body: string) => {
-          bodies.push(body);
-          return true;
-        })
-        .matchHeader('content-type', 'text/xml; charset=EUC-KR')
-        .reply(200, clientMessage('200', '수량이 업데이트 되었습니다. 변경된 수량 : 9'))
-        .get('/rest/prodmarketservice/sellerprodcode/UNKNOWN-1')
-        .reply(200, `<?xml version="1.0" encoding="UTF-8"?><ns2:products xmlns:ns2="${NS}"></ns2:products>`);
-
-      const results = await connector.pushStock(context(), [
-        { listingKey: 'TEE', quantity: 5 },
-        { listingKey: 'TEE-BK-M', quantity: 9 },
-        { listingKey: 'UNKNOWN-1', quantity: 1 },
-      ]);
-
-      // "TEE" is a product with two options, so no single stock row is "TEE"; its options were read
-      // along the way, which is where TEE-BK-M is found.
-      expect(results).toEqual([
-        { key: 'TEE', ok: false, message: expect.stringContaining('"TEE"'), retryable: false },
-        { key: 'TEE-BK-M', ok: true },
-        { key: 'UNKNOWN-1', ok: false, message: expect.stringContaining('"UNKNOWN-1"'), retryable: false },
-      ]);
-      expect(bodies).toEqual([
-        '<?xml version="1.0" encoding="EUC-KR" standalone="yes"?>\n<ProductStock><prdNo>9105055200</prdNo><prdStckNo>44699820301</prdStckNo><stckQty>9</stckQty><optWght>2</optWght></ProductStock>',
-      ]);
-      scope.done();
-    });
-
-    it('uses the prdNo/prdStckNo learnt from pulled orders and keeps the current optWght', async () => {
-      listServer((list) =>
-        list === 'complete'
-          ? ordersXml([orderXml({ prdNo: '9105055200', prdStckNo: '44699820302', sellerPrdCd: 'TEE', sellerStockCd: 'TEE-BK-L' })])
-          : NO_RESULTS,
-      );
-      await collect(connector.pullOrders(context({ lookbackDays: 1 }), null));
-      nock.cleanAll();
-      const bodies: string[] = [];
-      const scope = nock(HOST)
-        .get('/rest/prodmarketservice/prodmarket/stck/9105055200')
-        .reply(200, eucKr(stocksXml), EUC_KR_HEADERS)
-        .put('/rest/prodservices/stockqty/44699820302', (body: string) => {
-          bodies.push(body);
-          return true;
-        })
-        .reply(200, clientMessage('200', '수량이 업데이트 되었습니다.'))
-        .put('/rest/prodservices/stockqty/44699820301')
-        .reply(200, clientMessage('404', '옵션재고 번호를 찾을 수 없습니다.'));
-
-      const results = await connector.pushStock(context(), [
-        { listingKey: 'TEE-BK-L', quantity: 7 },
-        { listingKey: 'TEE-BK-M', quantity: 0 },
-        { listingKey: 'TEE-BK-L', delta: 3 },
-      ]);
-
-      expect(results).toEqual([
-        { key: 'TEE-BK-L', ok: true },
-        { key: 'TEE-BK-M', ok: false, siteCode: '404', message: '옵션재고 번호를 찾을 수 없습니다.', retryable: false },
-        { key: 'TEE-BK-L', ok: false, message: expect.stringContaining('absolute'), retryable: false },
-      ]);
-      expect(bodies).toHaveLength(1);
-      expect(bodies[0]).toContain('<?xml version="1.0" encoding="EUC-KR"');
-      expect(bodies[0]).toContain(
-        '<ProductStock><prdNo>9105055200</prdNo><prdStckNo>44699820302</prdStckNo><stckQty>7</stckQty><optWght>1</optWght></ProductStock>',
-      );
       scope.done();
     });
   });

@@ -72,6 +72,8 @@ interface WaybillTarget {
 export class NextEngineConnector implements SiteConnector, ConnectionProbe, OrderSource, TrackingSink, StockSink {
   readonly descriptor = NEXTENGINE_DESCRIPTOR;
   readonly stockMode = 'relative' as const;
+  /** NE lowers 在庫数 at 出荷確定 (`/shipped`, which our tracking push calls): specs/cancellations.md §1.6. */
+  readonly ownShipmentsLowerStock = true;
   /** Every pull reads the whole status-20 work queue (DESIGN §5): an open order missing from it is rechecked. */
   readonly listsWholeCollectableSet = true;
   readonly ports: SitePorts;

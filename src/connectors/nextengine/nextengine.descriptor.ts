@@ -1,4 +1,4 @@
-import { SHIPMENT_LOWERS_STOCK_SETTING, type SiteDescriptor } from '../sales-site-connector';
+import type { SiteDescriptor } from '../sales-site-connector';
 
 /** Credential field names, shared by the descriptor, the client and the tests. */
 export const NE_CREDENTIALS = {
@@ -49,18 +49,6 @@ export const NEXTENGINE_DESCRIPTOR: SiteDescriptor = {
       default: {},
       description:
         'Mallbridge carrier → NextEngine 発送方法区分 id (receive_order_delivery_id), e.g. { "yamato": "2" }; set with the waybill number. Unmapped carriers leave the delivery method as it is.',
-    },
-    {
-      // NextEngine lowers 在庫数 at 出荷確定 (specs/cancellations.md §1.6, from three official statements), which our
-      // tracking push performs: so on by default, or an NE order's units would leave NE's stock twice. Off only for
-      // a NextEngine set up otherwise (the shipment is then uploaded as a stock change).
-      name: SHIPMENT_LOWERS_STOCK_SETTING,
-      label: 'NextEngine lowers its stock at 出荷確定',
-      type: 'boolean',
-      required: false,
-      default: true,
-      description:
-        'On (the default, as NextEngine behaves): NextEngine takes the shipped units out of 在庫数 itself when Mallbridge confirms the shipment (出荷確定, sent with the waybill number), so the shipment of an order from this connection is not uploaded again as a stock change. Other stock changes are uploaded as usual.',
     },
   ],
   collectableStatuses: [{ code: '20', name: '納品書印刷待ち (印刷待ち: print instruction date reached, not cancelled)' }],

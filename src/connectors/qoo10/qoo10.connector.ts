@@ -13,6 +13,7 @@ import type {
   ListingKey,
   OrderBatch,
   SiteConnector,
+  SiteListing,
   StockUpdate,
   SyncCursor,
   TrackingUpdate,
@@ -21,6 +22,7 @@ import type {
   CancelRequest,
   CancelRequestHandler,
   ConnectionProbe,
+  ListingRef,
   OrderChange,
   OrderChangeBatch,
   OrderChangeSource,
@@ -34,6 +36,7 @@ import type {
 import { runConnectionTest } from '../shared/connection-test';
 import { itemFailure } from '../shared/item-outcome';
 import { JST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
+import { shippingCorpFor, unknownCarrierMessage } from './qoo10.carriers';
 import { Qoo10Client } from './qoo10.client';
 import { QOO10_CREDENTIALS, QOO10_DESCRIPTOR } from './qoo10.descriptor';
 import {
@@ -51,7 +54,9 @@ import {
   type ClaimLine,
   type PendingRequest,
 } from './qoo10.changes';
+import { Qoo10Listings } from './qoo10.listings';
 import { groupByPack, orderNosOf, toExternalOrder, type Qoo10ShippingRow } from './qoo10.mapper';
+import { Qoo10StockPush } from './qoo10.stock';
 
 // CONFIRMED by two sources: a seller authorization key lives one year from issue.
 const CERTIFICATION_KEY_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
@@ -130,6 +135,7 @@ export class Qoo10Connector
     orderConfirmer: this,
     trackingSink: this,
     stockSink: this,
+    listingDirectory: this,
     orderChangeSource: this,
     cancelRequestHandler: this,
   };
@@ -137,7 +143,13 @@ export class Qoo10Connector
   /** GetShippingInfo leaves out lines being cancelled (claim 2, 3); whether a requested one (1) shows is UNCONFIRMED. */
   readonly hidesLinesUnderClaim = true;
 
-  constructor(private readonly client: Qoo10Client) {}
+  private readonly listings: Qoo10Listings;
+  private readonly stock: Qoo10StockPush;
+
+  constructor(private readonly client: Qoo10Client) {
+    this.listings = new Qoo10Listings(client);
+    this.stock = new Qoo10StockPush(client, this.listings);
+  }
 
   /**
    * A one-day order query (new orders, by order date, the last 24 hours). UNCONFIRMED: whether Qoo10
@@ -271,8 +283,10 @@ export class Qoo10Connector
   }
 
   /**
-   * `SetSendingInfo` for EVERY orderNo of each pack (spec §6), reported per pack. The carrier goes out as the
-   * name registered on Qoo10: `settings.carrierNames[carrier]`, else the carrier as given.
+   * `SetSendingInfo` for EVERY orderNo of each pack (spec §6), reported per pack. The carrier goes out as a
+   * ShippingCorp name Qoo10 knows: `settings.carrierNames`, else the built-in names ({@link shippingCorpFor}). A
+   * carrier with neither fails its pack (not retryable, naming the carrier and the setting) before any call is made
+   * for it; the other packs still go.
    *
    * Each orderNo is read first (`GetShippingAndClaimInfoByOrderNo_V2`, as cancellations.md §2.6 advises before
    * SetSendingInfo): one Qoo10 already shows as shipped (4, 5) counts as done and is not sent again, so a push
@@ -285,7 +299,11 @@ export class Qoo10Connector
   async pushTracking(ctx: ConnectionContext, shipments: TrackingUpdate[]): Promise<ItemResult[]> {
     const results: ItemResult[] = [];
     for (const shipment of shipments) {
-      const shippingCorp = carrierName(ctx, shipment.carrier);
+      const shippingCorp = shippingCorpFor(ctx.settings, shipment.carrier);
+      if (shippingCorp === undefined) {
+        results.push({ key: shipment.externalOrderId, ok: false, retryable: false, message: unknownCarrierMessage(shipment.carrier) });
+        continue;
+      }
       const orderNos = orderNosOf(shipment);
       const cancelled: string[] = [];
       let carried = 0;
@@ -545,83 +563,14 @@ export class Qoo10Connector
     return results;
   }
 
-  /**
-   * Absolute quantities. A single item: `ItemsOrder.SetGoodsPriceQty`; an option row (the listing key is its
-   * 販売者オプションコード and `productCode` its 販売者商品コード): `ItemsOptions.UpdateInventoryQtyUnit`. Qoo10 finds both
-   * only by its own ItemCode, so the item is looked up by seller code first (GetItemDetailInfo; option rows via
-   * GetGoodsInventoryInfo, whose ItemTypeCode is the option code).
-   */
-  async pushStock(ctx: ConnectionContext, levels: StockUpdate[]): Promise<ItemResult[]> {
-    const details = new Map<string, Promise<ItemDetail | undefined>>();
-    const inventories = new Map<string, Promise<InventoryRow[]>>();
-    const detailOf = (sellerCode: string) => {
-      if (!details.has(sellerCode)) details.set(sellerCode, this.itemDetail(ctx, sellerCode));
-      return details.get(sellerCode)!;
-    };
-    const inventoryOf = (itemCode: string) => {
-      if (!inventories.has(itemCode)) inventories.set(itemCode, this.inventory(ctx, itemCode));
-      return inventories.get(itemCode)!;
-    };
+  /** Absolute quantities to items without options and to option rows (see {@link Qoo10StockPush}). */
+  pushStock(ctx: ConnectionContext, levels: StockUpdate[]): Promise<ItemResult[]> {
+    return this.stock.pushStock(ctx, levels);
+  }
 
-    const results: ItemResult[] = [];
-    for (const level of levels) {
-      const key = level.listingKey;
-      if (level.quantity === undefined || !Number.isInteger(level.quantity) || level.quantity < 0) {
-        results.push({ key, ok: false, message: 'Qoo10 takes an absolute, non-negative whole quantity' });
-        continue;
-      }
-      try {
-        const isOption = level.productCode !== undefined && level.productCode !== '' && level.productCode !== key;
-        const detail = await detailOf(isOption ? level.productCode! : key);
-        if (!detail) {
-          results.push({ key, ok: false, message: `Qoo10 has no item with seller code ${isOption ? level.productCode : key}` });
-          continue;
-        }
-        const options = await inventoryOf(detail.itemCode);
-        if (isOption) {
-          const option = options.find((row) => row.optionCode === key);
-          if (!option) {
-            results.push({ key, ok: false, message: `Item ${detail.itemCode} has no option with code ${key}` });
-            continue;
-          }
-          await this.client.call(ctx, 'ItemsOptions.UpdateInventoryQtyUnit', {
-            ItemCode: detail.itemCode,
-            SellerCode: detail.sellerCode ?? level.productCode!,
-            OptionName: option.optionName,
-            OptionValue: option.optionValue,
-            OptionCode: option.optionCode,
-            Qty: String(level.quantity),
-          });
-        } else {
-          if (options.length > 0) {
-            results.push({ key, ok: false, message: `Item ${key} has options: push each option code with its product code` });
-            continue;
-          }
-          // A missing ExpireDate resets the listing's expiry to one year ahead (spec §7), so the current one is
-          // sent back; Price and TaxRate likewise, in case omitting them is not "unchanged" (UNCONFIRMED).
-          if (!detail.expireDate) {
-            results.push({
-              key,
-              ok: false,
-              message: `Qoo10 did not report the expiry date of item ${detail.itemCode}; not updated, to keep it`,
-            });
-            continue;
-          }
-          await this.client.call(ctx, 'ItemsOrder.SetGoodsPriceQty', {
-            ItemCode: detail.itemCode,
-            SellerCode: detail.sellerCode ?? key,
-            Qty: String(level.quantity),
-            ExpireDate: detail.expireDate,
-            ...(detail.price ? { Price: detail.price } : {}),
-            ...(detail.taxRate ? { TaxRate: detail.taxRate } : {}),
-          });
-        }
-        results.push({ key, ok: true });
-      } catch (error) {
-        results.push(itemFailure(key, error));
-      }
-    }
-    return results;
+  /** Items without options by seller code, option rows by option code (see {@link Qoo10Listings}). */
+  readListings(ctx: ConnectionContext, refs: readonly ListingRef[]): Promise<Map<string, SiteListing>> {
+    return this.listings.readListings(ctx, refs);
   }
 
   /** 販売者オプションコード for option items, else 販売者商品コード (sellerItemCode). */
@@ -669,49 +618,6 @@ export class Qoo10Connector
     return { ...firstFailure, message: `orderNo ${failed.join(', ')} of ${orderNos.length}: ${firstFailure.message ?? ''}`.trim() };
   }
 
-  /** `GetItemDetailInfo` (QAPIVersion 1.2) by seller code; undefined when Qoo10 has no such item (-10001). */
-  private async itemDetail(ctx: ConnectionContext, sellerCode: string): Promise<ItemDetail | undefined> {
-    let envelope;
-    try {
-      envelope = await this.client.call(ctx, 'ItemsLookup.GetItemDetailInfo', { SellerCode: sellerCode }, { version: '1.2' });
-    } catch (error) {
-      if (error instanceof SiteRejectedError && error.siteCode === '-10001') return undefined;
-      throw error;
-    }
-    const object = envelope.ResultObject;
-    const row = (Array.isArray(object) ? object[0] : object) as Record<string, unknown> | undefined;
-    const itemCode = text(row?.ItemCode);
-    if (!row || !itemCode) return undefined;
-    return {
-      itemCode,
-      sellerCode: text(row.SellerCode),
-      // field names beyond ItemCode/SellerCode/ItemQty/ItemPrice/ItemStatus are UNCONFIRMED (spec §7)
-      expireDate: text(row.ExpireDate)?.slice(0, 10),
-      price: text(row.ItemPrice),
-      taxRate: text(row.TaxRate),
-    };
-  }
-
-  /** The option rows of an item (`GetGoodsInventoryInfo`): axis names/values joined by `||*` (spec §7). */
-  private async inventory(ctx: ConnectionContext, itemCode: string): Promise<InventoryRow[]> {
-    const envelope = await this.client.call(ctx, 'ItemsLookup.GetGoodsInventoryInfo', { ItemCode: itemCode });
-    if (!Array.isArray(envelope.ResultObject)) return [];
-    const rows: InventoryRow[] = [];
-    for (const raw of envelope.ResultObject as Record<string, unknown>[]) {
-      const names: string[] = [];
-      const values: string[] = [];
-      for (let axis = 1; axis <= 5; axis++) {
-        const name = text(raw[`Name${axis}`]);
-        if (!name) continue;
-        names.push(name);
-        values.push(text(raw[`Value${axis}`]) ?? '');
-      }
-      const optionCode = text(raw.ItemTypeCode);
-      if (optionCode && names.length > 0) rows.push({ optionCode, optionName: names.join('||*'), optionValue: values.join('||*') });
-    }
-    return rows;
-  }
-
   private oneDayOrderQuery(ctx: ConnectionContext): Record<string, string> {
     const now = ctx.now();
     return {
@@ -721,20 +627,6 @@ export class Qoo10Connector
       SearchCondition: '1',
     };
   }
-}
-
-interface ItemDetail {
-  itemCode: string;
-  sellerCode?: string;
-  expireDate?: string;
-  price?: string;
-  taxRate?: string;
-}
-
-interface InventoryRow {
-  optionCode: string;
-  optionName: string;
-  optionValue: string;
 }
 
 function text(value: unknown): string | undefined {
@@ -792,14 +684,4 @@ function cursorDate(cursor: SyncCursor | null): Date | undefined {
   if (!cursor?.value) return undefined;
   const date = new Date(cursor.value);
   return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-/** The ShippingCorp name registered on Qoo10 for a Mallbridge carrier (`settings.carrierNames`), else the carrier itself. */
-function carrierName(ctx: ConnectionContext, carrier: string): string {
-  const map = ctx.settings.carrierNames;
-  if (map && typeof map === 'object') {
-    const mapped = (map as Record<string, unknown>)[carrier];
-    if (typeof mapped === 'string' && mapped.trim() !== '') return mapped.trim();
-  }
-  return carrier;
 }

@@ -1,4 +1,5 @@
 import type { SiteDescriptor } from '../sales-site-connector';
+import { CARRIER_NAMES_SETTING } from './qoo10.carriers';
 
 export const QOO10_CREDENTIALS = {
   apiKey: 'apiKey',
@@ -41,13 +42,13 @@ export const QOO10_DESCRIPTOR: SiteDescriptor = {
   ],
   settingFields: [
     {
-      name: 'carrierNames',
+      name: CARRIER_NAMES_SETTING,
       label: 'Carrier names on Qoo10',
       type: 'object',
       required: false,
       default: {},
       description:
-        'Mallbridge carrier → the ShippingCorp name registered on Qoo10 (e.g. "ヤマト宅急便", "佐川急便"). Unmapped carriers are sent as they are.',
+        'Mallbridge carrier → the ShippingCorp name registered on Qoo10, e.g. {"kuroneko": "ヤマト宅急便"}. Carriers match ignoring case, spaces and hyphens. Built in, and overridden by entries here: qxpress → Qxpress, yamato → ヤマト宅急便, sagawa → 佐川急便, japanpost / yupack → ゆうパック. A waybill whose carrier has no name here or built in is not sent: its tracking push fails naming the carrier.',
     },
     {
       name: 'initialLookbackDays',

@@ -74,7 +74,7 @@ function byOrderNoRow(orderNo: string, shippingStatus: string, claim: Record<str
   };
 }
 
-describe('Qoo10Connector orders, confirmation, waybills and stock', () => {
+describe('Qoo10Connector orders, confirmation and waybills', () => {
   const connector = new Qoo10Connector(new Qoo10Client());
   const context = (settings: Record<string, unknown> = {}) =>
     testConnectionContext(QOO10_DESCRIPTOR, {
@@ -491,127 +491,6 @@ describe('Qoo10Connector orders, confirmation, waybills and stock', () => {
           { externalOrderId: '111', refs: { orderNos: ['1001'] }, carrier: 'Sagawa', trackingNumber: 'S-9', shippedAt: NOW },
         ]),
       ).rejects.toBeInstanceOf(SiteAuthError);
-    });
-  });
-
-  describe('pushStock', () => {
-    it('sets a single item with SetGoodsPriceQty, sending its current expiry date back', async () => {
-      let sent: Record<string, string> = {};
-      let detailVersion: unknown;
-      nock(HOST)
-        .post(path('ItemsLookup.GetItemDetailInfo'))
-        .reply(200, function (_uri, body) {
-          detailVersion = this.req.headers.qapiversion;
-          expect(form(body)).toMatchObject({ SellerCode: 'TOWEL' });
-          return ok([
-            { ItemCode: '1012345678', SellerCode: 'TOWEL', ItemQty: 120, ItemPrice: '1980', ItemStatus: 'S2', ExpireDate: '2026-03-31' },
-          ]);
-        })
-        .post(path('ItemsLookup.GetGoodsInventoryInfo'))
-        .reply(200, ok([]))
-        .post(path('ItemsOrder.SetGoodsPriceQty'))
-        .reply(200, (_uri, body) => {
-          sent = form(body);
-          return ok();
-        });
-
-      expect(await connector.pushStock(context(), [{ listingKey: 'TOWEL', quantity: 7 }])).toEqual([{ key: 'TOWEL', ok: true }]);
-      expect(detailVersion).toBe('1.2');
-      expect(sent).toEqual({
-        returnType: 'application/json',
-        ItemCode: '1012345678',
-        SellerCode: 'TOWEL',
-        Qty: '7',
-        ExpireDate: '2026-03-31',
-        Price: '1980',
-      });
-    });
-
-    it('never sends an empty ExpireDate: an item whose expiry is unknown is not updated', async () => {
-      nock(HOST)
-        .post(path('ItemsLookup.GetItemDetailInfo'))
-        .reply(200, ok([{ ItemCode: '1', SellerCode: 'X', ItemQty: 1 }]))
-        .post(path('ItemsLookup.GetGoodsInventoryInfo'))
-        .reply(200, ok([]));
-
-      const [result] = await connector.pushStock(context(), [{ listingKey: 'X', quantity: 2 }]);
-
-      expect(result).toMatchObject({ key: 'X', ok: false });
-    });
-
-    it('sets an option row with UpdateInventoryQtyUnit, found through its product code', async () => {
-      let sent: Record<string, string> = {};
-      nock(HOST)
-        .post(path('ItemsLookup.GetItemDetailInfo'))
-        .reply(200, ok([{ ItemCode: '1012345679', SellerCode: 'TSHIRT', ExpireDate: '2026-01-01' }]))
-        .post(path('ItemsLookup.GetGoodsInventoryInfo'))
-        .reply(
-          200,
-          ok([
-            {
-              Name1: 'カラー',
-              Value1: 'ホワイト',
-              Name2: 'サイズ',
-              Value2: 'M',
-              Name3: '',
-              Value3: '',
-              Price: 0,
-              Qty: 25,
-              ItemTypeCode: 'TSHIRT-WH-M',
-            },
-            {
-              Name1: 'カラー',
-              Value1: 'ホワイト',
-              Name2: 'サイズ',
-              Value2: 'L',
-              Name3: '',
-              Value3: '',
-              Price: 0,
-              Qty: 18,
-              ItemTypeCode: 'TSHIRT-WH-L',
-            },
-          ]),
-        )
-        .post(path('ItemsOptions.UpdateInventoryQtyUnit'))
-        .reply(200, (_uri, body) => {
-          sent = form(body);
-          return ok();
-        })
-        .post(path('ItemsOptions.UpdateInventoryQtyUnit'))
-        .reply(200, { ResultCode: -10101, ResultMsg: 'Processing Error - option locked' });
-
-      const results = await connector.pushStock(context(), [
-        { listingKey: 'TSHIRT-WH-L', productCode: 'TSHIRT', quantity: 0 },
-        { listingKey: 'TSHIRT-WH-M', productCode: 'TSHIRT', quantity: 4 },
-        { listingKey: 'TSHIRT-XX', productCode: 'TSHIRT', quantity: 4 },
-        { listingKey: 'TSHIRT-WH-M', delta: -1 },
-      ]);
-
-      expect(sent).toEqual({
-        returnType: 'application/json',
-        ItemCode: '1012345679',
-        SellerCode: 'TSHIRT',
-        OptionName: 'カラー||*サイズ',
-        OptionValue: 'ホワイト||*L',
-        OptionCode: 'TSHIRT-WH-L',
-        Qty: '0',
-      });
-      expect(results).toEqual([
-        { key: 'TSHIRT-WH-L', ok: true },
-        expect.objectContaining({ key: 'TSHIRT-WH-M', ok: false, siteCode: '-10101' }),
-        expect.objectContaining({ key: 'TSHIRT-XX', ok: false }),
-        expect.objectContaining({ key: 'TSHIRT-WH-M', ok: false }),
-      ]);
-    });
-
-    it('reports an unknown seller code (-10001) on its own item', async () => {
-      nock(HOST)
-        .post(path('ItemsLookup.GetItemDetailInfo'))
-        .reply(200, { ResultCode: -10001, ResultMsg: "Fail to find Item information with 'ItemCode','SellerCode'." });
-
-      expect(await connector.pushStock(context(), [{ listingKey: 'NOPE', quantity: 1 }])).toEqual([
-        expect.objectContaining({ key: 'NOPE', ok: false }),
-      ]);
     });
   });
 });

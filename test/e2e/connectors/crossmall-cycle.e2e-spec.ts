@@ -116,9 +116,21 @@ describe('CROSS MALL connector cycle against the simulator', () => {
       { listingKey: 'HOUJICHA-200', quantity: 0 },
       { listingKey: 'KUTSUSHITA-01:ブラック, 23-25cm', quantity: 1 },
     ]);
+    // Pushed without stored addresses: each result carries the address get_stock gave, for the core to store.
     expect(stock).toEqual([
-      { key: 'KUTSUSHITA-01:ブラック,23-25cm', ok: true },
-      { key: 'HOUJICHA-200', ok: true },
+      {
+        key: 'KUTSUSHITA-01:ブラック,23-25cm',
+        ok: true,
+        listing: expect.objectContaining({
+          address: { itemCode: 'KUTSUSHITA-01', attribute1Name: 'ブラック', attribute2Name: '23-25cm' },
+          quantity: 40,
+        }),
+      },
+      {
+        key: 'HOUJICHA-200',
+        ok: true,
+        listing: expect.objectContaining({ address: { itemCode: 'HOUJICHA-200', attribute1Name: '', attribute2Name: '' }, quantity: 0 }),
+      },
       { key: 'KUTSUSHITA-01:ブラック, 23-25cm', ok: false, message: expect.stringContaining('no SKU'), retryable: false },
     ]);
     expect(sim.getStock('KUTSUSHITA-01', 'ブラック', '23-25cm')).toBe(40);

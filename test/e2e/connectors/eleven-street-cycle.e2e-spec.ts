@@ -120,23 +120,24 @@ describe('11st connector cycle against the simulator', () => {
       { listingKey: 'JEJU-CITRUS-3KG', quantity: 0 },
       { listingKey: 'NOT-ON-11ST', quantity: 3 },
     ]);
+    // Each found listing comes back with its address, for Inventory to keep (site_listings).
     expect(stock).toEqual([
-      { key: 'TEE-BASIC-BK-M', ok: true },
-      { key: 'JEJU-CITRUS-3KG', ok: true },
-      { key: 'NOT-ON-11ST', ok: false, message: expect.stringContaining('NOT-ON-11ST'), retryable: false },
+      expect.objectContaining({ key: 'TEE-BASIC-BK-M', ok: true, listing: expect.objectContaining({ address: expect.objectContaining({ prdStckNo: '44699820301' }) }) }),
+      expect.objectContaining({ key: 'JEJU-CITRUS-3KG', ok: true, listing: expect.objectContaining({ address: expect.objectContaining({ prdStckNo: '44699820216' }) }) }),
+      expect.objectContaining({ key: 'NOT-ON-11ST', ok: false, message: expect.stringContaining('NOT-ON-11ST') }),
     ]);
     expect(sim.getStock('44699820301')).toMatchObject({ stckQty: 25, optWght: 1 });
     expect(sim.getStock('44699820216')).toMatchObject({ stckQty: 0, optWght: 3 });
   });
 
-  it('finds an option never seen on an order through the seller product code', async () => {
-    // TEE-BASIC-WH-M is on no order; the product lookup by "TEE-BASIC" reads its options.
+  it("finds an option never seen on an order through 11st's product search", async () => {
+    // TEE-BASIC-WH-M is on no order and comes with no product code: the product search finds its product.
     const results = await connector.pushStock(context(), [
       { listingKey: 'TEE-BASIC', quantity: 1 },
       { listingKey: 'TEE-BASIC-WH-M', quantity: 6 },
     ]);
     expect(results[0]).toMatchObject({ key: 'TEE-BASIC', ok: false });
-    expect(results[1]).toEqual({ key: 'TEE-BASIC-WH-M', ok: true });
+    expect(results[1]).toMatchObject({ key: 'TEE-BASIC-WH-M', ok: true, listing: { address: { prdStckNo: '44699820303' } } });
     expect(sim.getStock('44699820303')).toMatchObject({ stckQty: 6, prdStckStatCd: '01' });
   });
 

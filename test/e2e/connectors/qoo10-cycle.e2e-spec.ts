@@ -159,8 +159,8 @@ describe('Qoo10 connector cycle (simulator)', () => {
       { listingKey: 'NO-SUCH-CODE', quantity: 1 },
     ]);
     expect(stock).toEqual([
-      { key: 'TOWEL-FT', ok: true },
-      { key: 'TSHIRT-WH-L', ok: true },
+      expect.objectContaining({ key: 'TOWEL-FT', ok: true }),
+      expect.objectContaining({ key: 'TSHIRT-WH-L', ok: true }),
       expect.objectContaining({ key: 'TSHIRT', ok: false }),
       expect.objectContaining({ key: 'NO-SUCH-CODE', ok: false }),
     ]);

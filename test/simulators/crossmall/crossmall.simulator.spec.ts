@@ -97,6 +97,9 @@ describe('CrossmallSimulator (WebAPI2 wire protocol)', () => {
   }
 
   const rows = (doc: any, root: string): any[] => [].concat(doc[root].ResultSet.Result ?? []);
+  /** A scenario hook over HTTP, JSON body. */
+  const post = (path: string, body: unknown = {}) =>
+    fetch(`${base}/_sim${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
     base = await sim.start(0);
@@ -296,6 +299,38 @@ describe('CrossmallSimulator (WebAPI2 wire protocol)', () => {
       const noKey = await call('get_stock', {});
       expect(noKey.doc.GetStock.ResultSet.ResultStatus.GetStatus).toBe('error');
     });
+
+    it("refuses a seller's edit of an unknown SKU or to a stock that is no whole number, over HTTP too", async () => {
+      expect(() => sim.setStock('SOCKS', 'ホワイト ', '23-25cm', 3)).toThrow(CrossmallSimStateError);
+      expect(() => sim.setStock('SOCKS', 'ホワイト', '23-25cm', -1)).toThrow('whole number');
+      expect((await post('/stock', { item_code: 'SOCKS', attribute1_name: 'ホワイト', stock: 3 })).status).toBe(404);
+      expect((await post('/stock', { item_code: 'TEA', stock: 1.5 })).status).toBe(400);
+      expect((await post('/stock', { stock: 1 })).status).toBe(400);
+      expect((await post('/skus', { item_code: 'TEA', stock: 1 })).status).toBe(409);
+      expect((await post('/skus', { item_code: 'CUP' })).status).toBe(400);
+      expect((await fetch(`${base}/_sim/stock?item_code=GHOST`)).status).toBe(404);
+      expect(sim.getStock('SOCKS', 'ホワイト', '23-25cm')).toBe(4);
+      expect(sim.getStock('TEA')).toBe(50);
+    });
+
+    it("sets a SKU's stock as a seller does in the screen, unrecorded; get_stock shows it at once", async () => {
+      sim.requests.length = 0;
+      expect(sim.setStock('SOCKS', 'ホワイト', '23-25cm', 7)).toMatchObject({ item_code: 'SOCKS', attribute1_name: 'ホワイト', stock: 7 });
+      expect(await (await post('/stock', { item_code: 'TEA', stock: 0 })).json()).toMatchObject({ item_code: 'TEA', stock: 0 });
+      const added = await post('/skus', { item_code: 'CUP', attribute1_name: '白', stock: 6 });
+      expect(added.status).toBe(201);
+      const query = new URLSearchParams({ item_code: 'CUP', attribute1_name: '白' });
+      expect(await (await fetch(`${base}/_sim/stock?${query}`)).json()).toMatchObject({ item_code: 'CUP', attribute2_name: '', stock: 6 });
+      expect(sim.requests).toEqual([]);
+
+      const socks = rows((await call('get_stock', { item_code: 'SOCKS' })).doc, 'GetStock');
+      expect(socks.map((x) => [x.item_cd, x.attribute1_name, x.attribute2_name, x.stock])).toEqual([
+        ['SOCKS', 'ブラック', '23-25cm', '10'],
+        ['SOCKS', 'ホワイト', '23-25cm', '7'],
+      ]);
+      expect(rows((await call('get_stock', { item_code: 'TEA' })).doc, 'GetStock')[0].stock).toBe('0');
+      expect(rows((await call('get_stock', { item_code: 'CUP', attribute1_name: '白' })).doc, 'GetStock')[0].stock).toBe('6');
+    });
   });
 
   describe('changes after intake (cancellations.md §4.7)', () => {
@@ -461,8 +496,6 @@ describe('CrossmallSimulator (WebAPI2 wire protocol)', () => {
     });
 
     it('offers every hook over HTTP under /_sim, unrecorded and untouched by faults', async () => {
-      const post = (path: string, body: unknown = {}) =>
-        fetch(`${base}/_sim${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       sim.faults.add({ kind: 'http', status: 503 }); // would hit the next site request
       sim.requests.length = 0;
 

@@ -31,6 +31,14 @@ import { SiteSimulator, type FaultSpec, type SiteRequest } from '../site-simulat
  * Each answers 200 with the order as the simulator holds it; 404 unknown order, 409 a change the state does
  * not allow (hold of an order not at 0...), 400 a malformed body. No line-level cancel exists: the spec knows no
  * line cancel flag nor a line edit (the API cannot change amounts), so there is no hook for one.
+ *
+ * Stock, as a seller edits it in the CROSS MALL screens (not through upd_stock, so no request is recorded):
+ * - `addSku(seed)`                                          POST /_sim/skus     body: CrossmallSkuSeed → 201
+ * - `setStock(item_code, attribute1, attribute2, stock)`    POST /_sim/stock    body: { item_code, attribute1_name?,
+ *                                                                                       attribute2_name?, stock }
+ * - `getStock(item_code, attribute1, attribute2)`           GET  /_sim/stock?item_code=…&attribute1_name=…&attribute2_name=…
+ * The SKU is named by item code + attribute names, exact text (absent names are ''); the stock hooks answer
+ * the SKU as held, 404 for an unknown SKU, 400 for a stock that is not a whole number ≥ 0.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -228,6 +236,32 @@ export function formatJstDash(d: Date): string {
 /** `yyyy/mm/dd hh:mm:ss` JST (the order_date format). */
 export function formatJstSlash(d: Date): string {
   return formatJstDash(d).replace(/-/g, '/');
+}
+
+/**
+ * An order in the collect phase (発送待機) dated ten minutes before the real clock (order_date and updated_at,
+ * JST: inside a first change pull's look-back), one buyer as client and recipient; `overrides` for the rest.
+ */
+export function recentCrossmallOrder(
+  orderNumber: number,
+  lines: CrossmallOrderLineSeed[],
+  overrides: Partial<CrossmallOrderSeed> = {},
+): CrossmallOrderSeed {
+  const at = new Date(Date.now() - 10 * 60_000);
+  return {
+    order_number: orderNumber,
+    order_date: formatJstSlash(at),
+    updated_at: formatJstDash(at),
+    shop_name: '楽天市場店',
+    order_code: `R-${orderNumber}`,
+    phase_name: '発送待機',
+    client_name: '田中 優子',
+    ship_name: '田中 優子',
+    ship_zip: '100-0001',
+    ship_address1: '東京都千代田区千代田1-1',
+    lines,
+    ...overrides,
+  };
 }
 
 function validDate(s: string): boolean {
@@ -502,18 +536,23 @@ export class CrossmallSimulator extends SiteSimulator {
     }
   }
 
-  setStock(itemCode: string, attr1: string, attr2: string, stock: number, account = this.accounts[0].account): void {
-    const sku = this.skus.find(
-      (s) => s.account === account && s.item_code === itemCode && s.attribute1_name === attr1 && s.attribute2_name === attr2,
-    );
-    if (!sku) throw new Error(`unknown SKU ${itemCode}/${attr1}/${attr2}`);
+  /** The seller overwrites a SKU's stock in the CROSS MALL screen: get_stock shows it at once. */
+  setStock(itemCode: string, attr1: string, attr2: string, stock: number, account = this.accounts[0].account): Sku {
+    if (!Number.isInteger(stock) || stock < 0) throw new CrossmallSimStateError(`stock must be a whole number ≥ 0, not ${stock}`, 400);
+    const sku = this.findSku(itemCode, attr1, attr2, account);
+    if (!sku) throw new CrossmallSimStateError(`unknown SKU ${itemCode}/${attr1}/${attr2}`, 404);
     sku.stock = stock;
+    return { ...sku };
   }
 
   getStock(itemCode: string, attr1 = '', attr2 = '', account = this.accounts[0].account): number | undefined {
+    return this.findSku(itemCode, attr1, attr2, account)?.stock;
+  }
+
+  private findSku(itemCode: string, attr1: string, attr2: string, account: string): Sku | undefined {
     return this.skus.find(
       (s) => s.account === account && s.item_code === itemCode && s.attribute1_name === attr1 && s.attribute2_name === attr2,
-    )?.stock;
+    );
   }
 
   setAllowedIps(ips: string[], account?: string): void {
@@ -568,6 +607,7 @@ export class CrossmallSimulator extends SiteSimulator {
       }
       res.status(201).json(this.getOrder(seed.order_number, String(seed.account ?? this.accounts[0].account)));
     });
+    this.stockHookRoutes(router, json);
     hook('/orders/:n', (n, _body, account) => this.getOrder(n, account), 'get');
     hook('/orders/:n/hold', (n, _body, account) => this.hold(n, account));
     hook('/orders/:n/release', (n, _body, account) => this.release(n, account));
@@ -589,6 +629,52 @@ export class CrossmallSimulator extends SiteSimulator {
       return this.setAddress(n, patch as CrossmallAddressPatch, account);
     });
     return router;
+  }
+
+  /** The stock hooks (see the class comment): a seller's own edits, beside the API. */
+  private stockHookRoutes(router: express.Router, json: express.RequestHandler): void {
+    const answer = (res: Response, run: () => unknown, status = 200) => {
+      try {
+        res.status(status).json(run());
+      } catch (error) {
+        if (!(error instanceof CrossmallSimStateError)) throw error;
+        res.status(error.status).json({ error: error.message });
+      }
+    };
+    const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+    const accountOf = (value: unknown) => (typeof value === 'string' && value !== '' ? value : this.accounts[0].account);
+    router.post('/skus', json, (req: Request, res: Response) =>
+      answer(
+        res,
+        () => {
+          const seed = (req.body ?? {}) as CrossmallSkuSeed;
+          if (typeof seed.item_code !== 'string' || seed.item_code === '' || !Number.isInteger(seed.stock) || seed.stock < 0)
+            throw new CrossmallSimStateError('a SKU seed needs item_code (string) and stock (a whole number ≥ 0)', 400);
+          const account = accountOf(seed.account);
+          if (this.findSku(seed.item_code, seed.attribute1_name ?? '', seed.attribute2_name ?? '', account))
+            throw new CrossmallSimStateError(`SKU ${seed.item_code}/${seed.attribute1_name ?? ''}/${seed.attribute2_name ?? ''} exists`);
+          this.addSku({ ...seed, account });
+          return this.findSku(seed.item_code, seed.attribute1_name ?? '', seed.attribute2_name ?? '', account);
+        },
+        201,
+      ),
+    );
+    router.post('/stock', json, (req: Request, res: Response) =>
+      answer(res, () => {
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        if (typeof body.item_code !== 'string' || typeof body.stock !== 'number')
+          throw new CrossmallSimStateError('item_code (string) and stock (number) are required', 400);
+        return this.setStock(body.item_code, text(body.attribute1_name), text(body.attribute2_name), body.stock, accountOf(body.account));
+      }),
+    );
+    router.get('/stock', (req: Request, res: Response) =>
+      answer(res, () => {
+        const { item_code: itemCode, attribute1_name: a1, attribute2_name: a2, account } = req.query;
+        const sku = this.findSku(text(itemCode), text(a1), text(a2), accountOf(account));
+        if (!sku) throw new CrossmallSimStateError(`unknown SKU ${text(itemCode)}/${text(a1)}/${text(a2)}`, 404);
+        return { ...sku };
+      }),
+    );
   }
 
   protected renderSiteError(fault: FaultSpec, req: SiteRequest, res: Response): void {

@@ -293,6 +293,82 @@ describe('ElevenStreetSimulator (11st OPEN API wire protocol)', () => {
       expect(sim.getStock('44699820302')?.stckQty).toBe(12);
     });
 
+    describe('product search (다중 상품 조회, apiSeq 1007)', () => {
+      const search = (fields: string, key?: string | null) =>
+        call('/rest/prodmarketservice/prodmarket', {
+          method: 'POST',
+          key,
+          headers: { 'Content-Type': 'text/xml; charset=EUC-KR' },
+          body: iconv.encode(`<?xml version="1.0" encoding="EUC-KR"?><SearchProduct>${fields}</SearchProduct>`, 'euc-kr'),
+        });
+      const prdNos = (r: { doc: any }) => [r.doc.products?.product ?? []].flat().map((p: any) => p.prdNo);
+      const many = (count: number) =>
+        Array.from({ length: count }, (_, index) => ({
+          prdNo: String(7000 + index),
+          prdNm: `상품 ${index}`,
+          sellerPrdCd: `P-${index}`,
+          selStatCd: index === 3 ? '106' : undefined,
+          stocks: [{ prdStckNo: String(8000 + index), sellerStockCd: `S-${index}`, stckQty: index }],
+        }));
+
+      it('refuses an unknown key and a body without limit', async () => {
+        expect((await search('<limit>10</limit>', 'wrong-key')).doc.ClientMessage.resultCode).toBe('500');
+        expect((await search('<start>1</start>')).doc.ClientMessage.resultCode).toBe('400');
+      });
+
+      it('pages by limit and a 1-based start, end inclusive, with every sale status', async () => {
+        sim.seed({ ...testSeed(), products: many(25) });
+
+        const first = await search('<limit>10</limit>');
+        const third = await search('<limit>10</limit><start>21</start>');
+        const window = await search('<limit>10</limit><start>7</start><end>9</end>');
+
+        expect(first.contentType).toBe('text/xml;charset=EUC-KR');
+        expect(prdNos(first)).toEqual(['7000', '7001', '7002', '7003', '7004', '7005', '7006', '7007', '7008', '7009']);
+        expect([first.doc.products.product[3].selStatCd, first.doc.products.product[3].selStatNm]).toEqual(['106', '판매정상종료']);
+        expect(prdNos(third)).toEqual(['7020', '7021', '7022', '7023', '7024']);
+        expect(prdNos(window)).toEqual(['7006', '7007', '7008']);
+        expect((await search('<limit>10</limit><start>26</start>')).text).toContain(
+          '<ns2:products xmlns:ns2="http://skt.tmall.business.openapi.spring.service.client.domain/"></ns2:products>',
+        );
+      });
+
+      it('filters by sale status and shows no options (the stock read has them)', async () => {
+        sim.seed({ ...testSeed(), products: many(5) });
+        const r = await search('<limit>10</limit><selStatCd>106</selStatCd>');
+        expect(prdNos(r)).toEqual(['7003']);
+        expect(r.text).not.toContain('prdStckNo');
+      });
+    });
+
+    it('lets a seller set a listing stock as in Seller Office (/_sim hooks), its 품절 status following', async () => {
+      const hook = async (path: string, body?: unknown) => {
+        const res = await fetch(`${base}/_sim${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+
+      expect(await hook('/listings/TEE-BK-L/stock', { stckQty: 0 })).toEqual({
+        status: 200,
+        body: expect.objectContaining({
+          prdNo: '9105055200',
+          sellerPrdCd: 'TEE',
+          prdStckNo: '44699820302',
+          stckQty: 0,
+          prdStckStatCd: '02',
+        }),
+      });
+      expect((await hook('/stocks/44699820302', { stckQty: 5 })).body).toMatchObject({ stckQty: 5, prdStckStatCd: '01' });
+      expect((await hook('/listings/TEE-BK-L')).body).toMatchObject({ prdStckNo: '44699820302', stckQty: 5 });
+      expect((await hook('/listings/NOPE/stock', { stckQty: 1 })).status).toBe(404);
+      expect((await hook('/stocks/44699820302', { stckQty: -1 })).status).toBe(400);
+      expect(sim.getStock('44699820302')?.stckQty).toBe(5);
+      expect(sim.requests.filter((request) => request.path.startsWith('/_sim'))).toEqual([]);
+    });
+
     it('answers an empty product list for an unknown seller code', async () => {
       const r = await call('/rest/prodmarketservice/sellerprodcode/NOPE');
       expect(r.text).toContain('<ns2:products xmlns:ns2="http://skt.tmall.business.openapi.spring.service.client.domain/"></ns2:products>');

@@ -34,8 +34,16 @@ import { SiteSimulator, type FaultSpec, type SiteRequest } from '../site-simulat
  * - `changeAddress(ordNo, recipient)`           `address`         `{ rcvrNm?, rcvrMailNo?, rcvrBaseAddr?, rcvrDtlsAddr?, rcvrPrtblNo?, rcvrTlphn? }` (before 발주확인 only)
  * - `shareDlvNo(ordNos, dlvNo?)`                `share-dlvno`     `{ withOrdNo }` or `{ dlvNo }`: one bundle (dlvNo) for both orders
  * - `getLines({ ordNo })`                       `GET /_sim/orders/{ordNo}`
- * Omitting `ordPrdSeq` applies a hook to every line of the order it can apply to. Hooks are not recorded as site
- * requests and never hit by faults.
+ * Omitting `ordPrdSeq` applies a hook to every line of the order it can apply to.
+ *
+ * Listings (products §7): the seller's product search (`POST /rest/prodmarketservice/prodmarket`, apiSeq 1007) is
+ * served beside `sellerprodcode` and the stock read and update. A seller changing a stock quantity in Seller Office:
+ * - `setStock(prdStckNo, stckQty)`               `POST /_sim/stocks/{prdStckNo}`          `{ stckQty }`
+ * - `setListingStock(listingKey, stckQty)`       `POST /_sim/listings/{listingKey}/stock`  `{ stckQty }`
+ *     the option whose sellerStockCd is the key, else the one stock row of a product whose sellerPrdCd it is
+ * - `getListing(listingKey)`                     `GET /_sim/listings/{listingKey}`
+ * Each answers the stock row after it (with its `prdNo` and `sellerPrdCd`). Hooks are not recorded as site requests
+ * and never hit by faults.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -225,6 +233,8 @@ export interface ElevenStreetProductSeed {
   prdNo: string;
   prdNm: string;
   sellerPrdCd: string;
+  /** 판매상태 (apiSeq 1007): 101 승인대기 … 103 판매중 (default), 104 품절, 105 전시중지, 106 판매정상종료, 107 판매강제종료, 108 판매금지. */
+  selStatCd?: string;
   stocks: ElevenStreetStockSeed[];
 }
 
@@ -325,6 +335,7 @@ interface Product {
   prdNo: string;
   prdNm: string;
   sellerPrdCd: string;
+  selStatCd: string;
   stocks: Required<ElevenStreetStockSeed>[];
 }
 
@@ -359,6 +370,17 @@ export const ELEVEN_STREET_COURIERS: Record<string, string> = {
 const DOMESTIC_COURIERS = new Set(['00034', '00012', '00011', '00007', '00002', '00061', '00060', '00022', '00026', '00021']);
 
 const NS2 = 'http://skt.tmall.business.openapi.spring.service.client.domain/';
+/** `selStatCd` → `selStatNm` (apiSeq 1007). */
+const SALE_STATUS_NAMES: Record<string, string> = {
+  '101': '승인대기',
+  '102': '승인전',
+  '103': '판매중',
+  '104': '품절',
+  '105': '전시중지',
+  '106': '판매정상종료',
+  '107': '판매강제종료',
+  '108': '판매금지',
+};
 const MSG_NO_USER = 'OpenAPI Key 에 해당하는 유저가 없습니다.';
 const MSG_MAINTENANCE = '서버 점검중입니다. 매주 금요일 새벽은 정기점검일 입니다.';
 const KST_OFFSET_MS = 9 * 3_600_000;
@@ -392,6 +414,9 @@ export interface ElevenStreetCancelReason {
   /** `ordCnDtlsRsn` */
   reason?: string;
 }
+
+/** One stock row with the product it belongs to: what the listing hooks answer. */
+export type ElevenStreetListingStock = Required<ElevenStreetStockSeed> & { prdNo: string; sellerPrdCd: string };
 
 /** What a scenario hook touched: the line after it, and the claim it made or moved. */
 export interface ElevenStreetHookResult {
@@ -455,6 +480,17 @@ function parseKstDateTime(s: string): number | null {
 function parseMinute(s: string): number | null {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);
   return m ? kstParts(+m[1], +m[2], +m[3], +m[4], +m[5]) : null;
+}
+
+/** A request's XML body by its declared charset (§1: EUC-KR vs UTF-8 is UNCONFIRMED; EUC-KR when none), or null. */
+function xmlBodyOf(req: SiteRequest): Record<string, unknown> | null {
+  const type = String(req.headers['content-type'] ?? '').toLowerCase();
+  const text = /charset\s*=\s*"?utf-?8/.test(type) ? req.rawBody.toString('utf8') : iconv.decode(req.rawBody, 'euc-kr');
+  try {
+    return new XMLParser({ parseTagValue: false, ignoreDeclaration: true, trimValues: true }).parse(text, true) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
 }
 
 function esc(s: string): string {
@@ -625,6 +661,7 @@ export class ElevenStreetSimulator extends SiteSimulator {
       prdNo: p.prdNo,
       prdNm: p.prdNm,
       sellerPrdCd: p.sellerPrdCd,
+      selStatCd: p.selStatCd ?? '103',
       stocks: p.stocks.map((s) => ({
         prdStckNo: s.prdStckNo,
         sellerStockCd: s.sellerStockCd ?? '',
@@ -909,8 +946,41 @@ export class ElevenStreetSimulator extends SiteSimulator {
     line.ordPrdStatBeforeClaim = null;
   }
 
-  setStock(prdStckNo: string, stckQty: number): void {
-    this.mustStock(prdStckNo).stckQty = stckQty;
+  /** The seller sets an option's stock in Seller Office; its 품절 status follows, as on a stockqty PUT. */
+  setStock(prdStckNo: string, stckQty: number): ElevenStreetListingStock {
+    if (!Number.isInteger(stckQty) || stckQty < 0) throw new ElevenStreetSimStateError('stckQty must be a whole number ≥ 0', 400);
+    const stock = this.mustStock(prdStckNo);
+    stock.stckQty = stckQty;
+    stock.prdStckStatCd = stckQty > 0 ? '01' : '02';
+    return this.listingStock(prdStckNo)!;
+  }
+
+  /** `setStock` for the stock row a listing key names (see {@link getListing}). */
+  setListingStock(listingKey: string, stckQty: number): ElevenStreetListingStock {
+    const listing = this.getListing(listingKey);
+    if (!listing) throw new ElevenStreetSimStateError(`no stock row for listing key ${listingKey}`, 404);
+    return this.setStock(listing.prdStckNo, stckQty);
+  }
+
+  /**
+   * The stock row a listing key names, as Mallbridge keys 11st listings: the option whose sellerStockCd it is,
+   * else the one row of a product whose sellerPrdCd it is.
+   */
+  getListing(listingKey: string): ElevenStreetListingStock | undefined {
+    for (const p of this.products) {
+      const option = p.stocks.find((x) => x.sellerStockCd === listingKey);
+      if (option) return this.listingStock(option.prdStckNo);
+    }
+    const single = this.products.find((p) => p.sellerPrdCd === listingKey && p.stocks.length === 1);
+    return single ? this.listingStock(single.stocks[0].prdStckNo) : undefined;
+  }
+
+  private listingStock(prdStckNo: string): ElevenStreetListingStock | undefined {
+    for (const p of this.products) {
+      const s = p.stocks.find((x) => x.prdStckNo === prdStckNo);
+      if (s) return { ...s, prdNo: p.prdNo, sellerPrdCd: p.sellerPrdCd };
+    }
+    return undefined;
   }
 
   getStock(prdStckNo: string): Required<ElevenStreetStockSeed> | undefined {
@@ -942,7 +1012,7 @@ export class ElevenStreetSimulator extends SiteSimulator {
       const s = p.stocks.find((x) => x.prdStckNo === prdStckNo);
       if (s) return s;
     }
-    throw new Error(`unknown prdStckNo ${prdStckNo}`);
+    throw new ElevenStreetSimStateError(`unknown prdStckNo ${prdStckNo}`, 404);
   }
 
   // ----- transport ------------------------------------------------------------------------------------------------
@@ -987,6 +1057,7 @@ export class ElevenStreetSimulator extends SiteSimulator {
     app.get('/rest/ordservices/reqpackaging/:ordNo/:ordPrdSeq/:addPrdYn/:addPrdNo/:dlvNo', (req, res) => this.reqPackaging(req, res));
     app.get('/rest/ordservices/reqdelivery/:sendDt/:dlvMthdCd/:dlvEtprsCd/:invcNo/:dlvNo', (req, res) => this.reqDelivery(req, res));
     app.get('/rest/prodmarketservice/sellerprodcode/:sellerPrdCd', (req, res) => this.productByCode(req, res));
+    app.post('/rest/prodmarketservice/prodmarket', (req, res) => this.productSearch(req as unknown as SiteRequest, res));
     app.get('/rest/prodmarketservice/prodmarket/stck/:prdNo', (req, res) => this.stockRead(req, res));
     app.put('/rest/prodservices/stockqty/:prdStckNo', (req, res) => this.stockUpdate(req as unknown as SiteRequest, res));
     for (const list of CLAIM_LIST_NAMES)
@@ -1584,19 +1655,22 @@ export class ElevenStreetSimulator extends SiteSimulator {
     };
     const text = (body: Body, name: string): string | undefined => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
     const why = (body: Body): ElevenStreetCancelReason => ({ reasonCode: text(body, 'reasonCode'), reason: text(body, 'reason') });
+    const answer = (res: Response, run: () => unknown) => {
+      try {
+        res.json(run());
+      } catch (error) {
+        if (!(error instanceof ElevenStreetSimStateError)) throw error;
+        res.status(error.status).json({ error: error.message });
+      }
+    };
     const hook = (
       path: string,
       run: (ordNo: string, body: Body, params: Record<string, string>) => unknown,
       method: 'get' | 'post' = 'post',
     ) =>
-      router[method](path, json, (req: Request, res: Response) => {
-        try {
-          res.json(run(String(req.params.ordNo), (req.body ?? {}) as Body, req.params as Record<string, string>));
-        } catch (error) {
-          if (!(error instanceof ElevenStreetSimStateError)) throw error;
-          res.status(error.status).json({ error: error.message });
-        }
-      });
+      router[method](path, json, (req: Request, res: Response) =>
+        answer(res, () => run(String(req.params.ordNo), (req.body ?? {}) as Body, req.params as Record<string, string>)),
+      );
     hook(
       '/orders/:ordNo',
       (ordNo) => {
@@ -1631,6 +1705,20 @@ export class ElevenStreetSimulator extends SiteSimulator {
       this.requestExchange(ordNo, requiredNumber(body, 'ordPrdSeq'), optionalNumber(body, 'qty'), text(body, 'reason')),
     );
     hook('/orders/:ordNo/address', (ordNo, body) => this.changeAddress(ordNo, body as ElevenStreetRecipient));
+    const stckQty = (body: Body) => requiredNumber(body, 'stckQty');
+    router.post('/stocks/:prdStckNo', json, (req: Request, res: Response) =>
+      answer(res, () => this.setStock(String(req.params.prdStckNo), stckQty((req.body ?? {}) as Body))),
+    );
+    router.post('/listings/:listingKey/stock', json, (req: Request, res: Response) =>
+      answer(res, () => this.setListingStock(String(req.params.listingKey), stckQty((req.body ?? {}) as Body))),
+    );
+    router.get('/listings/:listingKey', (req: Request, res: Response) =>
+      answer(res, () => {
+        const listing = this.getListing(String(req.params.listingKey));
+        if (!listing) throw new ElevenStreetSimStateError(`no stock row for listing key ${String(req.params.listingKey)}`, 404);
+        return listing;
+      }),
+    );
     hook('/orders/:ordNo/share-dlvno', (ordNo, body) => {
       const other = text(body, 'withOrdNo');
       const dlvNo = text(body, 'dlvNo');
@@ -1656,6 +1744,58 @@ export class ElevenStreetSimulator extends SiteSimulator {
       .join('');
     // §7: this endpoint was observed answering UTF-8 (a TS test's empty result), unlike the order APIs.
     this.sendXml(res, `<ns2:products xmlns:ns2="${NS2}">${body}</ns2:products>`, 'UTF-8');
+  }
+
+  /**
+   * 다중 상품 조회 (apiSeq 1007): `<SearchProduct>` with `limit` (required, at most 500), `start` and `end` (1-based
+   * positions in the list, `end` inclusive: UNCONFIRMED, the guide's example is limit 10, start 7, end 17), and the
+   * filters `selStatCd`, `prdNo`, `prdNm` (part of the name). Products in registration order; no options in the
+   * answer (the stock read has them). The error and empty answers of this call are UNCONFIRMED: a ClientMessage as
+   * the other product calls here, and an empty `ns2:products` as `sellerprodcode`'s.
+   */
+  private productSearch(req: SiteRequest, res: Response): void {
+    const auth = this.authenticate(req);
+    if ('error' in auth) {
+      this.sendXml(res, this.clientMessage(500, auth.error));
+      return;
+    }
+    const search = xmlBodyOf(req)?.SearchProduct as Record<string, unknown> | undefined;
+    if (!search || typeof search !== 'object') {
+      this.sendXml(res, this.clientMessage(400, '잘못된 요청입니다. SearchProduct 요소가 없습니다.'));
+      return;
+    }
+    const field = (name: string) => (typeof search[name] === 'string' ? (search[name] as string).trim() : '');
+    const position = (name: string) => (/^\d+$/.test(field(name)) ? Number(field(name)) : undefined);
+    const limit = position('limit');
+    if (!limit) {
+      this.sendXml(res, this.clientMessage(400, '잘못된 요청입니다. limit 값이 없습니다.'));
+      return;
+    }
+    // §1007: "일괄 최대 500개 목록 조회 가능".
+    const size = Math.min(limit, 500);
+    const start = Math.max(position('start') ?? 1, 1);
+    const end = position('end') ?? start + size - 1;
+    const matching = this.products.filter(
+      (p) =>
+        p.sellerId === auth.account.sellerId &&
+        (!field('selStatCd') || p.selStatCd === field('selStatCd')) &&
+        (!field('prdNo') || p.prdNo === field('prdNo')) &&
+        (!field('prdNm') || p.prdNm.includes(field('prdNm'))),
+    );
+    const page = matching.slice(start - 1, Math.min(end, start - 1 + size));
+    const body = page
+      .map(
+        (p) =>
+          `<ns2:product>${fieldsXml({
+            prdNm: p.prdNm,
+            prdNo: p.prdNo,
+            selStatCd: p.selStatCd,
+            selStatNm: SALE_STATUS_NAMES[p.selStatCd] ?? '',
+            sellerPrdCd: p.sellerPrdCd,
+          })}</ns2:product>`,
+      )
+      .join('');
+    this.sendXml(res, `<ns2:products xmlns:ns2="${NS2}">${body}</ns2:products>`);
   }
 
   private stockRead(req: Request, res: Response): void {
@@ -1703,14 +1843,9 @@ export class ElevenStreetSimulator extends SiteSimulator {
       this.sendXml(res, this.clientMessage(500, `옵션재고 번호 ${pathNo} 수량 업데이트 실패. MSG : ${auth.error}`, pathNo));
       return;
     }
-    // §1: body charset EUC-KR vs UTF-8 is UNCONFIRMED; honour the declared charset, defaulting to EUC-KR.
-    const type = String(req.headers['content-type'] ?? '').toLowerCase();
-    const text = /charset\s*=\s*"?utf-?8/.test(type) ? req.rawBody.toString('utf8') : iconv.decode(req.rawBody, 'euc-kr');
     const bad = (why: string) => this.sendXml(res, this.clientMessage(400, `잘못된 요청입니다. ${why}`, pathNo));
-    let doc: Record<string, unknown>;
-    try {
-      doc = new XMLParser({ parseTagValue: false, ignoreDeclaration: true, trimValues: true }).parse(text, true) as Record<string, unknown>;
-    } catch {
+    const doc = xmlBodyOf(req);
+    if (!doc) {
       bad('XML 형식 오류');
       return;
     }

@@ -410,6 +410,90 @@ describe('Qoo10Simulator (QAPI wire protocol)', () => {
     });
   });
 
+  describe('items', () => {
+    it('GetItemDetailInfo answers every field as a String, prices with four decimals; unknown items -10001', async () => {
+      const key = await sak();
+      sim.sellerEdit('TOWEL-01', { price: 1871 });
+      const r = await callA('ItemsLookup.GetItemDetailInfo', key, { SellerCode: 'TOWEL-01' });
+      expect(r.ResultObject).toEqual([
+        expect.objectContaining({
+          ItemCode: '1012345678',
+          SellerCode: 'TOWEL-01',
+          ItemPrice: '1871.0000',
+          ItemQty: '10',
+          ExpireDate: '2099-12-31',
+        }),
+      ]);
+      for (const value of Object.values(r.ResultObject[0])) expect(typeof value).toBe('string');
+      expect((await callA('ItemsLookup.GetItemDetailInfo', key, { ItemCode: '1012345678', SellerCode: 'OTHER' })).ResultCode).toBe(-10001);
+    });
+
+    it('GetAllGoodsInfo lists one status page by page; an unknown status is refused', async () => {
+      sim.seed({ ...testSeed(), allGoodsPageSize: 1 });
+      const key = await sak();
+      sim.addItem({ itemCode: '1012345690', sellerCode: 'PAUSED', itemTitle: '休止中', price: 100, qty: 1, itemStatus: 'S1' });
+      const first = await callA('ItemsLookup.GetAllGoodsInfo', key, { ItemStatus: 'S2' });
+      expect(first.ResultObject).toEqual({
+        TotalItems: 2,
+        TotalPages: 2,
+        PresentPage: 1,
+        Items: [{ ItemCode: '1012345678', SellerCode: 'TOWEL-01', ItemStatus: 'S2' }],
+      });
+      const second = await callA('ItemsLookup.GetAllGoodsInfo', key, { ItemStatus: 'S2', Page: '2' });
+      expect(second.ResultObject.Items).toEqual([{ ItemCode: '1012345679', SellerCode: 'TS', ItemStatus: 'S2' }]);
+      const waiting = await callA('ItemsLookup.GetAllGoodsInfo', key, { ItemStatus: 'S1' });
+      expect(waiting.ResultObject.Items.map((i: { ItemCode: string }) => i.ItemCode)).toEqual(['1012345690']);
+      expect((await callA('ItemsLookup.GetAllGoodsInfo', key, {})).ResultCode).toBe(-10001);
+    });
+
+    it('SetGoodsPriceQty keeps the ExpireDate it is sent, takes a decimal price as its value and records what was sent', async () => {
+      const key = await sak();
+      const r = await callA('ItemsOrder.SetGoodsPriceQty', key, {
+        ItemCode: '1012345678',
+        Price: '1871.0000',
+        TaxRate: '8',
+        Qty: '3',
+        ExpireDate: '2026-06-30',
+      });
+      expect(r.ResultCode).toBe(0);
+      expect(sim.getItem('1012345678')).toMatchObject({ qty: 3, price: 1871, taxRate: '8', expireDate: '2026-06-30' });
+      expect(sim.calls('ItemsOrder.SetGoodsPriceQty')).toEqual([
+        { returnType: 'application/json', ItemCode: '1012345678', Price: '1871.0000', TaxRate: '8', Qty: '3', ExpireDate: '2026-06-30' },
+      ]);
+      for (const Price of ['0', '1000000000', '12a']) {
+        expect(
+          (await callA('ItemsOrder.SetGoodsPriceQty', key, { ItemCode: '1012345678', Price, ExpireDate: '2026-06-30' })).ResultCode,
+        ).toBe(-10101);
+      }
+      expect(sim.getItem('1012345678')!.price).toBe(1871);
+    });
+
+    it('the seller edits an item in QSM over /_sim (no API call recorded), and /_sim reads it back by item or seller code', async () => {
+      const edit = await fetch(`${base}/_sim/items/TS`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ qty: 9, optionCode: 'TS-WH-L' }),
+      });
+      expect(edit.status).toBe(200);
+      await fetch(`${base}/_sim/items/1012345678`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ qty: 4, price: 2100, expireDate: '2026-12-31' }),
+      });
+      const towel = await (await fetch(`${base}/_sim/items/TOWEL-01`)).json();
+      expect(towel).toMatchObject({ itemCode: '1012345678', qty: 4, price: 2100, expireDate: '2026-12-31' });
+      expect(sim.getItem('1012345679')!.options.find((o) => o.optionCode === 'TS-WH-L')!.qty).toBe(9);
+      expect(sim.requests).toEqual([]);
+      const refused = await fetch(`${base}/_sim/items/TS`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ qty: 1 }),
+      });
+      expect(refused.status).toBe(400);
+      expect((await fetch(`${base}/_sim/items/NOPE`)).status).toBe(404);
+    });
+  });
+
   describe('faults', () => {
     it('renders an injected site error in the QAPI envelope with HTTP 200', async () => {
       const key = await sak();

@@ -19,6 +19,11 @@ import { SiteSimulator, type FaultSpec, type SiteRequest } from '../site-simulat
  * `{reason}`): `buyer-cancel`, `cancel-request` (hold), `approve-cancel`, `withdraw-cancel` (release),
  * `return-request`, `exchange-request`, `status` (`{status}`), `claim` (`{claim}` or `{claim: null}`);
  * `GET /_sim/orders/{orderNo}` reads one line.
+ *
+ * Items (§7): `GET /_sim/items/{itemCode or sellerCode}` reads an item as the simulator holds it (its `expireDate`,
+ * `price`, `qty`, option rows); `POST /_sim/items/{itemCode or sellerCode}` with `{qty, optionCode?, price?,
+ * expireDate?}` edits it as the seller would in QSM (no API call is recorded). {@link Qoo10Simulator.calls} gives the
+ * parameters each API call carried, so tests can assert the wire.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -177,6 +182,18 @@ export interface Qoo10Seed {
   maxClaimSearchDays?: number;
   /** How `claimStatus` is written (UNCONFIRMED format); default `number`. */
   claimStatusFormat?: Qoo10ClaimStatusFormat;
+  /** Items per GetAllGoodsInfo page; the guide: at most 500 (passoffer items/GetAllGoodsInfo.md). */
+  allGoodsPageSize?: number;
+}
+
+/** What a seller changes on an item in QSM: its quantity (or one option row's), price or expiry date. */
+export interface Qoo10SellerEdit {
+  qty?: number;
+  /** the option row whose quantity `qty` sets */
+  optionCode?: string;
+  price?: number;
+  /** `yyyy-mm-dd` */
+  expireDate?: string;
 }
 
 type Account = Required<Qoo10AccountSeed>;
@@ -258,6 +275,11 @@ export const QOO10_DEFAULT_ACCOUNT: Required<Qoo10AccountSeed> = {
   senderZipCode: '103-0027',
   senderAddr: '東京都中央区日本橋1-1-1',
 };
+
+/** GetAllGoodsInfo: "at most 500 items a page" (passoffer items/GetAllGoodsInfo.md). */
+const ALL_GOODS_PAGE_SIZE = 500;
+/** GetAllGoodsInfo `ItemStatus` per the guide's table: S0 review, S1 waiting, S2 on sale, S3/S5 stopped by Qoo10, S8 refused. */
+const ITEM_STATUSES: ReadonlySet<string> = new Set(['S0', 'S1', 'S2', 'S3', 'S5', 'S8']);
 
 /** Carrier names seen in working code (§6); the authoritative list is the seller's GetDeliveryCompanyInfo. */
 export const QOO10_DEFAULT_SHIPPING_CORPS = [
@@ -482,6 +504,7 @@ export class Qoo10Simulator extends SiteSimulator {
   private maxEstShipDays = 90;
   private maxClaimSearchDays = 90;
   private claimStatusFormat: Qoo10ClaimStatusFormat = 'number';
+  private allGoodsPageSize = ALL_GOODS_PAGE_SIZE;
 
   constructor(seed?: Qoo10Seed) {
     super('qoo10');
@@ -507,6 +530,7 @@ export class Qoo10Simulator extends SiteSimulator {
     this.maxEstShipDays = s.maxEstShipDays ?? 90;
     this.maxClaimSearchDays = s.maxClaimSearchDays ?? 90;
     this.claimStatusFormat = s.claimStatusFormat ?? 'number';
+    this.allGoodsPageSize = s.allGoodsPageSize ?? ALL_GOODS_PAGE_SIZE;
     for (const o of s.orders ?? []) this.addOrder(o);
     for (const i of s.items ?? []) this.addItem(i);
   }
@@ -739,6 +763,51 @@ export class Qoo10Simulator extends SiteSimulator {
     return i ? structuredClone(i) : undefined;
   }
 
+  /** The item with this Qoo10 item code, else the one with this seller code. */
+  findItemByCode(code: string): Item | undefined {
+    const i = this.items.find((x) => x.itemCode === code) ?? this.items.find((x) => x.sellerCode === code);
+    return i ? structuredClone(i) : undefined;
+  }
+
+  /** The seller edits an item in QSM (no API call): a quantity (an option row's with `optionCode`), price, expiry. */
+  sellerEdit(code: string, edit: Qoo10SellerEdit): Item {
+    const found = this.findItemByCode(code);
+    if (!found) throw new Error(`unknown item ${code}`);
+    const item = this.items.find((i) => i.itemCode === found.itemCode)!;
+    if (edit.qty !== undefined) {
+      if (!Number.isInteger(edit.qty) || edit.qty < 0) throw new Error('qty must be a whole number ≥ 0');
+      if (edit.optionCode === undefined && item.options.length) throw new Error('this item has options: name the optionCode');
+      this.setStock(item.itemCode, edit.qty, edit.optionCode);
+    }
+    if (edit.price !== undefined) {
+      if (!(edit.price >= 1)) throw new Error('price must be ≥ 1');
+      item.price = edit.price;
+    }
+    if (edit.expireDate !== undefined) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(edit.expireDate) || parseJstDateTime(edit.expireDate) === null)
+        throw new Error('expireDate must be yyyy-mm-dd');
+      item.expireDate = edit.expireDate;
+    }
+    return structuredClone(item);
+  }
+
+  /**
+   * The parameters every recorded call of `method` (e.g. `ItemsOrder.SetGoodsPriceQty`) carried, in order: the
+   * query string and the form body, as Qoo10 would read them.
+   */
+  calls(method: string): Record<string, string>[] {
+    const wanted = method.toLowerCase();
+    return this.requests.flatMap((request) => {
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(request.query)) if (typeof v === 'string') params[k] = v;
+      for (const [k, v] of new URLSearchParams(request.bodyText)) params[k] = v;
+      const called = /\/([A-Za-z0-9_]+)\.qapi\/([A-Za-z0-9_]+)$/i.exec(request.path);
+      const pathMethod =
+        /ebayjapan\.qapi\/([A-Za-z0-9_]+\.[A-Za-z0-9_]+)$/i.exec(request.path)?.[1] ?? (called ? `${called[1]}.${called[2]}` : undefined);
+      return (pathMethod ?? params.method ?? '').toLowerCase() === wanted ? [params] : [];
+    });
+  }
+
   private mustOrder(orderNo: number): OrderLine {
     const o = this.orders.find((x) => x.orderNo === Number(orderNo));
     if (!o) throw new Error(`unknown orderNo ${orderNo}`);
@@ -771,7 +840,9 @@ export class Qoo10Simulator extends SiteSimulator {
         res.status(200).json(action());
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        res.status(error instanceof Qoo10ScenarioError ? 409 : /^unknown orderNo/.test(message) ? 404 : 400).json({ error: message });
+        res
+          .status(error instanceof Qoo10ScenarioError ? 409 : /^unknown (orderNo|item)/.test(message) ? 404 : 400)
+          .json({ error: message });
       }
     };
     const body = (req: Request) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
@@ -801,6 +872,14 @@ export class Qoo10Simulator extends SiteSimulator {
     hooks.post('/orders/:orderNo/claim', (req, res) =>
       run(res, () => this.setClaim(orderNo(req), (body(req).claim ?? null) as Qoo10ClaimSeed | null)),
     );
+    hooks.get('/items/:code', (req, res) =>
+      run(res, () => {
+        const item = this.findItemByCode(req.params.code);
+        if (!item) throw new Error(`unknown item ${req.params.code}`);
+        return item;
+      }),
+    );
+    hooks.post('/items/:code', (req, res) => run(res, () => this.sellerEdit(req.params.code, body(req) as Qoo10SellerEdit)));
 
     router.use(hooks);
   }
@@ -895,6 +974,7 @@ export class Qoo10Simulator extends SiteSimulator {
     'itemsoptions.updateinventoryqtyunit': (c) => this.updateInventoryQtyUnit(c),
     'itemslookup.getgoodsinventoryinfo': (c) => this.getGoodsInventoryInfo(c),
     'itemslookup.getitemdetailinfo': (c) => this.getItemDetailInfo(c),
+    'itemslookup.getallgoodsinfo': (c) => this.getAllGoodsInfo(c),
   };
 
   // ----- §3 authentication --------------------------------------------------------------------------------------
@@ -1373,10 +1453,13 @@ export class Qoo10Simulator extends SiteSimulator {
       if (q === null) return processingError('Qty must be 0 ~ 2147483647.');
       qty = q;
     }
+    // Price: 1 ~ 999,999,999 (passoffer items/SetGoodsPriceQty.md). No source says a decimal string is refused, so
+    // one is taken as its value; what was sent stays in the request log (`calls`).
     let price: number | undefined;
     if (p.str('Price') !== '') {
       if (!/^\d+(\.\d+)?$/.test(p.str('Price'))) return processingError('Price is invalid.');
       price = Number(p.str('Price'));
+      if (price < 1 || price > 999_999_999) return processingError('Price must be 1 ~ 999999999.');
     }
     const taxRate = p.str('TaxRate');
     if (taxRate && !['S', '10', '8', '0'].includes(taxRate)) return processingError('TaxRate is invalid.');
@@ -1439,18 +1522,43 @@ export class Qoo10Simulator extends SiteSimulator {
   private getItemDetailInfo(c: CallContext): QapiResult {
     const item = this.findItem(c);
     if (!('itemCode' in item)) return item;
+    // Every field is a String, prices with four decimals ("1871.0000") (spec §7, passoffer GetItemDetailInfo.md).
+    // UNCONFIRMED: the form of TaxRate in this answer; it is written here as SetGoodsPriceQty takes it (S/10/8/0).
     return ok([
       {
         ItemCode: item.itemCode,
         SellerCode: item.sellerCode,
         ItemTitle: item.itemTitle,
-        ItemQty: item.qty,
-        ItemPrice: item.price,
+        ItemQty: String(item.qty),
+        ItemPrice: item.price.toFixed(4),
         ItemStatus: item.itemStatus,
         ExpireDate: item.expireDate,
         TaxRate: item.taxRate,
       },
     ]);
+  }
+
+  /**
+   * The seller's items in one status, a page at a time (passoffer items/GetAllGoodsInfo.md): `ItemStatus` is
+   * required; `Page` defaults to 1; at most 500 per page. Counts are numbers, codes strings. UNCONFIRMED which
+   * statuses are accepted (the guide's table: S0/S1/S2/S3/S5/S8; its -10001 text: S0/S1/S2/S4): the table's here.
+   */
+  private getAllGoodsInfo(c: CallContext): QapiResult {
+    const status = c.params.str('ItemStatus');
+    if (!ITEM_STATUSES.has(status)) return fail(QOO10_CODES.NOT_FOUND, 'Please enter the correct ItemStatus.');
+    const pageText = c.params.str('Page') || '1';
+    if (!/^\d+$/.test(pageText)) return processingError('Page is invalid.');
+    const page = Math.max(1, Number(pageText));
+    const items = this.items.filter((i) => i.sellerId === c.account!.sellerId && i.itemStatus === status);
+    const totalPages = Math.ceil(items.length / this.allGoodsPageSize);
+    return ok({
+      TotalItems: items.length,
+      TotalPages: totalPages,
+      PresentPage: page,
+      Items: items
+        .slice((page - 1) * this.allGoodsPageSize, page * this.allGoodsPageSize)
+        .map((i) => ({ ItemCode: i.itemCode, SellerCode: i.sellerCode, ItemStatus: i.itemStatus })),
+    });
   }
 
   // ----- demo data ----------------------------------------------------------------------------------------------
