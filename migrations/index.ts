@@ -11,5 +11,8 @@ import { StockLinks1763856500000 } from './1763856500000-stock-links';
 import { MillisecondTimestamps1763856600000 } from './1763856600000-millisecond-timestamps';
 import { OrderChanges1763856700000 } from './1763856700000-order-changes';
 import { StockCorrectness1763856800000 } from './1763856800000-stock-correctness';
+import { StockBridgeTravel1763856900000 } from './1763856900000-stock-bridge-travel';
+import { StockLinkShipments1763856901000 } from './1763856901000-stock-link-shipments';
+import { StockLinkNotices1763856902000 } from './1763856902000-stock-link-notices';
 
-export const migrations = [Foundation1763856000000, Connections1763856100000, Orders1763856200000, SkuCatalog1763856300000, Fulfillment1763856400000, StockLinks1763856500000, MillisecondTimestamps1763856600000, OrderChanges1763856700000, StockCorrectness1763856800000];
+export const migrations = [Foundation1763856000000, Connections1763856100000, Orders1763856200000, SkuCatalog1763856300000, Fulfillment1763856400000, StockLinks1763856500000, MillisecondTimestamps1763856600000, OrderChanges1763856700000, StockCorrectness1763856800000, StockBridgeTravel1763856900000, StockLinkShipments1763856901000, StockLinkNotices1763856902000];

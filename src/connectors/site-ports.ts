@@ -110,25 +110,83 @@ export interface StockHistorySource {
     ctx: ConnectionContext,
     refs: ReadonlyArray<{ id: string; productId: string; storeId: string }>,
   ): Promise<Map<string, SiteStockHistory>>;
+  /**
+   * One (store, product)'s history records with an id above `afterId`, oldest first: what a legacy API送信
+   * push (absolute amounts only) does not say — each change's own amount and 在庫区分.
+   */
+  historySince(ctx: ConnectionContext, key: { productId: string; storeId: string; afterId: string }): Promise<SiteStockHistory[]>;
+  /** The highest history id of the whole contract (the floor a fresh baseline starts from); null where it cannot be read. */
+  latestHistoryId(ctx: ConnectionContext): Promise<string | null>;
   /** 商品コード by 商品ID; products the site does not know are absent. */
   productCodes(ctx: ConnectionContext, productIds: readonly string[]): Promise<Map<string, string>>;
   /** 商品ID by 商品コード; codes the site does not know are absent. */
   productIdsByCode(ctx: ConnectionContext, productCodes: readonly string[]): Promise<Map<string, string>>;
 }
 
-/** A shipment (出庫) to register on a stock-keeping site. */
+/** A shipment (出荷) of sold goods to register on a stock-keeping site: the quantities leave the store at once. */
 export interface ShipmentInput {
+  /**
+   * Ours, unique per shipment and stored on it: reading it back tells whether a call whose answer was lost
+   * registered the shipment (never a second registration on a guess).
+   */
+  reference: string;
   shippingStoreId: string;
-  receivingStoreId: string;
   /** `YYYY-MM-DD` */
   shippingDate: string;
   memo: string;
   details: Array<{ productId: string; quantity: number }>;
 }
 
-/** Registers shipments on a stock-keeping site (NextEngine orders → Smaregi shipments). Never retried blindly. */
+/** A shipment the site holds, found by our reference. */
+export interface RegisteredShipment {
+  shipmentId: string;
+}
+
+/**
+ * Registers and reverses shipments on a stock-keeping site (NextEngine orders → Smaregi shipments). A call is never
+ * retried blindly: a lost answer is settled by {@link findShipment}.
+ */
 export interface ShipmentRegistrar {
-  registerShipment(ctx: ConnectionContext, input: ShipmentInput): Promise<{ shippingId: string }>;
+  /** The shipment carrying `reference`, or null when the site has none (a registration that never happened). */
+  findShipment(ctx: ConnectionContext, reference: string): Promise<RegisteredShipment | null>;
+  /** Registers once per call; the id is null when the site's answer does not carry it (find it by reference). */
+  registerShipment(ctx: ConnectionContext, input: ShipmentInput): Promise<{ shipmentId: string | null }>;
+  /** Takes the shipment back, returning its quantities to the store. */
+  cancelShipment(ctx: ConnectionContext, shipmentId: string): Promise<void>;
+}
+
+/** One line of a sold order: a goods code and its live (not cancelled) quantity. */
+export interface SoldOrderLine {
+  goodsCode: string;
+  quantity: number;
+  /** the order this line was merged (同梱) from, when it was */
+  mergedFromOrderId: string | null;
+}
+
+/** An order as a stock keeper needs it: when it was received, whether it counts as sold, and what it sold. */
+export interface SoldOrder {
+  externalOrderId: string;
+  receivedAt: Date | null;
+  /** confirmed on the site and not void: its goods are sold */
+  sold: boolean;
+  /** void on the site (cancelled or deleted; a merge into another order is not: its lines live on there) */
+  cancelled: boolean;
+  lines: SoldOrderLine[];
+}
+
+export interface SoldOrderBatch {
+  orders: SoldOrder[];
+  /** where the next read starts once this batch is stored */
+  nextCursor: SyncCursor;
+}
+
+/**
+ * Orders changed since a cursor, each read whole (NextEngine `receiveorder_base` by last-modified date with an overlap,
+ * and its rows): new sales and cancels alike, never the whole open set on every run.
+ */
+export interface SoldOrderFeed {
+  /** `start` is where a first read (no cursor) begins. */
+  pullSoldOrders(ctx: ConnectionContext, cursor: SyncCursor | null, start: Date): AsyncIterable<SoldOrderBatch>;
 }
 
 /** A goods code's stock on a relative-stock site (NextEngine `master_stock/search`). */
@@ -280,6 +338,7 @@ export interface SitePorts {
   listingDirectory?: ListingDirectory;
   stockHistorySource?: StockHistorySource;
   shipmentRegistrar?: ShipmentRegistrar;
+  soldOrderFeed?: SoldOrderFeed;
   stockDeltaSink?: StockDeltaSink;
   goodsCatalog?: GoodsCatalog;
   orderChangeSource?: OrderChangeSource;
@@ -299,6 +358,7 @@ export const Capability = {
   ListingDirectory: 'listingDirectory',
   StockHistorySource: 'stockHistorySource',
   ShipmentRegistrar: 'shipmentRegistrar',
+  SoldOrderFeed: 'soldOrderFeed',
   StockDeltaSink: 'stockDeltaSink',
   GoodsCatalog: 'goodsCatalog',
   OrderChangeSource: 'orderChangeSource',

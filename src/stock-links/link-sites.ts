@@ -26,7 +26,7 @@ export class LinkSites {
     return this.run('Smaregi', link.smaregiConnectionId, capability, call);
   }
 
-  nextEngine<C extends 'connection' | 'orderSource' | 'goodsCatalog' | 'stockDeltaSink', T>(
+  nextEngine<C extends 'connection' | 'orderSource' | 'goodsCatalog' | 'stockDeltaSink' | 'soldOrderFeed', T>(
     link: StockLink,
     capability: C,
     call: LinkCall<C, T>,

@@ -2,14 +2,24 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { Capability, SiteError } from '../connections/site-calls';
+import { Capability, SiteError, SiteRejectedError } from '../connections/site-calls';
 import type { ItemResult } from '../connectors/sales-site-connector';
 import type { SiteGoodsStock, SiteStockHistory } from '../connectors/site-ports';
 import { LinkConnectionError, LinkSites } from './link-sites';
-import { type Baseline, type DeltaOutcome, legacyDelta, netByCode, platformDelta } from './stock-delta';
+import {
+  type Baseline,
+  type FoldOutcome,
+  foldHistory,
+  type HistoryChange,
+  LEGACY_RESEND_WINDOW_SECONDS,
+  legacyDelta,
+  netByCode,
+  type TravelRule,
+} from './stock-delta';
 import { StockCodeResolver } from './stock-code-resolver';
 import type { StockLink } from './stock-link.entity';
 import { StockLinkMailer } from './stock-link.mailer';
+import { StockLinkNotices } from './stock-link-notices';
 import type { StockUploadRow } from './stock-links.service';
 
 /** A Platform history record not visible yet is looked for again this many times before the change fails. */
@@ -65,6 +75,7 @@ export class StockBridge {
     private readonly sites: LinkSites,
     private readonly codes: StockCodeResolver,
     private readonly mailer: StockLinkMailer,
+    private readonly notices: StockLinkNotices,
   ) {}
 
   /**
@@ -112,9 +123,16 @@ export class StockBridge {
     )) as ReceivedEvent[];
     if (events.length === 0) return { processed: 0, retryLater: false };
 
-    const travelling = events.filter((event) => !link.storeId || event.storeId === link.storeId);
+    const rule = travelRule(link);
+    const inFilter = (event: ReceivedEvent) => !link.storeId || event.storeId === link.storeId;
+    const travelling = events.filter(inFilter);
     const histories = await this.histories(link, travelling);
     const baselines = await this.baselines(link.id, travelling);
+    const legacyHistories = await this.legacyHistories(link, travelling, baselines);
+    const staleResends = await this.staleResends(
+      link.id,
+      travelling.filter((event) => event.kind === 'legacy' && !legacyHistories.has(baselineKey(event.storeId, event.productId))),
+    );
 
     const outcomes: EventOutcome[] = [];
     const needCode: EventOutcome[] = [];
@@ -131,12 +149,12 @@ export class StockBridge {
         attempts: event.attempts,
       };
       outcomes.push(outcome);
-      if (link.storeId && event.storeId !== link.storeId) {
+      if (!inFilter(event)) {
         Object.assign(outcome, { status: 'ignored', reason: `store filter: only store ${link.storeId} travels` });
         continue;
       }
       const key = baselineKey(event.storeId, event.productId);
-      let computed: DeltaOutcome;
+      let computed: FoldOutcome;
       if (event.kind === 'platform') {
         const history = histories.get((event.sourceKey ?? '').replace(/^pf:/, ''));
         if (!history) {
@@ -149,24 +167,36 @@ export class StockBridge {
           });
           continue;
         }
-        computed = platformDelta(baselines.get(key), { id: Number(history.id), amount: history.amount, stockAmount: history.stockAmount });
+        computed = foldHistory(baselines.get(key), [toChange(history)], rule);
         outcome.amountAfter = history.stockAmount;
       } else {
         outcome.amountAfter = Number(event.amountAfter);
-        computed = legacyDelta(baselines.get(key), outcome.amountAfter);
+        const records = legacyHistories.get(key);
+        if (records) {
+          // The history since the baseline is the truth; the push's absolute amount only says "look". Later pushes
+          // for the same (store, product) in this batch find nothing newer, and neither does a late resend.
+          computed = foldHistory(baselines.get(key), records, rule);
+          legacyHistories.set(key, []);
+        } else if (staleResends.has(event.id)) {
+          outcome.reason = `an older amount (${outcome.amountAfter}) arriving again after a newer one (Smaregi's resend): not applied`;
+          continue;
+        } else {
+          computed = legacyDelta(baselines.get(key), outcome.amountAfter, rule);
+        }
       }
       baselines.set(key, computed.next);
       outcome.delta = computed.delta;
-      if (computed.delta === 0) {
+      const kept = keptReason(rule, computed.kept);
+      if (computed.delta !== 0) {
+        outcome.reason = kept;
+        needCode.push(outcome);
+        productOf.set(outcome.id, event.productId);
+      } else if (kept) {
+        Object.assign(outcome, { status: 'ignored', reason: kept });
+      } else {
         outcome.reason = computed.absorbed
           ? "the bridge's own shipment of a NextEngine order: already subtracted in NextEngine"
           : 'no change against the last known amount';
-      } else if (link.stockMaster === 'nextengine' && computed.delta > 0) {
-        // NE master (DESIGN §7): Smaregi sends its sales, normally decreases; everything else is entered in NE.
-        Object.assign(outcome, { status: 'ignored', reason: "NextEngine is the stock master: only Smaregi's decreases (sales) travel" });
-      } else {
-        needCode.push(outcome);
-        productOf.set(outcome.id, event.productId);
       }
     }
 
@@ -369,6 +399,7 @@ export class StockBridge {
 
     const mail = await this.mailResult(link, upload, retry);
     await this.db.query(`UPDATE stock_uploads SET mail_status = $2, mail_error = $3 WHERE id = $1`, [uploadId, mail.status, mail.error]);
+    await this.notices.changeApplied(link, upload);
     return {
       upload: { ...upload, mailStatus: mail.status, mailError: mail.error },
       retryLater: retry.length > 0 || pending.length === UPLOAD_BATCH || !!(uploadError && !before),
@@ -430,6 +461,61 @@ export class StockBridge {
       : new Map();
   }
 
+  /**
+   * The history behind legacy pushes, per (store, product): every record above the baseline's history id (or the
+   * link's floor for a product first seen). Absent for a key whose history cannot be read — no floor known (a
+   * Platform-credentialled connection, or a link seeded before floors were kept), or Smaregi refuses the read (e.g.
+   * the function is not 「利用する」) — and those pushes fall back to their absolute amounts (see legacyDelta).
+   */
+  private async legacyHistories(
+    link: StockLink,
+    events: ReceivedEvent[],
+    baselines: Map<string, Baseline>,
+  ): Promise<Map<string, HistoryChange[]>> {
+    const out = new Map<string, HistoryChange[]>();
+    const keys = new Map<string, { storeId: string; productId: string; afterId: string }>();
+    for (const event of events) {
+      if (event.kind !== 'legacy') continue;
+      const key = baselineKey(event.storeId, event.productId);
+      const afterId = baselines.get(key)?.historyId ?? (link.historyFloor === null ? null : Number(link.historyFloor));
+      if (afterId !== null && !keys.has(key)) keys.set(key, { storeId: event.storeId, productId: event.productId, afterId: String(afterId) });
+    }
+    if (keys.size === 0) return out;
+    try {
+      await this.sites.smaregi(link, Capability.StockHistorySource, async (smaregi, ctx) => {
+        for (const [key, ref] of keys) out.set(key, (await smaregi.historySince(ctx, ref)).map(toChange));
+      });
+    } catch (error) {
+      if (!(error instanceof SiteRejectedError)) throw error;
+      this.logger.warn({ linkId: link.id, err: error }, 'Smaregi stock history cannot be read; legacy pushes use their absolute amounts');
+      out.clear();
+    }
+    return out;
+  }
+
+  /**
+   * Legacy rows (history unreadable) that repeat an amount received within the resend window after another amount
+   * was received for the same (store, product): an old amount arriving late (LEGACY_RESEND_WINDOW_SECONDS).
+   */
+  private async staleResends(linkId: string, events: ReceivedEvent[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const rows = (await this.db.query(
+      `SELECT e.id::text FROM stock_events e
+        WHERE e.id = ANY($2::bigint[]) AND e.content_hash IS NOT NULL
+          AND EXISTS (
+            SELECT 1 FROM stock_events earlier
+             WHERE earlier.link_id = $1 AND earlier.store_id = e.store_id AND earlier.product_id = e.product_id
+               AND earlier.content_hash = e.content_hash AND earlier.id < e.id
+               AND earlier.received_at >= e.received_at - make_interval(secs => $3)
+               AND EXISTS (
+                 SELECT 1 FROM stock_events since
+                  WHERE since.link_id = $1 AND since.store_id = e.store_id AND since.product_id = e.product_id
+                    AND since.id > earlier.id AND since.id < e.id AND since.amount_after IS DISTINCT FROM e.amount_after))`,
+      [linkId, events.map((event) => event.id), LEGACY_RESEND_WINDOW_SECONDS],
+    )) as Array<{ id: string }>;
+    return new Set(rows.map((row) => row.id));
+  }
+
   private async baselines(linkId: string, events: ReceivedEvent[]): Promise<Map<string, Baseline>> {
     const keys = [...new Set(events.map((event) => baselineKey(event.storeId, event.productId)))];
     const rows = (await this.db.query(
@@ -449,6 +535,25 @@ export class StockBridge {
       ]),
     );
   }
+}
+
+function travelRule(link: StockLink): TravelRule {
+  return { stockMaster: link.stockMaster, neMasterDivisions: link.neMasterDivisions ?? [] };
+}
+
+function toChange(history: SiteStockHistory): HistoryChange {
+  return { id: Number(history.id), amount: history.amount, stockAmount: history.stockAmount, division: history.stockDivision };
+}
+
+/** Why part (or all) of a change stayed in Smaregi, or null when everything travelled. */
+function keptReason(rule: TravelRule, kept: FoldOutcome['kept']): string | null {
+  if (kept.length === 0) return null;
+  const parts = kept.map((k) => `${k.division === null ? 'an increase' : `在庫区分 ${k.division}`} (${k.amount > 0 ? '+' : ''}${k.amount})`);
+  const why =
+    kept.some((k) => k.division === null)
+      ? 'without its history a return cannot be told from a receipt or a transfer-in'
+      : `only 在庫区分 ${rule.neMasterDivisions.join(', ') || '(none)'} (sales and returns) travel`;
+  return `NextEngine is the stock master: ${parts.join(', ')} stays in Smaregi; ${why}`;
 }
 
 function baselineKey(storeId: string, productId: string): string {

@@ -32,6 +32,17 @@ export class StockLink {
   @Column('text', { nullable: true })
   notificationEmail: string | null;
 
+  /** NextEngine master: the 在庫区分 codes (取引: sales and returns) that travel; see stock-delta.ts */
+  @Column('text', { array: true })
+  neMasterDivisions: string[];
+
+  /**
+   * The contract's highest stock-history id when the baselines were last read from Smaregi (legacy API): history
+   * above it is what changed since. Null where it cannot be read (Platform API) or before the first seed.
+   */
+  @Column('bigint', { nullable: true })
+  historyFloor: string | null;
+
   @Column('int')
   uploadDelaySeconds: number;
 
@@ -50,6 +61,14 @@ export class StockLink {
   @Column('text', { nullable: true })
   shipmentTokenHint: string | null;
 
+  /** when the shipment import was switched on: only NextEngine orders received from then on are imported */
+  @Column('timestamptz', { nullable: true })
+  shipmentsEnabledAt: Date | null;
+
+  /** the shipment import's own NextEngine cursor (orders changed since) */
+  @Column('text', { nullable: true })
+  shipmentCursor: string | null;
+
   @Column('text')
   linkToken: string;
 
@@ -64,6 +83,20 @@ export class StockLink {
 
   @Column('timestamptz', { nullable: true })
   lastShipmentImportAt: Date | null;
+
+  /** what became of the link-created mail (customer URL and code): sent, off, no-address, failed */
+  @Column('text', { nullable: true })
+  setupMailStatus: string | null;
+
+  @Column('text', { nullable: true })
+  setupMailError: string | null;
+
+  /** when the first change reached NextEngine (and its notice was sent, once) */
+  @Column('timestamptz', { nullable: true })
+  firstChangeNoticeAt: Date | null;
+
+  @Column('text', { nullable: true })
+  firstChangeMailStatus: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

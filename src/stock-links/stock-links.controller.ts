@@ -116,6 +116,7 @@ export class StockLinksController {
       idMatching: link.idMatching,
       storeId: link.storeId,
       notificationEmail: link.notificationEmail,
+      neMasterDivisions: link.neMasterDivisions,
       uploadDelaySeconds: link.uploadDelaySeconds,
       shipments: {
         enabled: link.shipmentsEnabled,
@@ -129,6 +130,12 @@ export class StockLinksController {
       lastUploadAt: link.lastUploadAt,
       lastUpload: status.lastUpload ?? undefined,
       seededAt: link.seededAt,
+      notices: {
+        setupMail: link.setupMailStatus,
+        setupMailError: link.setupMailError,
+        firstChangeAppliedAt: link.firstChangeNoticeAt,
+        firstChangeMail: link.firstChangeMailStatus,
+      },
       createdAt: link.createdAt,
       updatedAt: link.updatedAt,
     };

@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsEmail,
   IsObject,
@@ -73,6 +76,20 @@ export class CreateStockLinkDto {
   @MaxLength(254)
   notificationEmail?: string | null;
 
+  /**
+   * With NextEngine as the master, the Smaregi 在庫区分 (stockDivision) codes that travel: those of sales and
+   * returns (取引). Transfers, losses, stocktakes and receipts never travel. Smaregi's code table is not published
+   * outside the contract's スマレジAPI仕様書, so the default `["02"]` is UNCONFIRMED: check it there. Ignored with
+   * Smaregi as the master (every change travels but the shipments Mallbridge registered).
+   */
+  @ApiPropertyOptional({ type: [String], example: ['02'], default: ['02'], minItems: 1, maxItems: 30 })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(30)
+  @Matches(/^[0-9]{2}$/, { each: true, message: 'each neMasterDivisions entry must be a two-digit 在庫区分 code' })
+  neMasterDivisions?: string[];
+
   /** How long pending deltas wait so that they are uploaded together (default 60). */
   @IsOptional()
   @IsInt()
@@ -136,6 +153,8 @@ export class StockLinkDto {
   storeId: string | null;
   @ApiProperty({ type: String, nullable: true })
   notificationEmail: string | null;
+  /** with NextEngine as the master, the 在庫区分 codes that travel (sales and returns) */
+  neMasterDivisions: string[];
   uploadDelaySeconds: number;
   shipments: ShipmentSettingsViewDto;
   /** Enter this as the 送信URL in Smaregi (API送信設定), or as the Platform app's webhook URL. */
@@ -150,8 +169,23 @@ export class StockLinkDto {
   lastUpload?: StockUploadDto;
   @ApiProperty({ type: Date, nullable: true })
   seededAt: Date | null;
+  /** the mails the guide promises the notification address */
+  notices: StockLinkNoticesDto;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export class StockLinkNoticesDto {
+  /** the link-created mail with the customer URL and code: sent, off (no SMTP), no-address, failed */
+  @ApiProperty({ type: String, nullable: true, enum: ['sent', 'off', 'no-address', 'failed'] })
+  setupMail: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  setupMailError: string | null;
+  /** when the first change reached NextEngine; its notice is sent once */
+  @ApiProperty({ type: Date, nullable: true })
+  firstChangeAppliedAt: Date | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['sent', 'off', 'no-address', 'failed'] })
+  firstChangeMail: string | null;
 }
 
 export class CreatedStockLinkDto extends StockLinkDto {
@@ -171,6 +205,8 @@ export class CodeMapResultDto {
 
 export class ShipmentImportDto {
   registered: number;
+  /** shipments taken back because their NextEngine order was cancelled */
+  reversed: number;
   failed: number;
 }
 

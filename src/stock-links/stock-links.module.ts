@@ -11,6 +11,7 @@ import { StockLink } from './stock-link.entity';
 import { StockLinkFlush } from './stock-link.flush';
 import { StockLinkJobs } from './stock-link.jobs';
 import { StockLinkMailer } from './stock-link.mailer';
+import { StockLinkNotices } from './stock-link-notices';
 import { StockLinksController } from './stock-links.controller';
 import { StockLinksService } from './stock-links.service';
 import { StockWebhookIntake } from './stock-webhook-intake.service';
@@ -26,6 +27,7 @@ import { StockWebhookIntake } from './stock-webhook-intake.service';
     StockCodeResolver,
     StockBridge,
     StockLinkMailer,
+    StockLinkNotices,
     StockLinkJobs,
     StockLinkFlush,
     StockWebhookIntake,

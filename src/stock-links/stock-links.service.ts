@@ -13,7 +13,10 @@ import { SiteError } from '../connections/site-calls';
 import { LinkConnectionError } from './link-sites';
 import { type CodeMapEntry, parseCodeMap } from './code-map';
 import { StockBaselineSeeder } from './stock-baseline.seeder';
+import { StockBridge } from './stock-bridge.service';
+import { DEFAULT_NE_MASTER_DIVISIONS } from './stock-delta';
 import { StockLink } from './stock-link.entity';
+import { StockLinkNotices } from './stock-link-notices';
 import type { CreateStockLinkDto, ListStockLinksQuery, ShipmentSettingsDto, UpdateStockLinkDto } from './stock-links.dto';
 
 export interface StockLinkStatus {
@@ -37,6 +40,9 @@ export interface StockUploadRow {
   finishedAt: Date | null;
 }
 
+/** How long a switch of the store filter or master waits for a background run of the same link. */
+const SWITCH_LOCK_WAIT_MS = 30_000;
+
 /** The secret code is random and long: a fast hash is a safe lookup/verification hash (like API keys). */
 export function hashSecretCode(code: string): string {
   return createHash('sha256').update(code, 'utf8').digest('hex');
@@ -56,6 +62,8 @@ export class StockLinksService {
     private readonly connections: ConnectionsService,
     private readonly seeder: StockBaselineSeeder,
     private readonly config: AppConfig,
+    private readonly notices: StockLinkNotices,
+    private readonly bridge: StockBridge,
   ) {
     this.cipher = new CredentialCipher(config.credentialsKey);
   }
@@ -84,6 +92,7 @@ export class StockLinksService {
       storeId: input.storeId ?? null,
       notificationEmail: input.notificationEmail ?? null,
       uploadDelaySeconds: input.uploadDelaySeconds ?? 60,
+      neMasterDivisions: input.neMasterDivisions ? [...new Set(input.neMasterDivisions)] : [...DEFAULT_NE_MASTER_DIVISIONS],
       ...shipments,
       linkToken: randomBytes(18).toString('base64url'),
       secretHash: hashSecretCode(secretCode),
@@ -100,6 +109,7 @@ export class StockLinksService {
         throw new ProblemException(HttpStatus.CONFLICT, 'connection-not-usable', 'Conflict', error.message);
       throw error;
     }
+    await this.notices.linkCreated(link, this.customerUrl(link), secretCode);
     return { link: await this.get(tenantId, id), secretCode };
   }
 
@@ -123,9 +133,38 @@ export class StockLinksService {
     if (input.storeId !== undefined) update.storeId = input.storeId;
     if (input.notificationEmail !== undefined) update.notificationEmail = input.notificationEmail;
     if (input.uploadDelaySeconds !== undefined) update.uploadDelaySeconds = input.uploadDelaySeconds;
+    if (input.neMasterDivisions) update.neMasterDivisions = [...new Set(input.neMasterDivisions)];
     if (input.shipments) Object.assign(update, this.shipmentColumns(link.id, input.shipments, link));
-    if (Object.keys(update).length) await this.links.update({ id: link.id, tenantId }, update);
+    const switched =
+      (update.storeId !== undefined && update.storeId !== link.storeId) ||
+      (update.stockMaster !== undefined && update.stockMaster !== link.stockMaster);
+    if (switched) await this.switchOver(link, update);
+    else if (Object.keys(update).length) await this.links.update({ id: link.id, tenantId }, update);
     return this.get(tenantId, id);
+  }
+
+  /**
+   * A new store filter or master (DESIGN §7), under the link's lock: changes received so far become deltas under
+   * the old settings, then Smaregi's stock is read again for the new filter (new baselines and history floor), and
+   * only then do the settings change — so the switch itself uploads nothing and the next change uploads exactly
+   * its delta. Baselines of stores that were filtered out went stale while their changes were ignored; this is
+   * what keeps them from arriving in NextEngine as one huge false delta.
+   */
+  private async switchOver(link: StockLink, update: Partial<StockLink>): Promise<void> {
+    try {
+      const ran = await this.bridge.withLinkLock(link.id, SWITCH_LOCK_WAIT_MS, async () => {
+        await this.bridge.process(link);
+        await this.seeder.seed({ ...link, ...update });
+        await this.links.update({ id: link.id, tenantId: link.tenantId }, update);
+      });
+      if (!ran) {
+        throw new ProblemException(HttpStatus.CONFLICT, 'stock-link-busy', 'Conflict', 'An upload for this link is running; try again shortly.');
+      }
+    } catch (error) {
+      if (error instanceof SiteError) throw siteErrorToProblem(error);
+      if (error instanceof LinkConnectionError) throw new ProblemException(HttpStatus.CONFLICT, 'connection-not-usable', 'Conflict', error.message);
+      throw error;
+    }
   }
 
   /** Soft delete: the customer URL stops answering (404); received history stays for the record. */
@@ -219,6 +258,8 @@ export class StockLinksService {
           shipmentTokenHint: maskSecret(input.accessToken),
         }
       : {};
-    return { shipmentsEnabled: input.enabled, shipmentContractId: input.contractId, shipmentStoreId: input.storeId, ...token };
+    // Switching the import on starts it afresh: orders received from now on (「以降の注文分から」), read from now on.
+    const switchedOn = input.enabled && !existing?.shipmentsEnabled ? { shipmentsEnabledAt: new Date(), shipmentCursor: null } : {};
+    return { shipmentsEnabled: input.enabled, shipmentContractId: input.contractId, shipmentStoreId: input.storeId, ...token, ...switchedOn };
   }
 }

@@ -3,9 +3,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { SiteAuthError } from '../http/site-errors';
 import type { ConnectionContext, ExternalOrder, ExternalOrderRef, SyncCursor } from '../sales-site-connector';
 import type { OrderChange, OrderChangeBatch, OrderChangeKind, OrderChangeSource, RecheckResult } from '../site-ports';
-import { JST_OFFSET_MINUTES, formatInOffset, parseInOffset } from '../shared/zoned-time';
+import { JST_OFFSET_MINUTES, parseInOffset } from '../shared/zoned-time';
 import { NE_MAX_IN_VALUES, NextEngineClient, type NextEngineRow } from './nextengine.client';
-import { NE_ORDER_FIELDS, NE_ROW_FIELDS, isCollectable, isLiveRow, lineIdOf, recipientOf, toExternalOrder } from './nextengine.mapper';
+import { NE_ORDER_FIELDS, NE_ROW_FIELDS, isCollectable, isLiveRow, lineIdOf, recipientOf, toExternalOrder, neDatetime, trimmedText } from './nextengine.mapper';
 
 const ORDER_SEARCH = '/api_v1_receiveorder_base/search';
 const ROW_SEARCH = '/api_v1_receiveorder_row/search';
@@ -22,7 +22,6 @@ const DEFAULT_LOOKBACK_DAYS = 30;
 const DAY_MS = 24 * 60 * 60_000;
 /** A stamp further ahead of our clock than this is not trusted as a cursor (it would skip every change until then). */
 const MAX_CLOCK_AHEAD_MS = 60 * 60_000;
-const NE_DATETIME = 'yyyy-MM-dd HH:mm:ss';
 
 /** `receive_order_cancel_type_id` values with their own meaning (cancellations.md §1.2). */
 const VALID_TYPE = '0';
@@ -143,7 +142,7 @@ export class NextEngineChangeSource implements OrderChangeSource {
       const bases: NextEngineRow[] = [];
       for (const base of page) {
         note(stampOf(base));
-        const id = text(base.receive_order_id);
+        const id = trimmedText(base.receive_order_id);
         if (!id || seen.has(id)) continue;
         seen.add(id);
         bases.push(base);
@@ -159,7 +158,7 @@ export class NextEngineChangeSource implements OrderChangeSource {
     for await (const page of this.client.searchAll(ctx, ROW_SEARCH, ROW_SWEEP_FIELDS, sweep, PAGE_LIMIT)) {
       for (const row of page) {
         note(row.receive_order_row_last_modified_newest_date);
-        const id = text(row.receive_order_row_receive_order_id);
+        const id = trimmedText(row.receive_order_row_receive_order_id);
         if (!id || seen.has(id)) continue;
         seen.add(id);
         rowOnly.push(id);
@@ -195,14 +194,14 @@ export class NextEngineChangeSource implements OrderChangeSource {
     const readings = new Map<string, SlipReading>();
     for (let start = 0; start < ids.length; start += NE_MAX_IN_VALUES) {
       const found = await reader.bases(ids.slice(start, start + NE_MAX_IN_VALUES));
-      for (const base of found) bases.set(text(base.receive_order_id) ?? '', base);
+      for (const base of found) bases.set(trimmedText(base.receive_order_id) ?? '', base);
       for (const reading of await reader.read(found)) readings.set(reading.receiveOrderId, reading);
     }
     return refs.map((ref) => {
       const id = idOf(ref);
       const base = bases.get(id);
       if (!base) return { externalOrderId: ref.externalOrderId, found: false, changes: [] };
-      const status = text(base.receive_order_order_status_id);
+      const status = trimmedText(base.receive_order_order_status_id);
       return {
         externalOrderId: ref.externalOrderId,
         found: true,
@@ -230,14 +229,14 @@ class SlipReader {
   async bases(ids: string[]): Promise<NextEngineRow[]> {
     const conditions = { 'receive_order_id-in': ids.join(',') };
     const page = await this.client.searchPage(this.ctx, ORDER_SEARCH, NE_CHANGE_ORDER_FIELDS, conditions, { offset: 0, limit: PAGE_LIMIT });
-    return page.filter((base) => text(base.receive_order_id) !== undefined);
+    return page.filter((base) => trimmedText(base.receive_order_id) !== undefined);
   }
 
   /** The slips with their rows, stated as changes. */
   async read(bases: NextEngineRow[]): Promise<SlipReading[]> {
-    const ids = bases.map((base) => text(base.receive_order_id) ?? '').filter((id) => id !== '');
+    const ids = bases.map((base) => trimmedText(base.receive_order_id) ?? '').filter((id) => id !== '');
     const rows = await this.rows(ids);
-    const slips: Slip[] = bases.map((base) => ({ base, rows: rows.get(text(base.receive_order_id) ?? '') ?? [] }));
+    const slips: Slip[] = bases.map((base) => ({ base, rows: rows.get(trimmedText(base.receive_order_id) ?? '') ?? [] }));
     const names = slips.some(({ base }) => needsCancelName(base)) ? await this.cancelTypeNames() : new Map<string, string>();
     const now = this.ctx.now();
     return slips.map((slip) => readSlip(slip, names, now)).filter((reading): reading is SlipReading => reading !== undefined);
@@ -250,7 +249,7 @@ class SlipReader {
       const conditions = { 'receive_order_row_receive_order_id-in': ids.slice(start, start + NE_MAX_IN_VALUES).join(',') };
       for await (const page of this.client.searchAll(this.ctx, ROW_SEARCH, NE_CHANGE_ROW_FIELDS, conditions, PAGE_LIMIT)) {
         for (const row of page) {
-          const id = text(row.receive_order_row_receive_order_id);
+          const id = trimmedText(row.receive_order_row_receive_order_id);
           if (!id) continue;
           const list = byOrder.get(id) ?? [];
           list.push(row);
@@ -271,8 +270,8 @@ class SlipReader {
       (envelope) => {
         const names = new Map<string, string>();
         for (const row of Array.isArray(envelope.data) ? envelope.data : []) {
-          const id = text(row?.cancel_type_id);
-          const name = text(row?.cancel_type_name);
+          const id = trimmedText(row?.cancel_type_id);
+          const name = trimmedText(row?.cancel_type_name);
           if (id && name) names.set(id, name);
         }
         return names;
@@ -304,23 +303,23 @@ class SlipReader {
  * changes under the same keys; `split_from`'s is the slip's id and its source, as a split happens once.
  */
 export function readSlip({ base, rows }: Slip, names: ReadonlyMap<string, string>, now: Date): SlipReading | undefined {
-  const id = text(base.receive_order_id);
+  const id = trimmedText(base.receive_order_id);
   if (!id) return undefined;
   const stamp = stampOf(base) ?? '';
   const siteRef = `${id}@${stamp}`;
   const occurredAt = parseInOffset(stamp, JST_OFFSET_MINUTES) ?? null;
-  const type = text(base.receive_order_cancel_type_id) ?? VALID_TYPE;
-  const status = text(base.receive_order_order_status_id);
-  const deleted = text(base.receive_order_deleted_flag) === '1';
-  const confirmCheck = text(base.receive_order_confirm_check_id) === '1';
-  const includeTo = text(base.receive_order_include_to_order_id);
-  const divideFrom = text(base.receive_order_divide_from_order_id);
+  const type = trimmedText(base.receive_order_cancel_type_id) ?? VALID_TYPE;
+  const status = trimmedText(base.receive_order_order_status_id);
+  const deleted = trimmedText(base.receive_order_deleted_flag) === '1';
+  const confirmCheck = trimmedText(base.receive_order_confirm_check_id) === '1';
+  const includeTo = trimmedText(base.receive_order_include_to_order_id);
+  const divideFrom = trimmedText(base.receive_order_divide_from_order_id);
   const raw = {
     receiveOrderId: id,
     cancelTypeId: type,
     orderStatusId: status ?? null,
-    deletedFlag: text(base.receive_order_deleted_flag) ?? null,
-    confirmCheckId: text(base.receive_order_confirm_check_id) ?? null,
+    deletedFlag: trimmedText(base.receive_order_deleted_flag) ?? null,
+    confirmCheckId: trimmedText(base.receive_order_confirm_check_id) ?? null,
     lastModified: stamp || null,
   };
   const change = (kind: OrderChangeKind, extra: Partial<OrderChange> = {}): OrderChange => ({
@@ -355,7 +354,7 @@ export function readSlip({ base, rows }: Slip, names: ReadonlyMap<string, string
     changes.push(change('released'));
     const lines = rows.flatMap((row) => {
       const liveQuantity = liveQuantityOf(row);
-      const externalLineId = text(row.receive_order_row_no) ? lineIdOf(row) : undefined;
+      const externalLineId = trimmedText(row.receive_order_row_no) ? lineIdOf(row) : undefined;
       return liveQuantity === undefined || !externalLineId ? [] : [{ externalLineId, liveQuantity }];
     });
     if (lines.length > 0) changes.push(change('line_cancelled', { lines }));
@@ -368,16 +367,16 @@ export function readSlip({ base, rows }: Slip, names: ReadonlyMap<string, string
   // slip do not record the split again (the core records split_from once per key, whatever the order holds).
   if (divideFrom) changes.push(change('split_from', { relatedExternalOrderId: divideFrom, siteRef: `${id}@divide_from:${divideFrom}` }));
 
-  const gainedRows = rows.some((row) => text(row.receive_order_include_from_order_id) !== undefined);
+  const gainedRows = rows.some((row) => trimmedText(row.receive_order_include_from_order_id) !== undefined);
   const order = (divideFrom !== undefined || gainedRows) && isWorkable(base, now) ? asPulled(base, rows) : undefined;
   return { receiveOrderId: id, changes, ...(order ? { order } : {}) };
 }
 
 /** A slip Mallbridge would work on: valid, not awaiting a check, and 印刷待ち with its print date due, or printed. */
 function isWorkable(base: NextEngineRow, now: Date): boolean {
-  if (text(base.receive_order_confirm_check_id) === '1') return false;
-  if ((text(base.receive_order_cancel_type_id) ?? VALID_TYPE) !== VALID_TYPE || text(base.receive_order_deleted_flag) === '1') return false;
-  return isCollectable(base, now) || PRINTED_STATUSES.has(text(base.receive_order_order_status_id) ?? '');
+  if (trimmedText(base.receive_order_confirm_check_id) === '1') return false;
+  if ((trimmedText(base.receive_order_cancel_type_id) ?? VALID_TYPE) !== VALID_TYPE || trimmedText(base.receive_order_deleted_flag) === '1') return false;
+  return isCollectable(base, now) || PRINTED_STATUSES.has(trimmedText(base.receive_order_order_status_id) ?? '');
 }
 
 /** The order exactly as the order pull maps it: the same fields in, the same mapper. None when no line is live. */
@@ -392,14 +391,14 @@ function asPulled(base: NextEngineRow, rows: NextEngineRow[]): ExternalOrder | u
 /** A row's live quantity: 0 when cancelled or deleted, else its quantity; undefined when the quantity is unreadable. */
 function liveQuantityOf(row: NextEngineRow): number | undefined {
   if (!isLiveRow(row)) return 0;
-  const quantity = text(row.receive_order_row_quantity);
+  const quantity = trimmedText(row.receive_order_row_quantity);
   // a malformed quantity is not stated: reading it as 0 would cancel a live line
   return quantity !== undefined && /^\d+$/.test(quantity) ? Number(quantity) : undefined;
 }
 
 function needsCancelName(base: NextEngineRow): boolean {
-  const type = text(base.receive_order_cancel_type_id) ?? VALID_TYPE;
-  return type !== VALID_TYPE && text(base.receive_order_deleted_flag) !== '1';
+  const type = trimmedText(base.receive_order_cancel_type_id) ?? VALID_TYPE;
+  return type !== VALID_TYPE && trimmedText(base.receive_order_deleted_flag) !== '1';
 }
 
 function cancelReason(type: string, names: ReadonlyMap<string, string>): string {
@@ -413,7 +412,7 @@ function toBatch(readings: SlipReading[]): Omit<OrderChangeBatch, 'nextCursor'> 
 
 /** The slip's last-modified stamp: the null-safe date (creation when never updated), else the plain one. */
 function stampOf(base: NextEngineRow): string | undefined {
-  return text(base.receive_order_last_modified_null_safe_date) ?? text(base.receive_order_last_modified_date);
+  return trimmedText(base.receive_order_last_modified_null_safe_date) ?? trimmedText(base.receive_order_last_modified_date);
 }
 
 function lookbackDays(ctx: ConnectionContext): number {
@@ -437,16 +436,7 @@ function cursorValue(at: Date): string {
   return JSON.stringify(cursor);
 }
 
-/** NextEngine's datetime text, JST (spec §1.7; the zone is UNCONFIRMED, assumed like every NE date). */
-function neDatetime(at: Date): string {
-  return formatInOffset(at, JST_OFFSET_MINUTES, NE_DATETIME);
-}
 
-function text(value: string | null | undefined): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const trimmed = String(value).trim();
-  return trimmed === '' ? undefined : trimmed;
-}
 
 function pick(row: NextEngineRow, fields: readonly string[]): NextEngineRow {
   const out: NextEngineRow = {};

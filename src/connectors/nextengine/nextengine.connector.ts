@@ -35,6 +35,7 @@ import {
 } from './nextengine.client';
 import { NEXTENGINE_DESCRIPTOR } from './nextengine.descriptor';
 import { NE_COLLECTABLE_STATUS, NE_LOCK_FIELDS, NE_ORDER_FIELDS, NE_ROW_FIELDS, isCollectable, toExternalOrder } from './nextengine.mapper';
+import { NextEngineSoldOrders } from './nextengine.sold-orders';
 import { NextEngineChangeSource } from './nextengine.changes';
 import { NextEngineGoodsCatalog } from './nextengine.goods';
 import { NextEngineStockUploader, type NextEngineStockDelta } from './nextengine.stock-upload';
@@ -84,6 +85,7 @@ export class NextEngineConnector implements SiteConnector, ConnectionProbe, Orde
     private readonly stockUploader: NextEngineStockUploader = new NextEngineStockUploader(client),
     private readonly goods: NextEngineGoodsCatalog = new NextEngineGoodsCatalog(client),
     private readonly changes: NextEngineChangeSource = new NextEngineChangeSource(client),
+    private readonly soldOrders: NextEngineSoldOrders = new NextEngineSoldOrders(client),
   ) {
     this.ports = {
       connection: this,
@@ -93,6 +95,7 @@ export class NextEngineConnector implements SiteConnector, ConnectionProbe, Orde
       stockDeltaSink: this.stockUploader,
       goodsCatalog: this.goods,
       orderChangeSource: this.changes,
+      soldOrderFeed: this.soldOrders,
     };
   }
 

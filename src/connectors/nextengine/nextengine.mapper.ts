@@ -1,5 +1,5 @@
 import type { Address, ExternalOrder, ExternalOrderLine } from '../sales-site-connector';
-import { JST_OFFSET_MINUTES, parseInOffset } from '../shared/zoned-time';
+import { JST_OFFSET_MINUTES, formatInOffset, parseInOffset } from '../shared/zoned-time';
 import type { NextEngineRow } from './nextengine.client';
 
 /** `receiveorder_base/search` fields the pull asks for (every one is a valid `fields` entry, spec §6.1). */
@@ -188,4 +188,18 @@ export function toExternalOrder(base: NextEngineRow, rows: NextEngineRow[]): Ext
     refs: { ...refs },
     raw: { base, rows },
   };
+}
+
+const NE_DATETIME = 'yyyy-MM-dd HH:mm:ss';
+
+/** NextEngine's datetime text, JST (spec §1.7; the zone is UNCONFIRMED, assumed like every NE date). */
+export function neDatetime(at: Date): string {
+  return formatInOffset(at, JST_OFFSET_MINUTES, NE_DATETIME);
+}
+
+/** A field's text, trimmed; undefined when absent or blank. */
+export function trimmedText(value: string | null | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const trimmed = String(value).trim();
+  return trimmed === '' ? undefined : trimmed;
 }

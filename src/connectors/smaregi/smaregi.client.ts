@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 
-import { SiteAuthError, SiteRejectedError } from '../http/site-errors';
+import { SiteAuthError, SiteRejectedError, SiteRetryableError } from '../http/site-errors';
 import type { SiteHttpRequest, SiteHttpResponse } from '../http/site-http-client';
 import type { ConnectionContext } from '../sales-site-connector';
 import {
@@ -159,6 +159,8 @@ function legacyResultOrThrow(procName: string, response: SiteHttpResponse): unkn
   const message = stringOf(body?.error_description) ?? stringOf(body?.error);
   const description = `Smaregi ${procName} failed: ${code} ${message ?? ''}`.trim();
   if (response.status === 401 || response.status === 403) throw new SiteAuthError(description, code, message);
+  // A server error says nothing about whether an update was applied: never a refusal the caller may act on.
+  if (response.status >= 500) throw new SiteRetryableError(description, code, message);
   throw new SiteRejectedError(description, code, message);
 }
 

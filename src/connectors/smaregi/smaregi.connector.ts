@@ -5,6 +5,7 @@ import type { ConnectionProbe, SitePorts } from '../site-ports';
 import { runConnectionTest } from '../shared/connection-test';
 import { SmaregiClient } from './smaregi.client';
 import { SMAREGI_DESCRIPTOR } from './smaregi.descriptor';
+import { SmaregiShipmentApi } from './smaregi.shipments';
 import { SmaregiStockApi } from './smaregi.stock';
 
 @Injectable()
@@ -16,8 +17,9 @@ export class SmaregiConnector implements SiteConnector, ConnectionProbe {
   constructor(
     private readonly client: SmaregiClient,
     stock: SmaregiStockApi = new SmaregiStockApi(client),
+    shipments: SmaregiShipmentApi = new SmaregiShipmentApi(client),
   ) {
-    this.ports = { connection: this, stockHistorySource: stock, shipmentRegistrar: stock };
+    this.ports = { connection: this, stockHistorySource: stock, shipmentRegistrar: shipments };
   }
 
   /**

@@ -12,7 +12,17 @@ export const SMAREGI_SETTINGS = {
   storeId: 'storeId',
   tokenUrl: 'tokenUrl',
   scopes: 'scopes',
+  shipmentUpdateProc: 'shipmentUpdateProc',
+  shipmentReadProc: 'shipmentReadProc',
 } as const;
+
+/**
+ * Legacy proc names of 出荷情報更新 (機能設定 17) and 出荷情報取得 (24). UNCONFIRMED: the legacy spec PDF was not
+ * available (spec §A.2 lists 出荷 support without its proc names); they follow the `<table>_upd` / `<table>_ref`
+ * pattern of every confirmed proc, and a connection can name others in its settings.
+ */
+export const SMAREGI_SHIPMENT_UPDATE_PROC = 'shipment_upd';
+export const SMAREGI_SHIPMENT_READ_PROC = 'shipment_ref';
 
 export const SMAREGI_PLATFORM_PRODUCTION = 'https://api.smaregi.jp';
 export const SMAREGI_LEGACY_PRODUCTION = 'https://webapi.smaregi.jp';
@@ -63,6 +73,22 @@ export const SMAREGI_DESCRIPTOR: SiteDescriptor = {
         'Defaults to https://id.smaregi.jp (https://id.smaregi.dev for the sandbox endpoint; the endpoint itself for any other).',
     },
     { name: SMAREGI_SETTINGS.scopes, label: 'Platform API scopes', type: 'string', required: false, default: SMAREGI_DEFAULT_SCOPES },
+    {
+      name: SMAREGI_SETTINGS.shipmentUpdateProc,
+      label: 'Legacy proc name of 出荷情報更新',
+      type: 'string',
+      required: false,
+      default: SMAREGI_SHIPMENT_UPDATE_PROC,
+      description: 'UNCONFIRMED default; check it against the スマレジAPI仕様書 of the contract.',
+    },
+    {
+      name: SMAREGI_SETTINGS.shipmentReadProc,
+      label: 'Legacy proc name of 出荷情報取得',
+      type: 'string',
+      required: false,
+      default: SMAREGI_SHIPMENT_READ_PROC,
+      description: 'UNCONFIRMED default; check it against the スマレジAPI仕様書 of the contract.',
+    },
   ],
   collectableStatuses: [],
   authorization: 'none',

@@ -3,8 +3,6 @@ import { Injectable } from '@nestjs/common';
 import { SiteRejectedError } from '../http/site-errors';
 import type { ConnectionContext } from '../sales-site-connector';
 import type {
-  ShipmentInput as SmaregiShipmentInput,
-  ShipmentRegistrar,
   SiteStockHistory as SmaregiStockHistory,
   SiteStockLevel as SmaregiStockLevel,
   StockHistorySource,
@@ -12,7 +10,6 @@ import type {
 import { SmaregiClient } from './smaregi.client';
 
 export type {
-  ShipmentInput as SmaregiShipmentInput,
   SiteStockHistory as SmaregiStockHistory,
   SiteStockLevel as SmaregiStockLevel,
 } from '../site-ports';
@@ -24,10 +21,10 @@ const LEGACY_LIMIT = 1000;
 /**
  * What the Smaregi ↔ NextEngine stock bridge reads and writes in Smaregi, over either API: stock levels
  * (legacy `stock_ref` / Platform `GET /pos/stock`), stock-history records for `pos:stock` webhook ids,
- * products (their 商品コード, often the JAN) and shipments (出庫, Platform `POST /pos/shipping`).
+ * and products (their 商品コード, often the JAN). Shipments live in smaregi.shipments.ts.
  */
 @Injectable()
-export class SmaregiStockApi implements StockHistorySource, ShipmentRegistrar {
+export class SmaregiStockApi implements StockHistorySource {
   constructor(private readonly client: SmaregiClient) {}
 
   /** Every stock row, or one store's. */
@@ -112,6 +109,72 @@ export class SmaregiStockApi implements StockHistorySource, ShipmentRegistrar {
     return found;
   }
 
+  /**
+   * One (store, product)'s history records above `afterId`, oldest first. Legacy: `stock_ref` on table
+   * `StockHistory` (spec §A.2/§A.6, [YASU] StockHistoryConstants); Platform: `GET /pos/stock/changes/{product_id}/{store_id}`
+   * (path UNCONFIRMED, see {@link readHistory}). Read newest first (`order: ["id desc"]` / `sort=id:desc`; the legacy
+   * order syntax is UNCONFIRMED, spec §A.3), so paging stops at the first page that reaches `afterId`; an answer that
+   * is not in descending order is read to its end, and the ids are filtered and sorted here either way.
+   */
+  async historySince(
+    ctx: ConnectionContext,
+    key: { productId: string; storeId: string; afterId: string },
+  ): Promise<SmaregiStockHistory[]> {
+    const after = Number(key.afterId);
+    const found = new Map<string, SmaregiStockHistory>();
+    const platform = this.client.mode(ctx) === 'platform';
+    for (let page = 1; ; page++) {
+      let rows: Array<Record<string, unknown>>;
+      if (platform) {
+        const path = `stock/changes/${encodeURIComponent(key.productId)}/${encodeURIComponent(key.storeId)}`;
+        try {
+          rows = asRows(
+            await this.client.platform(ctx, 'GET', path, { query: { limit: String(PAGE_LIMIT), page: String(page), sort: 'id:desc' } }),
+          );
+        } catch (error) {
+          if (isNotFound(error)) break;
+          throw error;
+        }
+      } else {
+        const answer = await this.client.legacy(ctx, 'stock_ref', {
+          table_name: 'StockHistory',
+          conditions: [{ productId: key.productId }, { storeId: key.storeId }],
+          order: ['id desc'],
+          limit: LEGACY_LIMIT,
+          page,
+        });
+        rows = asRows((answer as { result?: unknown }).result);
+      }
+      const histories = rows.map(toHistory).filter((history): history is SmaregiStockHistory => history !== undefined);
+      for (const history of histories) {
+        // Conditions are matched here as well: a server that ignores one must not hand another product's records over.
+        if (Number(history.id) > after && history.productId === key.productId && history.storeId === key.storeId) found.set(history.id, history);
+      }
+      const ids = histories.map((history) => Number(history.id));
+      const descending = ids.every((id, index) => index === 0 || id <= ids[index - 1]);
+      if (rows.length < (platform ? PAGE_LIMIT : LEGACY_LIMIT) || (descending && ids.length > 0 && ids[ids.length - 1] <= after)) break;
+    }
+    return [...found.values()].sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  /**
+   * The contract's highest stock-history id (legacy `stock_ref` StockHistory, newest first, one row). The Platform
+   * API documents no contract-wide history list, so there the answer is null and the webhook's own ids are used.
+   */
+  async latestHistoryId(ctx: ConnectionContext): Promise<string | null> {
+    if (this.client.mode(ctx) === 'platform') return null;
+    const answer = await this.client.legacy(ctx, 'stock_ref', {
+      table_name: 'StockHistory',
+      fields: ['id'],
+      conditions: [],
+      order: ['id desc'],
+      limit: 1,
+      page: 1,
+    });
+    const id = text(asRows((answer as { result?: unknown }).result)[0]?.id);
+    return id && /^[0-9]{1,18}$/.test(id) ? id : '0';
+  }
+
   /** 商品コード by 商品ID; products Smaregi does not know are absent. */
   async productCodes(ctx: ConnectionContext, productIds: readonly string[]): Promise<Map<string, string>> {
     const codes = new Map<string, string>();
@@ -171,36 +234,6 @@ export class SmaregiStockApi implements StockHistorySource, ShipmentRegistrar {
       if (id) ids.set(productCode, id);
     }
     return ids;
-  }
-
-  /**
-   * Registers a shipment (出庫) that takes the quantities out of the shipping store at once (status 1,
-   * 未入庫). Platform `POST /pos/shipping` (spec §C.4; the base path under `/pos` is UNCONFIRMED). The
-   * legacy API's shipping proc name is UNCONFIRMED (spec §A.2), so a legacy-only connection is refused.
-   */
-  async registerShipment(ctx: ConnectionContext, input: SmaregiShipmentInput): Promise<{ shippingId: string }> {
-    if (this.client.mode(ctx) !== 'platform') {
-      throw new SiteRejectedError(
-        'Registering shipments needs the Smaregi Platform API (client id and secret); the legacy API has no documented shipping call',
-      );
-    }
-    const answer = asObject(
-      await this.client.platform(ctx, 'POST', 'shipping', {
-        body: {
-          shippingStoreId: input.shippingStoreId,
-          receivingStoreId: input.receivingStoreId,
-          shippingDate: input.shippingDate,
-          status: '1',
-          memo: input.memo.slice(0, 100),
-          details: input.details.map((detail) => ({ productId: detail.productId, quantity: String(detail.quantity) })),
-        },
-        // A lost answer could mean the shipment exists: never create it twice.
-        maxAttempts: 1,
-      }),
-    );
-    const shippingId = text(answer?.shippingId);
-    if (!shippingId) throw new SiteRejectedError('Smaregi accepted the shipment without a shippingId');
-    return { shippingId };
   }
 }
 

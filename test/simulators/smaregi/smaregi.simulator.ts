@@ -86,10 +86,19 @@ export const SMAREGI_SCOPES = [
 ];
 
 /**
- * 在庫区分 codes used by the simulator. Only 15 = API連携 is confirmed (spec §A.6); the others are plausible picks
- * among the codes seen in the wild (02, 05, 10, 15) and must be treated as opaque.
+ * 在庫区分 codes used by the simulator. Only 15 = API連携 is confirmed (spec §A.6); the others are picks — 02, 05 and
+ * 10 among the codes seen in the wild ([CDATA], [YASU]), 03/06/07 free two-digit codes — and must be treated as opaque.
+ * A sale and a return are both 取引 (the return with a positive amount), so they share one code.
  */
-export const STOCK_DIVISION = { sale: '02', transfer: '05', manual: '10', api: '15' } as const;
+export const STOCK_DIVISION = {
+  sale: '02',
+  receipt: '03',
+  transfer: '05',
+  stocktake: '06',
+  loss: '07',
+  manual: '10',
+  api: '15',
+} as const;
 
 export interface LegacyStockRow {
   productId: string;
@@ -117,6 +126,14 @@ export interface StockHistoryEntry {
 
 export type StockChange =
   | { kind: 'sale'; storeId: string; productId: string; quantity: number; memo?: string }
+  /** a returned 取引: the stock comes back */
+  | { kind: 'return'; storeId: string; productId: string; quantity: number; memo?: string }
+  /** 入荷 from a supplier */
+  | { kind: 'receipt'; storeId: string; productId: string; quantity: number; memo?: string }
+  /** ロス登録 */
+  | { kind: 'loss'; storeId: string; productId: string; quantity: number; memo?: string }
+  /** 棚卸: the counted amount replaces the book amount */
+  | { kind: 'stocktake'; storeId: string; productId: string; counted: number; memo?: string }
   | { kind: 'adjust'; storeId: string; productId: string; amount: number; memo?: string }
   | { kind: 'set'; storeId: string; productId: string; stockAmount: number; memo?: string }
   | { kind: 'transfer'; fromStoreId: string; toStoreId: string; productId: string; quantity: number; memo?: string };
@@ -158,6 +175,22 @@ export interface Shipment {
   updDateTime: string;
 }
 
+/**
+ * A 出荷 registered through the legacy API (shipment_upd): sold goods leaving a store. The table and field names are
+ * UNCONFIRMED (the legacy spec PDF was not available); they follow the Platform 出庫 resource [PF-shipping].
+ */
+export interface SalesShipment {
+  shipmentId: string;
+  shippingStoreId: string;
+  shippingDate: string;
+  /** 0 未出荷 / 1 出荷済: only a shipped one has taken its stock out */
+  status: string;
+  identificationNo: string | null;
+  memo: string | null;
+  details: Array<{ productId: string; quantity: string }>;
+  insDateTime: string;
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 // State
 // ---------------------------------------------------------------------------------------------------------------------
@@ -197,6 +230,8 @@ interface ContractState {
   stock: Map<string, StockState>;
   history: StockHistoryEntry[];
   shipments: Shipment[];
+  salesShipments: SalesShipment[];
+  nextSalesShipmentId: number;
   tokenTtlSeconds: number;
   nextHistoryId: number;
   nextShippingId: number;
@@ -238,7 +273,15 @@ const UPD_MAX_ROWS = 500;
 const STOCK_MAX = 999_999_999;
 const ADD_MAX = 1_999_999_998;
 
+/** 機能設定 17 出荷情報更新 / 24 出荷情報取得: proc names UNCONFIRMED (spec §A.2), `<table>_upd` / `<table>_ref` like every known one. */
+const SHIPMENT_UPDATE_PROC = 'shipment_upd';
+const SHIPMENT_READ_PROC = 'shipment_ref';
+/** 在庫区分 of a 出荷: a free two-digit pick (UNCONFIRMED, like every code but 15) */
+const SALES_SHIPMENT_DIVISION = '04';
+const SHIPMENT_FIELDS = ['shipmentId', 'shippingStoreId', 'shippingDate', 'status', 'identificationNo', 'memo', 'insDateTime'] as const;
+
 const LEGACY_TABLES: Record<string, Record<string, readonly string[]>> = {
+  [SHIPMENT_READ_PROC]: { Shipment: SHIPMENT_FIELDS },
   store_ref: {
     Store: ['storeId', 'storeCode', 'storeName', 'storeAbbr', 'division', 'insDateTime', 'updDateTime'],
   },
@@ -270,6 +313,7 @@ export class SmaregiSimulator extends SiteSimulator {
   private tokens = new Map<string, PlatformToken>();
   private outbox: OutgoingDelivery[] = [];
   private nextSeq = 1;
+  private lostShipmentAnswers = 0;
 
   constructor() {
     super('smaregi');
@@ -290,6 +334,7 @@ export class SmaregiSimulator extends SiteSimulator {
     this.tokens = new Map();
     this.outbox = [];
     this.nextSeq = 1;
+    this.lostShipmentAnswers = 0;
     const contracts = s.contracts ?? [
       {
         contractId: 'sim-contract',
@@ -344,6 +389,8 @@ export class SmaregiSimulator extends SiteSimulator {
       stock: new Map(),
       history: [],
       shipments: [],
+      salesShipments: [],
+      nextSalesShipmentId: 1,
       tokenTtlSeconds: c.tokenTtlSeconds ?? 3600,
       nextHistoryId: 1,
       nextShippingId: 1,
@@ -399,6 +446,16 @@ export class SmaregiSimulator extends SiteSimulator {
     return [...this.contract(contractId).shipments];
   }
 
+  /** 出荷 registered through the legacy API (shipment_upd), deleted ones excluded. */
+  salesShipments(contractId?: string): SalesShipment[] {
+    return [...this.contract(contractId).salesShipments];
+  }
+
+  /** The next `times` shipment_upd calls are carried out, and their answer is lost (the connection is dropped). */
+  loseShipmentAnswers(times = 1): void {
+    this.lostShipmentAnswers = times;
+  }
+
   deliveries(): OutgoingDelivery[] {
     return [...this.outbox];
   }
@@ -417,6 +474,20 @@ export class SmaregiSimulator extends SiteSimulator {
       case 'sale':
         entries.push(this.moveStock(c, change.storeId, change.productId, -change.quantity, STOCK_DIVISION.sale, change.memo));
         break;
+      case 'return':
+        entries.push(this.moveStock(c, change.storeId, change.productId, change.quantity, STOCK_DIVISION.sale, change.memo));
+        break;
+      case 'receipt':
+        entries.push(this.moveStock(c, change.storeId, change.productId, change.quantity, STOCK_DIVISION.receipt, change.memo));
+        break;
+      case 'loss':
+        entries.push(this.moveStock(c, change.storeId, change.productId, -change.quantity, STOCK_DIVISION.loss, change.memo));
+        break;
+      case 'stocktake': {
+        const delta = change.counted - (c.stock.get(stockKey(change.storeId, change.productId))?.stockAmount ?? 0);
+        entries.push(this.moveStock(c, change.storeId, change.productId, delta, STOCK_DIVISION.stocktake, change.memo));
+        break;
+      }
       case 'adjust':
         entries.push(this.moveStock(c, change.storeId, change.productId, change.amount, STOCK_DIVISION.manual, change.memo));
         break;
@@ -590,12 +661,20 @@ export class SmaregiSimulator extends SiteSimulator {
       if (typeof params !== 'object' || params === null || Array.isArray(params)) {
         throw new LegacyError(400, '400', 'invalid_request', 'paramsはJSONオブジェクトで指定して下さい');
       }
-      if (!(proc in LEGACY_TABLES) && proc !== 'stock_upd') {
+      if (!(proc in LEGACY_TABLES) && proc !== 'stock_upd' && proc !== SHIPMENT_UPDATE_PROC) {
         throw new LegacyError(400, '400', 'invalid_proc_name', `proc_name[${proc}]は存在しません`);
       }
       // Spec §A.1: each function must be set to 「利用する」; the refusal's code is UNCONFIRMED.
       if (c.disabledProcs.has(proc)) throw new LegacyError(403, '403', 'forbidden', `機能[${proc}]は利用する設定になっていません`);
       if (proc === 'stock_upd') return void send(200, this.legacyStockUpd(c, params));
+      if (proc === SHIPMENT_UPDATE_PROC) {
+        const answer = this.legacyShipmentUpd(c, params);
+        if (this.lostShipmentAnswers > 0) {
+          this.lostShipmentAnswers -= 1;
+          return void req.socket.destroy();
+        }
+        return void send(200, answer);
+      }
       send(200, this.legacyRef(c, proc, params));
     } catch (e) {
       if (e instanceof LegacyError) {
@@ -664,6 +743,16 @@ export class SmaregiSimulator extends SiteSimulator {
           stockAmount: String(s.stockAmount),
           updDateTime: legacyDate(s.updDateTime),
         }));
+      case 'Shipment':
+        return c.salesShipments.map((sh) => ({
+          shipmentId: sh.shipmentId,
+          shippingStoreId: sh.shippingStoreId,
+          shippingDate: sh.shippingDate,
+          status: sh.status,
+          identificationNo: sh.identificationNo,
+          memo: sh.memo,
+          insDateTime: sh.insDateTime,
+        }));
       case 'StockHistory':
         return c.history.map((h) => ({
           ...h,
@@ -672,6 +761,92 @@ export class SmaregiSimulator extends SiteSimulator {
         }));
     }
     return [];
+  }
+
+  /**
+   * 出荷情報更新 (shipment_upd, UNCONFIRMED name and fields): `proc_division` U registers one shipment — a `Shipment`
+   * head row `{shippingStoreId, shippingDate, status, identificationNo?, memo?}` and `ShipmentDetail` rows
+   * `{productId, quantity}` (limits of the Platform 出庫 [PF-shipping]); status 1 takes the stock out at once.
+   * `proc_division` D with `Shipment` rows `{shipmentId}` deletes shipments and returns their stock.
+   */
+  private legacyShipmentUpd(c: ContractState, params: Record<string, unknown>): unknown {
+    const bad = (msg: string) => new LegacyError(400, '400', 'invalid_parameter', msg);
+    const info = params.proc_info as Record<string, unknown> | undefined;
+    if (!info || typeof info !== 'object') throw bad('proc_infoが指定されていません');
+    if (!Array.isArray(params.data) || params.data.length === 0) throw bad('dataが指定されていません');
+    const blocks = params.data as Array<Record<string, unknown>>;
+    const table = (name: string) => {
+      const block = blocks.find((b) => b?.table_name === name);
+      if (block && !Array.isArray(block.rows)) throw bad(`${name}のrowsが指定されていません`);
+      return (block?.rows ?? []) as Array<Record<string, unknown>>;
+    };
+    for (const b of blocks) {
+      if (b?.table_name !== 'Shipment' && b?.table_name !== 'ShipmentDetail') throw bad(`table_name[${String(b?.table_name)}]は${SHIPMENT_UPDATE_PROC}で更新できません`);
+    }
+    if (info.proc_division === 'D') {
+      const ids = table('Shipment').map((r) => String(r.shipmentId ?? ''));
+      if (ids.length === 0) throw bad('削除する出荷IDが指定されていません');
+      const doomed = ids.map((id) => {
+        const found = c.salesShipments.find((sh) => sh.shipmentId === id);
+        if (!found) throw bad(`出荷ID[${id}]が存在しません`);
+        return found;
+      });
+      for (const sh of doomed) {
+        if (sh.status === '1') {
+          for (const d of sh.details) this.moveStock(c, sh.shippingStoreId, d.productId, Number(d.quantity), SALES_SHIPMENT_DIVISION, `出荷削除 ${sh.shipmentId}`);
+        }
+        c.salesShipments = c.salesShipments.filter((x) => x !== sh);
+      }
+      return { result: { Shipment: doomed.length } };
+    }
+    if (info.proc_division !== 'U') throw bad('proc_divisionはUまたはDで指定して下さい');
+    const heads = table('Shipment');
+    if (heads.length !== 1) throw bad('Shipmentは1件で指定して下さい');
+    const head = heads[0];
+    const required = (name: string) => {
+      const v = head[name];
+      if (v === undefined || v === null || String(v) === '') throw bad(`${name}は必須です`);
+      return String(v);
+    };
+    const shippingStoreId = required('shippingStoreId');
+    if (!c.stores.has(shippingStoreId)) throw bad(`店舗ID[${shippingStoreId}]が存在しません`);
+    const shippingDate = required('shippingDate');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(shippingDate)) throw bad('shippingDateはYYYY-MM-DDで指定して下さい');
+    const status = required('status');
+    if (status !== '0' && status !== '1') throw bad('statusは0(未出荷)または1(出荷済)で指定して下さい');
+    const identificationNo = head.identificationNo === undefined || head.identificationNo === null ? null : String(head.identificationNo);
+    if (identificationNo !== null && identificationNo.length > 32) throw bad('identificationNoは32文字以内で指定して下さい');
+    const memo = head.memo === undefined || head.memo === null ? null : String(head.memo);
+    if (memo !== null && memo.length > 1000) throw bad('memoは1000文字以内で指定して下さい');
+    const rows = table('ShipmentDetail');
+    if (rows.length === 0) throw bad('ShipmentDetailが指定されていません');
+    if (rows.length > 1000) throw bad('ShipmentDetailは1000件以下で指定して下さい');
+    const seen = new Set<string>();
+    const details = rows.map((r) => {
+      const productId = String(r.productId ?? '');
+      if (!c.products.has(productId)) throw bad(`商品ID[${productId}]が存在しません`);
+      if (seen.has(productId)) throw bad(`商品ID[${productId}]が重複しています`);
+      seen.add(productId);
+      const quantity = String(r.quantity ?? '');
+      if (!/^\d+$/.test(quantity) || Number(quantity) < 1 || Number(quantity) > 99999) throw bad('quantityは1以上99999以下で指定して下さい');
+      return { productId, quantity };
+    });
+    const sh: SalesShipment = {
+      shipmentId: String(c.nextSalesShipmentId++),
+      shippingStoreId,
+      shippingDate,
+      status,
+      identificationNo,
+      memo,
+      details,
+      insDateTime: legacyDate(this.clock.now().getTime()),
+    };
+    c.salesShipments.push(sh);
+    if (status === '1') {
+      for (const d of details) this.moveStock(c, shippingStoreId, d.productId, -Number(d.quantity), SALES_SHIPMENT_DIVISION, `出荷 ${sh.shipmentId}`);
+    }
+    // Row counts per table, the shape [YASU]'s smoke test reads (spec §A.4).
+    return { result: { Shipment: 1, ShipmentDetail: details.length } };
   }
 
   /** Spec §A.4: `proc_detail_division` 1 = set, 2 = add; a StockHistory row per change with `stockDivision` (default 15). */

@@ -1,0 +1,269 @@
+import { DataSource } from 'typeorm';
+import { NextEngineSimulator } from '../../simulators/nextengine';
+import { SmaregiSimulator, type StockChange, type StockChangeResult } from '../../simulators/smaregi';
+import { connectNextEngine } from '../../support/site-connections';
+import { startTestApp, syncingApp, type TestApp } from '../../support/test-app';
+import { waitFor } from '../../support/wait-for';
+
+const LEGACY = { contractId: 'travel-legacy', accessToken: 'travel-legacy-token' };
+const PLATFORM = { contractId: 'travel-pf', app: { clientId: 'travel-pf-id', clientSecret: 'travel-pf-secret' } };
+const SCOPES = 'pos.products:read pos.stock:read pos.stock:write pos.stores:read';
+const STORES = [
+  { storeId: '1', storeName: '本店' },
+  { storeId: '2', storeName: '支店' },
+];
+/** Smaregi product ids; unlisted in the code map, so the NextEngine goods codes are the same. */
+const PRODUCTS = ['7100001', '7100002', '7100003', '7100004', '7100005', '7100006'];
+const NE_START = 50;
+
+interface Link {
+  id: string;
+  customerUrl: string;
+  secretCode: string;
+}
+
+/**
+ * What travels through the bridge (DESIGN §7, issue 17), with the Smaregi simulator emitting the pushes it would
+ * send for each kind of change (history records carry their 在庫区分): NextEngine master lets only sales and
+ * returns through, Smaregi master every change; switches re-read Smaregi first; a late old amount changes nothing.
+ */
+describe('Stock bridge: what travels, switches, order of arrival', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let apiKey: string;
+  const ne = new NextEngineSimulator();
+  const sr = new SmaregiSimulator();
+  const auth = () => ({ Authorization: `Bearer ${apiKey}` });
+  let neConnectionId: string;
+  let legacyConnectionId: string;
+  let platformConnectionId: string;
+
+  beforeAll(async () => {
+    ne.seed({ queueDelayMs: 0 });
+    sr.seed({ contracts: [] });
+    const products = PRODUCTS.map((productId) => ({ productId, productCode: `49${productId}00`, productName: `商品${productId}`, categoryId: '1' }));
+    const stock = PRODUCTS.flatMap((productId) => STORES.map(({ storeId }) => ({ storeId, productId, stockAmount: 20 })));
+    sr.addContract({ contractId: LEGACY.contractId, accessToken: LEGACY.accessToken, stores: STORES, products, stock });
+    sr.addContract({ contractId: PLATFORM.contractId, apps: [PLATFORM.app], stores: STORES, products, stock });
+    for (const goodsId of PRODUCTS) ne.addGoods({ goodsId, goodsName: `商品${goodsId}`, stockQuantity: NE_START });
+    await ne.start();
+    await sr.start();
+    t = await startTestApp(syncingApp(ne.url));
+    db = t.app.get(DataSource);
+    apiKey = (await t.createTenant('Bridge travel seller')).apiKey;
+    neConnectionId = await connectNextEngine(t, ne, apiKey);
+    legacyConnectionId = await smaregiConnection(LEGACY.contractId, { accessToken: LEGACY.accessToken });
+    platformConnectionId = await smaregiConnection(PLATFORM.contractId, PLATFORM.app);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await ne.stop();
+    await sr.stop();
+  });
+
+  async function smaregiConnection(contractId: string, credentials: Record<string, string>): Promise<string> {
+    const response = await t.http
+      .post('/v1/connections')
+      .set(auth())
+      .send({ site: 'smaregi', shopId: contractId, endpoint: sr.url, credentials, settings: { scopes: SCOPES } })
+      .expect(201);
+    return response.body.id as string;
+  }
+
+  async function createLink(body: Record<string, unknown>): Promise<Link> {
+    const response = await t.http
+      .post('/v1/stock-links')
+      .set(auth())
+      .send({ nextengineConnectionId: neConnectionId, idMatching: 'csv', uploadDelaySeconds: 0, ...body });
+    if (response.status !== 201) throw new Error(`link creation failed: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body as Link;
+  }
+
+  const neStock = (code: string) => ne.getStock(code)?.stock;
+
+  /** Processes and uploads everything received, in the request (the background jobs may have done it already). */
+  async function flush(link: Link): Promise<void> {
+    await t.http.post(`/v1/stock-links/${link.id}/flush`).set(auth()).expect(200);
+  }
+
+  async function uploads(link: Link): Promise<number> {
+    const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM stock_uploads WHERE link_id = $1 AND rows_sent > 0`, [link.id]);
+    return count as number;
+  }
+
+  async function statuses(link: Link, productId: string): Promise<string[][]> {
+    const rows = (await db.query(
+      `SELECT store_id, status, delta::text FROM stock_events WHERE link_id = $1 AND product_id = $2 ORDER BY id`,
+      [link.id, productId],
+    )) as Array<{ store_id: string; status: string; delta: string | null }>;
+    return rows.map((row) => [row.store_id, row.status, row.delta ?? '']);
+  }
+
+  /** Each emitter: make the change in Smaregi, then push what Smaregi pushes for it (history rows in the given order). */
+  function platformEmitter(link: Link) {
+    return async (change: StockChange, order: 'as-made' | 'reversed' = 'as-made'): Promise<StockChangeResult> => {
+      const made = sr.applyStockChange(change, PLATFORM.contractId);
+      const ids = order === 'reversed' ? [...made.historyIds].reverse() : made.historyIds;
+      for (const id of ids) {
+        const delivery = await sr.sendPlatformStockWebhook(link.customerUrl, [id], { contractId: PLATFORM.contractId, headers: { sncode: link.secretCode } });
+        expect(delivery.status).toBe(200);
+      }
+      return made;
+    };
+  }
+
+  function legacyEmitter(link: Link) {
+    return async (change: StockChange, order: 'as-made' | 'reversed' = 'as-made'): Promise<StockChangeResult> => {
+      const made = sr.applyStockChange(change, LEGACY.contractId);
+      const rows = order === 'reversed' ? [...made.legacyRows].reverse() : made.legacyRows;
+      for (const row of rows) {
+        const delivery = await sr.sendLegacyStockPush(link.customerUrl, [row], { sncode: link.secretCode });
+        expect(delivery.status).toBe(200);
+      }
+      return made;
+    };
+  }
+
+  describe.each([
+    ['Platform pos:stock webhooks', 'platform', '7100001'],
+    ['legacy API送信 pushes (history read back)', 'legacy', '7100002'],
+  ] as const)('NextEngine master, %s', (_name, api, productId) => {
+    let link: Link;
+    let emit: ReturnType<typeof platformEmitter>;
+
+    beforeAll(async () => {
+      link = await createLink({ smaregiConnectionId: api === 'platform' ? platformConnectionId : legacyConnectionId, stockMaster: 'nextengine' });
+      emit = api === 'platform' ? platformEmitter(link) : legacyEmitter(link);
+    });
+
+    it('a sale travels', async () => {
+      await emit({ kind: 'sale', storeId: '1', productId, quantity: 2 });
+      await waitFor(async () => neStock(productId) === NE_START - 2, { what: 'the sale in NextEngine' });
+    });
+
+    it('a transfer of 5 between stores leaves NextEngine unchanged, the halves arriving in either order', async () => {
+      await emit({ kind: 'transfer', fromStoreId: '1', toStoreId: '2', productId, quantity: 5 }, 'reversed');
+      await emit({ kind: 'transfer', fromStoreId: '2', toStoreId: '1', productId, quantity: 5 }, 'as-made');
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 2);
+      const transfers = (await statuses(link, productId)).slice(1);
+      expect(transfers.every(([, status]) => status === 'ignored' || status === 'zero')).toBe(true);
+    });
+
+    it('a loss and a stocktake do not travel', async () => {
+      await emit({ kind: 'loss', storeId: '1', productId, quantity: 1 });
+      await emit({ kind: 'stocktake', storeId: '2', productId, counted: 17 });
+      await emit({ kind: 'receipt', storeId: '2', productId, quantity: 6 });
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 2);
+      const [{ reason }] = await db.query(
+        `SELECT reason FROM stock_events WHERE link_id = $1 AND product_id = $2 AND status = 'ignored' ORDER BY id DESC LIMIT 1`,
+        [link.id, productId],
+      );
+      expect(reason).toContain('NextEngine is the stock master');
+    });
+
+    it('a return travels as +n', async () => {
+      await emit({ kind: 'return', storeId: '2', productId, quantity: 1 });
+      await waitFor(async () => neStock(productId) === NE_START - 1, { what: 'the return in NextEngine' });
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 1);
+    });
+  });
+
+  describe('Smaregi master', () => {
+    it('every change travels: sale, return, both halves of a transfer, loss, stocktake, receipt', async () => {
+      const productId = '7100003';
+      const link = await createLink({ smaregiConnectionId: platformConnectionId, stockMaster: 'smaregi' });
+      const emit = platformEmitter(link);
+      const total = () => STORES.reduce((sum, { storeId }) => sum + sr.getStock(storeId, productId, PLATFORM.contractId), 0);
+      const before = total();
+      await emit({ kind: 'sale', storeId: '1', productId, quantity: 2 });
+      await emit({ kind: 'return', storeId: '1', productId, quantity: 1 });
+      await emit({ kind: 'transfer', fromStoreId: '1', toStoreId: '2', productId, quantity: 5 }, 'reversed');
+      await emit({ kind: 'loss', storeId: '2', productId, quantity: 1 });
+      await emit({ kind: 'stocktake', storeId: '2', productId, counted: 30 });
+      await emit({ kind: 'receipt', storeId: '1', productId, quantity: 4 });
+      const expected = NE_START + total() - before;
+      expect(expected).toBe(NE_START - 2 + 1 - 1 + (30 - 24) + 4);
+      await waitFor(async () => neStock(productId) === expected, { what: 'every change in NextEngine' });
+      await flush(link);
+      expect(neStock(productId)).toBe(expected);
+      const rows = await statuses(link, productId);
+      expect(rows.filter(([, status]) => status === 'ignored')).toEqual([]);
+      expect(rows.map(([, , delta]) => Number(delta))).toEqual([-2, 1, 5, -5, -1, 6, 4]);
+    });
+  });
+
+  describe('switching the store filter or the master', () => {
+    it('uploads nothing by itself; the next real change uploads exactly its delta', async () => {
+      const productId = '7100004';
+      const link = await createLink({ smaregiConnectionId: legacyConnectionId, stockMaster: 'smaregi', storeId: '1' });
+      const emit = legacyEmitter(link);
+      // Store 2 changes while it is filtered out: its baseline goes stale.
+      await emit({ kind: 'sale', storeId: '2', productId, quantity: 3 });
+      await emit({ kind: 'receipt', storeId: '2', productId, quantity: 9 });
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START);
+      const quiet = await uploads(link);
+
+      await t.http.patch(`/v1/stock-links/${link.id}`).set(auth()).send({ storeId: null }).expect(200);
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START);
+      expect(await uploads(link)).toBe(quiet);
+      await emit({ kind: 'sale', storeId: '2', productId, quantity: 1 });
+      await waitFor(async () => neStock(productId) === NE_START - 1, { what: 'the first change after the filter came off' });
+
+      await t.http.patch(`/v1/stock-links/${link.id}`).set(auth()).send({ storeId: '1' }).expect(200);
+      await emit({ kind: 'sale', storeId: '2', productId, quantity: 2 });
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 1);
+      await t.http.patch(`/v1/stock-links/${link.id}`).set(auth()).send({ storeId: null }).expect(200);
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 1);
+
+      const beforeMaster = await uploads(link);
+      const switched = await t.http.patch(`/v1/stock-links/${link.id}`).set(auth()).send({ stockMaster: 'nextengine' }).expect(200);
+      expect(switched.body).toMatchObject({ stockMaster: 'nextengine', neMasterDivisions: ['02'] });
+      await flush(link);
+      expect(await uploads(link)).toBe(beforeMaster);
+      expect(neStock(productId)).toBe(NE_START - 1);
+      await emit({ kind: 'loss', storeId: '1', productId, quantity: 4 });
+      await emit({ kind: 'sale', storeId: '1', productId, quantity: 2 });
+      await waitFor(async () => neStock(productId) === NE_START - 3, { what: 'the first sale after the master switch' });
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 3);
+    });
+
+    it('refuses a division list that is not two-digit codes', async () => {
+      const link = await createLink({ smaregiConnectionId: legacyConnectionId, stockMaster: 'nextengine' });
+      const response = await t.http.patch(`/v1/stock-links/${link.id}`).set(auth()).send({ neMasterDivisions: ['2', 'xx'] });
+      expect(response.status).toBe(400);
+      await t.http.patch(`/v1/stock-links/${link.id}`).set(auth()).send({ neMasterDivisions: ['02', '21'] }).expect(200);
+    });
+  });
+
+  describe('order of arrival', () => {
+    it('an older amount resent after a newer one changes nothing', async () => {
+      const productId = '7100005';
+      const link = await createLink({ smaregiConnectionId: legacyConnectionId, stockMaster: 'smaregi' });
+      const emit = legacyEmitter(link);
+      await emit({ kind: 'sale', storeId: '1', productId, quantity: 1 });
+      const older = sr.deliveries().filter((d) => d.url === link.customerUrl).pop()!;
+      await emit({ kind: 'sale', storeId: '1', productId, quantity: 2 });
+      await waitFor(async () => neStock(productId) === NE_START - 3, { what: 'both sales in NextEngine' });
+      await flush(link);
+
+      const resend = await fetch(older.url, { method: 'POST', headers: older.headers, body: older.body });
+      expect(resend.status).toBe(200);
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 3);
+      const [last] = (await statuses(link, productId)).slice(-1);
+      expect(last).toEqual(['1', 'zero', '0']);
+
+      await emit({ kind: 'sale', storeId: '1', productId, quantity: 1 });
+      await waitFor(async () => neStock(productId) === NE_START - 4, { what: 'the next sale' });
+    });
+  });
+});
