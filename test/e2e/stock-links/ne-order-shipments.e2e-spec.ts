@@ -203,8 +203,12 @@ describe('NextEngine orders as Smaregi shipments', () => {
   it('a registration whose answer is lost is settled by its reference, never registered twice', async () => {
     sr.loseShipmentAnswers(1);
     const id = order('SHIP-A', 1, 'MALL-LOST');
-    await waitFor(async () => ((await row(id))?.status === 'registering' ? true : null), { what: 'the unanswered registration' });
-    expect(shipmentsFor(id)).toHaveLength(1);
+    // The row is marked registering before the call goes out: wait for Smaregi to have the shipment too (its
+    // answer was lost, so the row stays registering).
+    await waitFor(async () => ((await row(id))?.status === 'registering' && shipmentsFor(id).length === 1 ? true : null), {
+      what: 'the unanswered registration',
+    });
+    expect((await row(id))?.status).toBe('registering');
 
     await waitFor(async () => (await row(id))?.status === 'registered', {
       what: 'the registration settled',
