@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { ConnectorRegistry } from '../connectors/connector-registry';
 import { SiteHttpClientFactory } from '../connectors/http/site-http-client.factory';
 import type { ConnectionContext, Credentials, SiteDescriptor } from '../connectors/sales-site-connector';
+import { connectionRateLimit } from '../connectors/shared/pacing';
 import { Connection } from './connection.entity';
 import { KeyedTurns } from './keyed-turns';
 
@@ -55,7 +56,7 @@ export class ConnectionContextFactory {
       endpoint: connection.endpoint.replace(/\/+$/, ''),
       credentials,
       settings: { ...connection.settings },
-      http: this.http.forConnection(connection.id, descriptor.rateLimit),
+      http: this.http.forConnection(connection.id, connectionRateLimit(descriptor, connection.settings)),
       now: () => this.clock.now(),
       saveCredentials: async (patch, meta) => {
         const saved = await this.db.transaction((manager) => this.mergeCredentials(manager, connection.id, descriptor, patch, meta));

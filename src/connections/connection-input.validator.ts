@@ -64,6 +64,11 @@ export function validateSettings(descriptor: SiteDescriptor, settings: Record<st
     if (value === null && partial) continue;
     const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
     if (actual !== field.type) errors.push({ field: path, message: `${name} must be of type ${field.type}` });
+    else if (typeof value === 'number' && !Number.isFinite(value)) errors.push({ field: path, message: `${name} must be a finite number` });
+    else if (typeof value === 'number' && field.minimum !== undefined && value < field.minimum)
+      errors.push({ field: path, message: `${name} must be at least ${field.minimum}` });
+    else if (typeof value === 'number' && field.maximum !== undefined && value > field.maximum)
+      errors.push({ field: path, message: `${name} must be at most ${field.maximum}` });
     else if (typeof value === 'string' && value.length > 2000)
       errors.push({ field: path, message: `${name} must be at most 2000 characters` });
   }

@@ -220,6 +220,10 @@ export class SiteSettingFieldDto {
   @ApiPropertyOptional({ description: 'default value' })
   default?: unknown;
   description?: string;
+  /** type number: the least value accepted */
+  minimum?: number;
+  /** type number: the greatest value accepted */
+  maximum?: number;
 }
 
 export class SiteCapabilitiesDto {

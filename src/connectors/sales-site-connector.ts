@@ -45,6 +45,10 @@ export interface SettingField {
   required: boolean;
   default?: unknown;
   description?: string;
+  /** type 'number': the least value accepted */
+  minimum?: number;
+  /** type 'number': the greatest value accepted */
+  maximum?: number;
 }
 
 export interface CollectableStatus {
@@ -86,6 +90,11 @@ export interface SiteDescriptor {
   requiresIpAllowList: boolean;
   /** default outbound pacing; NextEngine is strictly one call at a time per account */
   rateLimit: { maxConcurrent: number; minTimeMs: number };
+  /**
+   * A number setting (of `settingFields`) holding the connection's pause between calls in ms, replacing
+   * `rateLimit.minTimeMs` when set: for sites that publish no limit (CROSS MALL). See `connectionRateLimit`.
+   */
+  pacingSetting?: string;
 }
 
 export type Credentials = Record<string, string>;

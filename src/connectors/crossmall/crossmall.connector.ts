@@ -41,6 +41,11 @@ import { type CrossmallRow, bundleParentOf, crossmallOptionKey, isSetLine, rowTe
 
 /** §4: get_order answers at most 100 rows; a full page means "ask again after its last number". */
 const PAGE_SIZE = 100;
+/**
+ * Orders per yielded batch. The intake commits each batch with its cursor, so at one call a second a seller sees a
+ * first pull's orders arrive every ten or so get_order_detail calls, not after a whole page's hundred.
+ */
+export const ORDER_BATCH_SIZE = 10;
 /** The cursor value that starts a pass over the phase from its first order. */
 const QUEUE_START = '0';
 /** Order lines kept per connection to skip get_order_detail for orders unchanged since the last pull. */
@@ -121,6 +126,10 @@ export class CrossmallConnector
    * way (a crashed pass resumes after it), and `0` once the pass has reached the end, so that the next
    * pull starts from the first order again.
    *
+   * A page's orders are yielded {@link ORDER_BATCH_SIZE} at a time, each batch with the 管理番号 of the last header it
+   * covers as its cursor ({@link coversPageHead}): committed with its batch, that cursor resumes a crashed pass right
+   * after it, and the page's last batch carries the page's cursor as before.
+   *
    * A merged-away child (non-empty `bundle_ahead_number`, cancellations.md §4.4) is never read nor shipped:
    * its lines come with its parent. A parent may carry `bundle_flag=1` itself (UNCONFIRMED), so the flag
    * alone never drops an order; but a flagged order without a parent number whose lines the site refuses
@@ -137,8 +146,8 @@ export class CrossmallConnector
       if (after !== undefined) params.push(['order_number', after], ['condition', '1']);
       const page = await this.client.get(ctx, 'get_order', params);
       const headers = page.rows.map(rowText);
-      const orders: ExternalOrder[] = [];
-      for (const header of headers) {
+      let orders: ExternalOrder[] = [];
+      for (const [index, header] of headers.entries()) {
         if (!header.order_number || header.phase_name !== phase) continue;
         // §4.2: a bundled child cannot be read; its lines are served under its parent (bundle_ahead_number).
         if (bundleParentOf(header) !== undefined) continue;
@@ -151,6 +160,10 @@ export class CrossmallConnector
           continue;
         }
         orders.push(toExternalOrder(header, lines.details, lines.components));
+        if (orders.length >= ORDER_BATCH_SIZE && index < headers.length - 1 && coversPageHead(headers, index)) {
+          yield { orders, nextCursor: { value: header.order_number } };
+          orders = [];
+        }
       }
       const last = headers.at(-1)?.order_number;
       const more = headers.length >= PAGE_SIZE && last !== undefined && /^\d+$/.test(last);
@@ -470,6 +483,17 @@ function isOrderNumber(value: string | undefined): value is string {
 
 function sameOrderNumber(a: string | undefined, b: string): boolean {
   return isOrderNumber(a) && isOrderNumber(b) && BigInt(a) === BigInt(b);
+}
+
+/**
+ * Whether `headers[index]`'s 管理番号 can stand for "everything of this page up to here": a positive number below
+ * every later header's, so that `order_number=<it>&condition=1` reads each of the rest again and nothing before it.
+ * A page out of order or with a number that is not one is never cut there (its batch just grows).
+ */
+function coversPageHead(headers: readonly CrossmallRow[], index: number): boolean {
+  const through = headers[index].order_number;
+  if (!isOrderNumber(through) || BigInt(through) === 0n) return false;
+  return headers.slice(index + 1).every(({ order_number: number }) => !number || (isOrderNumber(number) && BigInt(number) > BigInt(through)));
 }
 
 function maxOrderNumber(headers: CrossmallRow[]): string | undefined {

@@ -15,6 +15,7 @@ export const CROSSMALL_SETTINGS = {
   stockModeParam: 'stockModeParam',
   cancelPhaseNames: 'cancelPhaseNames',
   holdPhaseNames: 'holdPhaseNames',
+  callIntervalMs: 'callIntervalMs',
 } as const;
 
 export const CROSSMALL_DEFAULTS = {
@@ -25,7 +26,16 @@ export const CROSSMALL_DEFAULTS = {
   /** cancellations.md §4.1: some shops mark a cancel or a hold only by the phase, never by cancel_flag */
   cancelPhaseNames: 'キャンセル',
   holdPhaseNames: '保留',
+  /**
+   * specs/crossmall.md §5: no limit is published (UNCONFIRMED); integrators keep 0.5–1 s between calls and one of
+   * them writes "必ず1秒間隔" — the safe end, one call a second, is the default.
+   */
+  callIntervalMs: 1000,
 } as const;
+
+/** The fastest pace a connection may ask for (the 0.5 s integrators use, with room below for a seller CROSS MALL allows more). */
+export const CROSSMALL_MIN_CALL_INTERVAL_MS = 200;
+export const CROSSMALL_MAX_CALL_INTERVAL_MS = 10_000;
 
 /**
  * The 配送便名 (delivery service names) CROSS MALL is assumed to know for the carriers this service ships with;
@@ -133,11 +143,23 @@ export const CROSSMALL_DESCRIPTOR: SiteDescriptor = {
       description:
         'Exact phase names, separated by commas (, ， 、) or new lines: an order in one of them is held until it leaves it. Empty: only cancel_flag 1 holds.',
     },
+    {
+      name: CROSSMALL_SETTINGS.callIntervalMs,
+      label: 'Pause between API calls (ms)',
+      type: 'number',
+      required: false,
+      default: CROSSMALL_DEFAULTS.callIntervalMs,
+      minimum: CROSSMALL_MIN_CALL_INTERVAL_MS,
+      maximum: CROSSMALL_MAX_CALL_INTERVAL_MS,
+      description: `CROSS MALL publishes no rate limit, so this connection's calls go one at a time, this many milliseconds apart (${CROSSMALL_MIN_CALL_INTERVAL_MS}–${CROSSMALL_MAX_CALL_INTERVAL_MS}). The default, ${CROSSMALL_DEFAULTS.callIntervalMs} ms, is the pace integrators keep to ("必ず1秒間隔"); go lower only if CROSS MALL support agrees for your account. A first pull makes about one call per order (its lines), so this pace sets how fast it goes; its orders appear ten at a time as they are read.`,
+    },
   ],
   collectableStatuses: [{ code: '発送待機', name: '発送待機 (or the phase named in the connection settings)' }],
   authorization: 'none',
   requiresIpAllowList: true,
   // Undocumented (UNCONFIRMED); integrators keep 0.5–1 s between calls and one of them writes
   // "必ず1秒間隔" — the conservative end: one call at a time, one per second.
-  rateLimit: { maxConcurrent: 1, minTimeMs: 1000 },
+  // The connection's `callIntervalMs` setting replaces minTimeMs (connectionRateLimit).
+  rateLimit: { maxConcurrent: 1, minTimeMs: CROSSMALL_DEFAULTS.callIntervalMs },
+  pacingSetting: CROSSMALL_SETTINGS.callIntervalMs,
 };

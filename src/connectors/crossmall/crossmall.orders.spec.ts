@@ -8,6 +8,8 @@ import { testConnectionContext } from '../testing/test-connection-context';
 import { CrossmallClient } from './crossmall.client';
 import { CrossmallConnector } from './crossmall.connector';
 import { CROSSMALL_DESCRIPTOR } from './crossmall.descriptor';
+import { connectionRateLimit } from '../shared/pacing';
+import { validateSettings, withSettingDefaults } from '../../connections/connection-input.validator';
 
 const HOST = 'https://crossmall.jp';
 const KEY = 'mXCTpnoA';
@@ -108,10 +110,37 @@ describe('CrossmallConnector orders, waybills and stock', () => {
     expect(CROSSMALL_DESCRIPTOR.rateLimit).toEqual({ maxConcurrent: 1, minTimeMs: 1000 });
   });
 
+  describe('pacing setting (callIntervalMs)', () => {
+    const field = CROSSMALL_DESCRIPTOR.settingFields.find((f) => f.name === 'callIntervalMs')!;
+
+    it('is refused outside its documented bounds, or when it is not a number', () => {
+      expect(validateSettings(CROSSMALL_DESCRIPTOR, { callIntervalMs: 199 })).toEqual([
+        { field: 'settings.callIntervalMs', message: 'callIntervalMs must be at least 200' },
+      ]);
+      expect(validateSettings(CROSSMALL_DESCRIPTOR, { callIntervalMs: 10_001 })).toEqual([
+        { field: 'settings.callIntervalMs', message: 'callIntervalMs must be at most 10000' },
+      ]);
+      expect(validateSettings(CROSSMALL_DESCRIPTOR, { callIntervalMs: '500' })).toEqual([
+        { field: 'settings.callIntervalMs', message: 'callIntervalMs must be of type number' },
+      ]);
+      expect(validateSettings(CROSSMALL_DESCRIPTOR, { callIntervalMs: 500 })).toEqual([]);
+    });
+
+    it("defaults to the descriptor's safe pace, replaces its pause when set, and stays within the bounds", () => {
+      expect(field).toMatchObject({ type: 'number', required: false, default: 1000, minimum: 200, maximum: 10_000 });
+      expect(connectionRateLimit(CROSSMALL_DESCRIPTOR, {})).toEqual({ maxConcurrent: 1, minTimeMs: 1000 });
+      expect(connectionRateLimit(CROSSMALL_DESCRIPTOR, withSettingDefaults(CROSSMALL_DESCRIPTOR, {}))).toEqual({ maxConcurrent: 1, minTimeMs: 1000 });
+      expect(connectionRateLimit(CROSSMALL_DESCRIPTOR, { callIntervalMs: 500 })).toEqual({ maxConcurrent: 1, minTimeMs: 500 });
+      // A value stored before the bounds (or written around the API) cannot push the site harder.
+      expect(connectionRateLimit(CROSSMALL_DESCRIPTOR, { callIntervalMs: 0 })).toEqual({ maxConcurrent: 1, minTimeMs: 200 });
+      expect(connectionRateLimit(CROSSMALL_DESCRIPTOR, { callIntervalMs: 'fast' })).toEqual({ maxConcurrent: 1, minTimeMs: 1000 });
+    });
+  });
+
   describe('pullOrders', () => {
     const all = Array.from({ length: 250 }, (_, index) => 5000 + index * 2);
 
-    it('pages 250 orders of the phase 100 at a time with order_number of the last row and condition=1', async () => {
+    it('pages 250 orders of the phase 100 at a time with order_number of the last row and condition=1, yielding them 10 at a time', async () => {
       const calls = crossmall(({ api, params }) => {
         if (api === 'get_order') {
           const after = Number(params.get('order_number') ?? 0);
@@ -144,8 +173,12 @@ describe('CrossmallConnector orders, waybills and stock', () => {
         `account=ill&phase_name=${phase}&order_number=5198&condition=1`,
         `account=ill&phase_name=${phase}&order_number=5398&condition=1`,
       ]);
-      expect(batches.map((batch) => batch.orders.length)).toEqual([100, 100, 50]);
-      expect(batches.map((batch) => batch.nextCursor?.value)).toEqual(['5198', '5398', '0']);
+      // Each batch's cursor is the 管理番号 of its last order (the 10th, 20th… of a page); a page's last batch keeps
+      // the page's cursor (its last row, or 0 at the end of the pass).
+      expect(batches.map((batch) => batch.orders.length)).toEqual(Array(25).fill(10));
+      const cursors = batches.map((batch) => batch.nextCursor?.value);
+      expect(cursors).toEqual(batches.map((batch) => batch.orders.at(-1)!.externalOrderId).map((n, i) => (i === 24 ? '0' : n)));
+      expect(cursors.filter((_, i) => i % 10 === 9)).toEqual(['5198', '5398']);
       expect(batches.flatMap((batch) => batch.orders.map((order) => Number(order.externalOrderId)))).toEqual(all);
       expect(calls.filter((call) => call.api === 'get_order_detail')).toHaveLength(250);
     });
@@ -228,6 +261,85 @@ describe('CrossmallConnector orders, waybills and stock', () => {
       ]);
       expect(order.lines.map((line) => connector.listingKey(line).key)).toEqual(['KUTSUSHITA-01:ブラック,23-25cm', 'HOUJICHA-200']);
       expect(batch.nextCursor).toEqual({ value: '0' });
+    });
+
+    const detailOf = (n: string | null) =>
+      document('GetOrderDetail', [{ line_no: 1, item_code: `ITEM-${n}`, item_name: 'ソックス', amount: 1, unit_price: 990 }]);
+
+    it('never cuts a page where its cursor would skip a later row: rows out of order or not numbered keep one batch', async () => {
+      // 25 orders whose 12th row is numbered below the rows before it: a cursor at any of the first 11 would
+      // skip it on resume (order_number > cursor), so the batch grows past it; a row with a non-numeric number
+      // (the 23rd) blocks every cut before it the same way. Past it, the batch is cut again.
+      const numbers = Array.from({ length: 25 }, (_, i) => String(8000 + i));
+      numbers[11] = '7990';
+      numbers[22] = 'X-1';
+      crossmall(({ api, params }) =>
+        api === 'get_order' ? document('GetOrder', numbers.map((n) => header(0, { order_number: n }))) : detailOf(params.get('order_number')),
+      );
+
+      const batches = await collect(connector.pullOrders(context(), null));
+
+      expect(batches.map((batch) => [batch.orders.length, batch.nextCursor?.value])).toEqual([
+        [24, '8023'],
+        [1, '0'],
+      ]);
+    });
+
+    it('counts only orders it yields toward a batch, cutting after the 10th with that order as the cursor', async () => {
+      // Rows of other phases and merged-away children are covered by the cursor but are no orders.
+      const rows = Array.from({ length: 30 }, (_, i) => {
+        const n = 9000 + i;
+        if (i % 3 === 1) return header(n, { phase_name: '引当待ち' });
+        if (i % 3 === 2) return header(n, { bundle_flag: 1, bundle_ahead_number: n - 2 });
+        return header(n);
+      });
+      const calls = crossmall(({ api, params }) => (api === 'get_order' ? document('GetOrder', rows) : detailOf(params.get('order_number'))));
+
+      const batches = await collect(connector.pullOrders(context(), null));
+
+      // The rows after the 10th order are no orders: the pass still ends with its own (empty) batch and cursor 0.
+      expect(batches.map((batch) => [batch.orders.map((order) => order.externalOrderId), batch.nextCursor?.value])).toEqual([
+        [['9000', '9003', '9006', '9009', '9012', '9015', '9018', '9021', '9024', '9027'], '9027'],
+        [[], '0'],
+      ]);
+      expect(calls.filter((call) => call.api === 'get_order_detail')).toHaveLength(10);
+
+      rows.push(...Array.from({ length: 12 }, (_, i) => header(9100 + i)));
+      const next = await collect(connector.pullOrders(context(), null));
+      expect(next.map((batch) => [batch.orders.length, batch.nextCursor?.value])).toEqual([
+        [10, '9027'],
+        [10, '9109'],
+        [2, '0'],
+      ]);
+    });
+
+    it("yields a page's first 10 orders before asking for the 11th order's lines, and resumes right after a batch's cursor", async () => {
+      const numbers = Array.from({ length: 60 }, (_, i) => 6000 + i);
+      const calls = crossmall(({ api, params }) => {
+        if (api !== 'get_order') return detailOf(params.get('order_number'));
+        const after = Number(params.get('order_number') ?? 0);
+        return document(
+          'GetOrder',
+          numbers.filter((n) => n > after).map((n) => header(n)),
+        );
+      });
+
+      const iterator = connector.pullOrders(context(), null)[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      expect(first.done).toBe(false);
+      expect((first.value as OrderBatch).orders.map((order) => order.externalOrderId)).toEqual(numbers.slice(0, 10).map(String));
+      expect((first.value as OrderBatch).nextCursor).toEqual({ value: '6009' });
+      expect(calls.map((call) => call.api)).toEqual(['get_order', ...Array(10).fill('get_order_detail')]);
+      const second = await iterator.next();
+      expect((second.value as OrderBatch).nextCursor).toEqual({ value: '6019' });
+      // The pull stops here (the process died after committing the second batch): the next one starts after it.
+      await iterator.return?.(undefined);
+
+      calls.length = 0;
+      const resumed = await collect(connector.pullOrders(context(), { value: '6019' }));
+      expect(calls[0].raw).toBe(`account=ill&phase_name=${encodeURIComponent('発送待機')}&order_number=6019&condition=1`);
+      expect(resumed.flatMap((batch) => batch.orders.map((order) => Number(order.externalOrderId)))).toEqual(numbers.slice(20));
+      expect(resumed.map((batch) => batch.nextCursor?.value)).toEqual(['6029', '6039', '6049', '0']);
     });
 
     it('signs the Japanese phase name URL-encoded, exactly as sent, and skips details of unchanged orders', async () => {

@@ -138,13 +138,23 @@ describe('CROSS MALL connector cycle against the simulator', () => {
     expect(sim.getStock('KUTSUSHITA-01', 'ホワイト', '23-25cm')).toBe(12);
   });
 
-  it('pages past 100 orders with order_number and condition=1', async () => {
+  it('pages past 100 orders with order_number and condition=1, yielding them 10 at a time', async () => {
     for (let n = 1; n <= 230; n++) sim.addOrder(extraOrder(20000 + n, n % 10 === 0 ? '引当待ち' : '発送待機'));
 
     const { orders, batches } = await pull(connector, context(), null);
 
     expect(orders.size).toBe(2 + 207);
-    expect(batches.map((batch) => batch.nextCursor?.value)).toEqual(['20107', '20218', '0']);
+    // A batch's cursor is its last order's 管理番号; the last batch of a page keeps the page's (its last row, or 0).
+    const pageEnds = ['20107', '20218', '0'];
+    const cursors = batches.map((batch) => batch.nextCursor?.value);
+    expect(cursors.filter((cursor) => pageEnds.includes(cursor!))).toEqual(pageEnds);
+    for (const batch of batches) {
+      expect(batch.orders.length).toBeLessThanOrEqual(10);
+      if (pageEnds.includes(batch.nextCursor!.value)) continue;
+      expect(batch.orders.length).toBe(10);
+      expect(batch.nextCursor?.value).toBe(batch.orders.at(-1)!.externalOrderId);
+    }
+    expect(batches.length).toBe(21);
     const pages = sim.requests.filter((request) => request.path === '/webapi2/get_order');
     expect(pages.map((request) => [request.query.order_number, request.query.condition])).toEqual([
       [undefined, undefined],
