@@ -14,5 +14,6 @@ import { StockCorrectness1763856800000 } from './1763856800000-stock-correctness
 import { StockBridgeTravel1763856900000 } from './1763856900000-stock-bridge-travel';
 import { StockLinkShipments1763856901000 } from './1763856901000-stock-link-shipments';
 import { StockLinkNotices1763856902000 } from './1763856902000-stock-link-notices';
+import { DemandMarksOpenOrdersOnly1763856903000 } from './1763856903000-demand-marks-open-orders-only';
 
-export const migrations = [Foundation1763856000000, Connections1763856100000, Orders1763856200000, SkuCatalog1763856300000, Fulfillment1763856400000, StockLinks1763856500000, MillisecondTimestamps1763856600000, OrderChanges1763856700000, StockCorrectness1763856800000, StockBridgeTravel1763856900000, StockLinkShipments1763856901000, StockLinkNotices1763856902000];
+export const migrations = [Foundation1763856000000, Connections1763856100000, Orders1763856200000, SkuCatalog1763856300000, Fulfillment1763856400000, StockLinks1763856500000, MillisecondTimestamps1763856600000, OrderChanges1763856700000, StockCorrectness1763856800000, StockBridgeTravel1763856900000, StockLinkShipments1763856901000, StockLinkNotices1763856902000, DemandMarksOpenOrdersOnly1763856903000];
