@@ -4,6 +4,7 @@ import { ELEVEN_STREET_DEFAULT_ACCOUNT, type ElevenStreetSimulator } from '../si
 import type { NextEngineSimulator } from '../simulators/nextengine';
 import { QOO10_DEFAULT_ACCOUNT, type Qoo10Simulator } from '../simulators/qoo10';
 import type { TestApp } from './test-app';
+import { waitFor } from './wait-for';
 
 /**
  * Registers a NextEngine connection and authorizes it the way a seller does: our authorize
@@ -61,7 +62,12 @@ export function connectQoo10(t: TestApp, qoo10: Qoo10Simulator, apiKey: string, 
 }
 
 /** Registers an 11st connection with the simulator's default account (its OpenAPI key). Returns the connection id. */
-export function connectElevenStreet(t: TestApp, eleven: ElevenStreetSimulator, apiKey: string, body: ConnectionChoices = {}): Promise<string> {
+export function connectElevenStreet(
+  t: TestApp,
+  eleven: ElevenStreetSimulator,
+  apiKey: string,
+  body: ConnectionChoices = {},
+): Promise<string> {
   return register(t, apiKey, '11st', {
     site: '11st',
     shopId: ELEVEN_STREET_DEFAULT_ACCOUNT.sellerId,
@@ -94,7 +100,10 @@ interface ConnectionChoices {
 }
 
 async function register(t: TestApp, apiKey: string, what: string, body: Record<string, unknown>): Promise<string> {
-  const created = await t.http.post('/v1/connections').set({ Authorization: `Bearer ${apiKey}` }).send(body);
+  const created = await t.http
+    .post('/v1/connections')
+    .set({ Authorization: `Bearer ${apiKey}` })
+    .send(body);
   if (created.status !== 201) throw new Error(`${what} registration failed: ${created.status} ${JSON.stringify(created.body)}`);
   if (created.body.status !== 'active') throw new Error(`${what} connection is ${created.body.status}, not active`);
   return created.body.id;
@@ -108,9 +117,36 @@ export async function stockPushRow(
 ): Promise<{ state: string; last_sent_quantity: number | null; last_sent_at: Date | null; last_error: string | null } | undefined> {
   const [row] = await t.app
     .get(DataSource)
-    .query(`SELECT state, last_sent_quantity, last_sent_at, last_error FROM stock_push_queue WHERE connection_id = $1 AND listing_key = $2`, [
-      connectionId,
-      listingKey,
-    ]);
+    .query(
+      `SELECT state, last_sent_quantity, last_sent_at, last_error FROM stock_push_queue WHERE connection_id = $1 AND listing_key = $2`,
+      [connectionId, listingKey],
+    );
   return row;
+}
+
+/**
+ * The absolute site shows what the app says it may sell (`sellable`: on hand − reserved − sold but not reserved),
+ * and the listing's push row is settled at that quantity. Returns the quantity.
+ */
+export async function siteShowsSellable(
+  t: TestApp,
+  apiKey: string,
+  target: { connectionId: string; listingKey: string; skuId: string; siteQuantity: () => number | undefined; what: string },
+): Promise<number> {
+  const [level] = (
+    await t.http
+      .get(`/v1/inventory?skuId=${target.skuId}`)
+      .set({ Authorization: `Bearer ${apiKey}` })
+      .expect(200)
+  ).body.data;
+  const sellable: number = level.sellable;
+  await waitFor(async () => target.siteQuantity() === sellable, { what: `${target.what} at ${sellable}`, timeoutMs: 40_000 });
+  await waitFor(
+    async () => {
+      const row = await stockPushRow(t, target.connectionId, target.listingKey);
+      return row?.state === 'sent' && row.last_sent_quantity === sellable;
+    },
+    { what: `the stock push of ${target.listingKey} settled`, timeoutMs: 30_000 },
+  );
+  return sellable;
 }

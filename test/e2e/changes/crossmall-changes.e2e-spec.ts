@@ -11,6 +11,7 @@ import {
 import type { RecordedRequest } from '../../simulators/site-simulator';
 import { type FulfillmentOrderBody, fulfillmentApi } from '../../support/fulfillment-api';
 import { type ChangedOrder, type SyncRunBody, orderChangesApi, siteChanges, statusPath } from '../../support/order-changes-api';
+import { siteShowsSellable } from '../../support/site-connections';
 import { startTestApp, syncingApp, type TestApp } from '../../support/test-app';
 import { waitFor } from '../../support/wait-for';
 
@@ -129,23 +130,15 @@ describe('CROSS MALL: cancels, holds, 同梱 and address changes after intake re
   }
 
   /** The stock push has told CROSS MALL the SKU's available quantity (absolute), and the queue is settled. */
-  async function siteShowsAvailable(sku: SiteSku): Promise<number> {
-    const available = (await level(skuId(sku)))!.available;
-    await waitFor(async () => siteStock(sku) === available, { what: `CROSS MALL ${sku.listing} at ${available}`, timeoutMs: 40_000 });
-    await waitFor(
-      async () => {
-        const [row]: { state: string; last_sent_quantity: number | null }[] = await t.app
-          .get(DataSource)
-          .query(`SELECT state, last_sent_quantity FROM stock_push_queue WHERE connection_id = $1 AND listing_key = $2`, [
-            connectionId,
-            sku.listing,
-          ]);
-        return row?.state === 'sent' && row.last_sent_quantity === available;
-      },
-      { what: `the stock push of ${sku.listing} settled`, timeoutMs: 30_000 },
-    );
-    return available;
-  }
+  /** The stock push has told the site what the SKU may sell (absolute), and its queue row is settled. */
+  const siteShowsAvailable = (sku: SiteSku) =>
+    siteShowsSellable(t, tenant.apiKey, {
+      connectionId,
+      listingKey: sku.listing,
+      skuId: skuId(sku),
+      siteQuantity: () => siteStock(sku),
+      what: `CROSS MALL ${sku.listing}`,
+    });
 
   async function foRecipient(foId: string): Promise<Record<string, string> | null> {
     const [row]: { recipient: Record<string, string> | null }[] = await t.app

@@ -1,10 +1,15 @@
-import { DataSource } from 'typeorm';
 import type { DomainEvents } from '../../../src/events/domain-events';
 import { EventBus } from '../../../src/events/event-bus';
-import { ELEVEN_STREET_DEFAULT_ACCOUNT, ElevenStreetSimulator, formatKst, type ElevenStreetOrderSeed } from '../../simulators/eleven-street';
+import {
+  ELEVEN_STREET_DEFAULT_ACCOUNT,
+  ElevenStreetSimulator,
+  formatKst,
+  type ElevenStreetOrderSeed,
+} from '../../simulators/eleven-street';
 import type { RecordedRequest } from '../../simulators/site-simulator';
 import { type FulfillmentOrderBody, fulfillmentApi } from '../../support/fulfillment-api';
 import { type SyncRunBody, type TimelineEntry, orderChangesApi, siteChanges, statusPath } from '../../support/order-changes-api';
+import { siteShowsSellable } from '../../support/site-connections';
 import { startTestApp, syncingApp, type TestApp } from '../../support/test-app';
 import { waitFor } from '../../support/wait-for';
 
@@ -34,7 +39,14 @@ const CITRUS = {
   sku: 'KR-CITRUS-3KG',
   optionName: '',
 };
-const MUG = { prdNo: '9300000203', prdNm: '머그컵 블루', sellerPrdCd: 'KR-MUG', prdStckNo: '55100000204', sku: 'KR-MUG-BL', optionName: '' };
+const MUG = {
+  prdNo: '9300000203',
+  prdNm: '머그컵 블루',
+  sellerPrdCd: 'KR-MUG',
+  prdStckNo: '55100000204',
+  sku: 'KR-MUG-BL',
+  optionName: '',
+};
 const OPTIONS: Option[] = [TEE_BK, TEE_WH, CITRUS, MUG];
 const RECEIPT = 40;
 
@@ -162,23 +174,15 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     (await t.http.post(`/v1/fulfillment-orders/${foId}/waybill`).set(auth()).send({ carrier: 'cj' }).expect(status)).body;
 
   /** The stock push has told 11st the SKU's available quantity (absolute), and its queue row is settled. */
-  async function siteShowsAvailable(option: Option): Promise<number> {
-    const available = (await level(skuId(option)))!.available;
-    await waitFor(async () => siteQty(option) === available, { what: `11st ${option.sku} at ${available}`, timeoutMs: 40_000 });
-    await waitFor(
-      async () => {
-        const [row]: { state: string; last_sent_quantity: number | null }[] = await t.app
-          .get(DataSource)
-          .query(`SELECT state, last_sent_quantity FROM stock_push_queue WHERE connection_id = $1 AND listing_key = $2`, [
-            connectionId,
-            option.sku,
-          ]);
-        return row?.state === 'sent' && row.last_sent_quantity === available;
-      },
-      { what: `the stock push of ${option.sku} settled`, timeoutMs: 30_000 },
-    );
-    return available;
-  }
+  /** The stock push has told the site what the SKU may sell (absolute), and its queue row is settled. */
+  const siteShowsAvailable = (option: Option) =>
+    siteShowsSellable(t, tenant.apiKey, {
+      connectionId,
+      listingKey: option.sku,
+      skuId: skuId(option),
+      siteQuantity: () => siteQty(option),
+      what: `11st ${option.sku}`,
+    });
 
   const siteCalls = (timeline: TimelineEntry[], kind: string) =>
     timeline.filter((entry) => entry.source === 'site_call' && entry.kind === kind).reverse();
@@ -306,13 +310,21 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     const run = await sync();
     expect(run.changesApplied).toBe(1);
     // The completed cancel is weighed against the order's lines as 11st shows them now.
-    expect(calls('claimservice/orderlistall/').slice(statusReads).map((r) => r.path)).toEqual([`/rest/claimservice/orderlistall/${o.ordNo}`]);
+    expect(
+      calls('claimservice/orderlistall/')
+        .slice(statusReads)
+        .map((r) => r.path),
+    ).toEqual([`/rest/claimservice/orderlistall/${o.ordNo}`]);
 
     const cancelled = await orderStatus(o, 'cancelled');
     expect(cancelled.siteChange).toMatchObject({ state: 'cancelled', cancelledAfterInstructionAt: null, cancelApproval: null });
     expect(cancelled.siteChange.reason).toMatch(/단순 변심/);
     expect((await fulfillmentById(fo.id)).status).toBe('cancelled');
-    expect(await level(skuId(TEE_BK))).toMatchObject({ onHand: before.onHand, reserved: before.reserved - 2, available: before.available + 2 });
+    expect(await level(skuId(TEE_BK))).toMatchObject({
+      onHand: before.onHand,
+      reserved: before.reserved - 2,
+      available: before.available + 2,
+    });
 
     // Absolute: 11st is sent the available quantity, 2 more than before.
     expect(await siteShowsAvailable(TEE_BK)).toBe(shownBefore + 2);
@@ -324,7 +336,10 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     await resyncAppliesNothing(o);
     const timeline = await changes.timeline(orderId(o));
     expect(siteChanges(timeline, 'cancelled')).toEqual([
-      expect.objectContaining({ followState: 'done', detail: expect.objectContaining({ reason: expect.stringMatching(/취소완료 .*by buyer.*단순 변심/) }) }),
+      expect.objectContaining({
+        followState: 'done',
+        detail: expect.objectContaining({ reason: expect.stringMatching(/취소완료 .*by buyer.*단순 변심/) }),
+      }),
     ]);
     expect(siteKinds(timeline)).toEqual(['cancelled']);
     expectConfirmedAndInstructed(timeline);
@@ -350,7 +365,11 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     const puts = stockPuts(MUG).length;
 
     expect((await sync()).changesApplied).toBe(1);
-    const flagged = await changes.orderWhen(orderId(o), (found) => found.siteChange.cancelledAfterInstructionAt !== null, 'the late cancel flagged');
+    const flagged = await changes.orderWhen(
+      orderId(o),
+      (found) => found.siteChange.cancelledAfterInstructionAt !== null,
+      'the late cancel flagged',
+    );
     expect(flagged.status).toBe('shipping_instructed');
     expect(flagged.siteChange).toMatchObject({ state: 'cancelled', reason: expect.stringMatching(/by seller.*상품 품절/) });
     // Nothing undone: the fulfillment order keeps its waybill, the stock stays reserved, 11st is not sent more.
@@ -373,7 +392,9 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     expect(siteKinds(timeline)).toEqual(['cancelled']);
     expect(timeline.filter((entry) => entry.source === 'mallbridge' && entry.kind === 'cancelled_after_instruction')).toHaveLength(1);
     expect(siteCalls(timeline, 'tracking')).toEqual([
-      expect.objectContaining({ detail: expect.objectContaining({ ok: false, siteCode: '-3313', trackingNumber: issued.label.trackingNumber }) }),
+      expect.objectContaining({
+        detail: expect.objectContaining({ ok: false, siteCode: '-3313', trackingNumber: issued.label.trackingNumber }),
+      }),
     ]);
     expectConfirmedAndInstructed(timeline);
     expect(statusPath(timeline)).toEqual(['confirmed', 'shipping_instructed']);
@@ -432,7 +453,9 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     // Resumed where it was: the waybill is issued now, and 11st ships the delivery.
     const issued = await waybill(fo.id);
     await pushState(fo.id, 'sent');
-    expect(siteLines(o)).toEqual([expect.objectContaining({ ordPrdStat: '401', dlvEtprsCd: '00034', invcNo: issued.label.trackingNumber })]);
+    expect(siteLines(o)).toEqual([
+      expect.objectContaining({ ordPrdStat: '401', dlvEtprsCd: '00034', invcNo: issued.label.trackingNumber }),
+    ]);
     expect(reqdeliveries(o.dlvNo)).toHaveLength(1);
   });
 
@@ -510,7 +533,9 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     await orderStatus(o, 'on_hold');
 
     // Approved for its quantity: 1 of the 3 is cancelled, the line is live again at 301 with 2.
-    expect(eleven.approveCancel(o.ordNo)).toEqual([expect.objectContaining({ ordPrdStat: '301', ordQty: 3, ordCnQty: 1, ordCnStatCd: '02' })]);
+    expect(eleven.approveCancel(o.ordNo)).toEqual([
+      expect.objectContaining({ ordPrdStat: '301', ordQty: 3, ordCnQty: 1, ordCnStatCd: '02' }),
+    ]);
     // The line shrinks, and the hold ends.
     expect((await sync()).changesApplied).toBe(2);
     const resumed = await fulfillmentStatus(o, 'instructed');
@@ -526,7 +551,10 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     const timeline = await changes.timeline(orderId(o));
     expect(siteKinds(timeline)).toEqual(['cancel_requested', 'line_cancelled', 'released']);
     expect(siteChanges(timeline, 'line_cancelled')).toEqual([
-      expect.objectContaining({ followState: 'done', detail: expect.objectContaining({ lines: [{ externalLineId: '1', liveQuantity: 2, before: 3 }] }) }),
+      expect.objectContaining({
+        followState: 'done',
+        detail: expect.objectContaining({ lines: [{ externalLineId: '1', liveQuantity: 2, before: 3 }] }),
+      }),
     ]);
     expectConfirmedAndInstructed(timeline);
     expect(statusPath(timeline)).toEqual(['confirmed', 'shipping_instructed', 'on_hold', 'shipping_instructed']);
@@ -604,7 +632,11 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
   });
 
   it('a cancel request with autoCancelApproval before the waybill: cancelreqconf once, read back, order and fulfillment cancelled, stock released', async () => {
-    const patched = await t.http.patch(`/v1/connections/${connectionId}`).set(auth()).send({ options: { autoCancelApproval: true } }).expect(200);
+    const patched = await t.http
+      .patch(`/v1/connections/${connectionId}`)
+      .set(auth())
+      .send({ options: { autoCancelApproval: true } })
+      .expect(200);
     expect(patched.body.options).toMatchObject({ autoCancelApproval: true, autoStockSync: true, autoOrderConfirmation: true });
     const o = ORDERS.autoApproved;
     const fo = (await fulfillmentOf(orderId(o)))!;
@@ -620,9 +652,11 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     expect(cancelApprovals().map((r) => r.path)).toEqual([`/rest/claimservice/cancelreqconf/${claim.ordPrdCnSeq}/${o.ordNo}/1`]);
     expect(siteLines(o)).toEqual([expect.objectContaining({ ordPrdStat: 'B01', ordCnQty: 1 })]);
     // What the approval did was read back by order number, not assumed.
-    expect(calls('claimservice/orderlistalladdr/').slice(readsBack).map((r) => r.path)).toEqual([
-      `/rest/claimservice/orderlistalladdr/${o.ordNo}`,
-    ]);
+    expect(
+      calls('claimservice/orderlistalladdr/')
+        .slice(readsBack)
+        .map((r) => r.path),
+    ).toEqual([`/rest/claimservice/orderlistalladdr/${o.ordNo}`]);
     expect((await fulfillmentById(fo.id)).status).toBe('cancelled');
     expect(await level(skuId(MUG))).toMatchObject({ onHand: mugs.onHand, reserved: mugs.reserved - 1 });
     expect(await siteShowsAvailable(MUG)).toBe(shown + 1);
@@ -635,7 +669,13 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     ]);
     expect(siteCalls(timeline, 'recheck')).toEqual([
       expect.objectContaining({
-        detail: expect.objectContaining({ ok: true, why: 'the cancel request was approved', found: true, siteStatus: 'B01', changes: ['cancelled'] }),
+        detail: expect.objectContaining({
+          ok: true,
+          why: 'the cancel request was approved',
+          found: true,
+          siteStatus: 'B01',
+          changes: ['cancelled'],
+        }),
       }),
     ]);
     expect(siteKinds(timeline)).toEqual(['cancel_requested', 'cancelled']);
@@ -649,7 +689,12 @@ describe('11st: cancels, cancel requests and holds after intake reach the wareho
     const fo = (await fulfillmentOf(orderId(o)))!;
     const approvalsBefore = cancelApprovals().length;
     // The waybill is issued, but 11st refuses its push once: the line is still 301, so the buyer can still ask.
-    eleven.faults.add({ kind: 'site-error', siteCode: '-3306', siteMessage: '송장번호가 택배사 규칙에 맞지 않습니다.', pathIncludes: `/${o.dlvNo}` });
+    eleven.faults.add({
+      kind: 'site-error',
+      siteCode: '-3306',
+      siteMessage: '송장번호가 택배사 규칙에 맞지 않습니다.',
+      pathIncludes: `/${o.dlvNo}`,
+    });
     const issued = await waybill(fo.id);
     expect((await pushState(fo.id, 'failed')).trackingPush.lastSiteCode).toBe('-3306');
     expect(siteLines(o)).toEqual([expect.objectContaining({ ordPrdStat: '301' })]);

@@ -1,11 +1,11 @@
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import type { DomainEvents } from '../../../src/events/domain-events';
 import { EventBus } from '../../../src/events/event-bus';
 import { QOO10_DEFAULT_ACCOUNT, Qoo10Simulator, formatJst } from '../../simulators/qoo10';
 import type { RecordedRequest } from '../../simulators/site-simulator';
 import { type FulfillmentOrderBody, fulfillmentApi } from '../../support/fulfillment-api';
 import { type SyncRunBody, type TimelineEntry, orderChangesApi, siteChanges, statusPath } from '../../support/order-changes-api';
+import { siteShowsSellable } from '../../support/site-connections';
 import { startTestApp, syncingApp, type TestApp } from '../../support/test-app';
 import { waitFor } from '../../support/wait-for';
 
@@ -148,23 +148,15 @@ describe('Qoo10: cancels, cancel requests and holds after intake reach the wareh
   }
 
   /** The stock push has told Qoo10 the SKU's available quantity (absolute), and its queue row is settled. */
-  async function siteShowsAvailable(item: Item): Promise<number> {
-    const available = (await level(skuId(item)))!.available;
-    await waitFor(async () => siteQty(item) === available, { what: `Qoo10 ${item.listing} at ${available}`, timeoutMs: 40_000 });
-    await waitFor(
-      async () => {
-        const [row]: { state: string; last_sent_quantity: number | null }[] = await t.app
-          .get(DataSource)
-          .query(`SELECT state, last_sent_quantity FROM stock_push_queue WHERE connection_id = $1 AND listing_key = $2`, [
-            connectionId,
-            item.listing,
-          ]);
-        return row?.state === 'sent' && row.last_sent_quantity === available;
-      },
-      { what: `the stock push of ${item.listing} settled`, timeoutMs: 30_000 },
-    );
-    return available;
-  }
+  /** The stock push has told the site what the SKU may sell (absolute), and its queue row is settled. */
+  const siteShowsAvailable = (item: Item) =>
+    siteShowsSellable(t, tenant.apiKey, {
+      connectionId,
+      listingKey: item.listing,
+      skuId: skuId(item),
+      siteQuantity: () => siteQty(item),
+      what: `Qoo10 ${item.listing}`,
+    });
 
   const siteCalls = (timeline: TimelineEntry[], kind: string) =>
     timeline.filter((entry) => entry.source === 'site_call' && entry.kind === kind).reverse();
