@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Writable } from 'node:stream';
+import { RolesGuard } from './auth/roles.guard';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
 import { FixedWindowCounter } from './auth/fixed-window-counter';
@@ -75,8 +76,10 @@ export class AppModule {
         ...(options.extraModules ?? []),
       ],
       providers: [
-        // in this order: the rate limit counts per tenant, which the API-key guard resolves
+        // in this order: the bearer guard resolves the caller, whose role the roles guard checks; the rate
+        // limit counts per tenant
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
         ...(rateLimit > 0 ? [{ provide: APP_GUARD, useClass: TenantRateLimitGuard }] : []),
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

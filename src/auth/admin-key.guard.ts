@@ -16,7 +16,12 @@ export class AdminKeyGuard implements CanActivate {
     const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match || !secretsEqual(match[1].trim(), this.config.adminApiKey)) {
-      throw new ProblemException(401, 'unauthorized', 'Unauthorized', 'This route needs the admin key as "Authorization: Bearer <ADMIN_API_KEY>".');
+      throw new ProblemException(
+        401,
+        'unauthorized',
+        'Unauthorized',
+        'This route needs the admin key as "Authorization: Bearer <ADMIN_API_KEY>".',
+      );
     }
     return true;
   }

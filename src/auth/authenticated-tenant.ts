@@ -1,10 +1,17 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
+import type { Role } from './roles';
 
-/** Who is calling: resolved from the bearer API key by {@link BearerStrategy}. */
+/** Who is calling: resolved from the bearer credential (an API key or a console session) by {@link BearerStrategy}. */
 export interface AuthenticatedTenant {
   tenantId: string;
-  apiKeyId: string;
+  role: Role;
+  /** set when the caller is an API key */
+  apiKeyId?: string;
+  /** set when the caller is a signed-in person */
+  userId?: string;
+  /** set when the caller is a signed-in person: the session the token opened */
+  sessionId?: string;
 }
 
 /** The calling tenant's id; every service call that reads or writes business rows takes it. */

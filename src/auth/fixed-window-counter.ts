@@ -18,7 +18,11 @@ export class FixedWindowCounter implements ThrottlerStorage {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async increment(key: string, ttlMs: number, limit: number): Promise<{ totalHits: number; timeToExpire: number; isBlocked: boolean; timeToBlockExpire: number }> {
+  async increment(
+    key: string,
+    ttlMs: number,
+    limit: number,
+  ): Promise<{ totalHits: number; timeToExpire: number; isBlocked: boolean; timeToBlockExpire: number }> {
     const now = this.now();
     this.sweep(now, ttlMs);
     let window = this.windows.get(key);

@@ -48,6 +48,17 @@ export class AppConfig {
   apiRateLimitPerMinute?: number;
   /** memory per process for rendered orders-list items; 0 turns the cache off (default 32) */
   orderListCacheMb?: number;
+  /** browser origins allowed to call the API (CORS); empty → no CORS headers at all */
+  corsOrigins?: string[];
+  /** sliding lifetime of a console session, in hours */
+  sessionTtlHours?: number;
+  /** the service's own Qoo10 API key: sellers then give only their QSM login in the sign-in window */
+  qoo10ApiKey?: string;
+  /**
+   * host names (or host:port) outbound webhooks may reach even where they resolve to a loopback, private or
+   * link-local address (an on-premises receiver, a test receiver); every other such URL is refused
+   */
+  webhookAllowedPrivateHosts?: string[];
 
   constructor(values: AppConfig) {
     Object.assign(this, values);

@@ -56,7 +56,12 @@ describe('loadConfig', () => {
   });
 
   it('reads an external database with an explicit key', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/mb', CREDENTIALS_KEY: KEY, EGRESS_IPS: '203.0.113.1, 203.0.113.2', PORT: '8080' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/mb',
+      CREDENTIALS_KEY: KEY,
+      EGRESS_IPS: '203.0.113.1, 203.0.113.2',
+      PORT: '8080',
+    });
     expect(config.databaseUrl).toBe('postgres://u:p@db:5432/mb');
     expect(config.credentialsKey.equals(Buffer.alloc(32, 7))).toBe(true);
     expect(config.egressIps).toEqual(['203.0.113.1', '203.0.113.2']);

@@ -37,7 +37,8 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(name, `must be a number from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new ConfigError(name, `must be a number from ${min} to ${max}, got "${raw}"`);
   return value;
 }
 
@@ -105,12 +106,14 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
   if (adminApiKey !== undefined && adminApiKey.length < 16) {
     throw new ConfigError('ADMIN_API_KEY', 'must be at least 16 characters');
   }
-  const egressIps = (optional(env, 'EGRESS_IPS') ?? '')
-    .split(',')
-    .map((ip) => ip.trim())
-    .filter(Boolean);
+  const egressIps = list(env, 'EGRESS_IPS');
   for (const ip of egressIps) {
     if (!/^[0-9a-fA-F:.]+$/.test(ip)) throw new ConfigError('EGRESS_IPS', `must be comma-separated IP addresses, got "${ip}"`);
+  }
+  const corsOrigins = list(env, 'CORS_ORIGINS');
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new ConfigError('CORS_ORIGINS', `must be comma-separated origins like https://console.example.com (no path), got "${origin}"`);
   }
   const smtpUrl = url(env, 'SMTP_URL');
   const mailFrom = optional(env, 'MAIL_FROM');
@@ -143,5 +146,17 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
     ...(env.SITE_MIN_INTERVAL_CAP_MS ? { siteMinIntervalCapMs: number(env, 'SITE_MIN_INTERVAL_CAP_MS', 0, 0, 60_000) } : {}),
     apiRateLimitPerMinute: number(env, 'API_RATE_LIMIT_PER_MINUTE', DEFAULT_API_RATE_LIMIT_PER_MINUTE, 0, 1_000_000_000),
     orderListCacheMb: number(env, 'ORDER_LIST_CACHE_MB', DEFAULT_ORDER_LIST_CACHE_MB, 0, 4096),
+    corsOrigins,
+    sessionTtlHours: number(env, 'SESSION_TTL_HOURS', 12, 0.01, 24 * 365),
+    qoo10ApiKey: optional(env, 'QOO10_API_KEY'),
+    webhookAllowedPrivateHosts: list(env, 'WEBHOOK_ALLOWED_PRIVATE_HOSTS').map((host) => host.toLowerCase()),
   });
+}
+
+/** A comma-separated variable as trimmed, non-empty items; unset → none. */
+function list(env: Env, name: string): string[] {
+  return (optional(env, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }

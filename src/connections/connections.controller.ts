@@ -18,6 +18,7 @@ import {
   UpdateConnectionDto,
 } from './connections.dto';
 import { ConnectionsService } from './connections.service';
+import { RequireRole } from '../auth/roles';
 
 export function toConnectionDto(row: Connection): ConnectionDto {
   return {
@@ -46,6 +47,7 @@ export class SalesSitesController {
 
   /** Every supported site: credential fields, settings, collectable statuses, capabilities, options, and the IPs to whitelist. */
   @Get()
+  @RequireRole('viewer')
   list(): SalesSiteListDto {
     return { data: this.connections.salesSites() };
   }
@@ -63,6 +65,7 @@ export class ConnectionsController {
    * exchanges the one-time password for a key at once.
    */
   @Post()
+  @RequireRole('owner')
   @ApiProblems(409)
   async create(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateConnectionDto): Promise<ConnectionDto> {
     return toConnectionDto(await this.connections.create(caller.tenantId, body));
@@ -70,6 +73,7 @@ export class ConnectionsController {
 
   /** The tenant's connections, newest first, by site and status. */
   @Get()
+  @RequireRole('viewer')
   @ApiPageResponse(ConnectionDto)
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListConnectionsQuery): Promise<Page<ConnectionDto>> {
     const result = await this.connections.list(caller.tenantId, query, query);
@@ -78,6 +82,7 @@ export class ConnectionsController {
 
   /** One connection: status, options, settings, masked credentials, last test and last error. */
   @Get(':id')
+  @RequireRole('viewer')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionDto> {
     return toConnectionDto(await this.connections.get(caller.tenantId, id));
@@ -85,6 +90,7 @@ export class ConnectionsController {
 
   /** Change options, settings, endpoint or credentials, or disable/enable the connection. */
   @Patch(':id')
+  @RequireRole('owner')
   @ApiProblems(404)
   async update(
     @CurrentTenant() caller: AuthenticatedTenant,
@@ -96,6 +102,7 @@ export class ConnectionsController {
 
   /** Remove the connection; its shop id can then be registered again. */
   @Delete(':id')
+  @RequireRole('owner')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Removed.' })
   @ApiProblems(404)
@@ -105,6 +112,7 @@ export class ConnectionsController {
 
   /** Make the site's cheapest authenticated call. Answers 200 either way; `ok` and the site's own words say how it went. */
   @Post(':id/test')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiProblems(404)
   test(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionTestResultDto> {
@@ -113,6 +121,7 @@ export class ConnectionsController {
 
   /** Renew the site credentials (NextEngine token refresh; Qoo10 a new key from the password or a fresh API key). */
   @Post(':id/renew-tokens')
+  @RequireRole('owner')
   @HttpCode(200)
   @ApiProblems(404, 409, 422)
   async renewTokens(
@@ -128,7 +137,8 @@ export class ConnectionsController {
    * `/v1/connections/oauth/{site}/callback`. With `mode=json` the URL is returned instead.
    */
   @Get(':id/authorize')
-  @ApiFoundResponse({ description: 'Redirect to the site\'s sign-in page.' })
+  @RequireRole('owner')
+  @ApiFoundResponse({ description: "Redirect to the site's sign-in page." })
   @ApiOkResponse({ type: AuthorizationUrlDto, description: 'With mode=json.' })
   @ApiProblems(404, 409)
   async authorize(

@@ -16,6 +16,7 @@ import {
 } from './fulfillment.dto';
 import { toFulfillmentOrderDto, toWaybillLabel } from './fulfillment.mapper';
 import { TrackingPushService } from './tracking-push.service';
+import { RequireRole } from '../auth/roles';
 
 const detailDto = ({ order, ...detail }: Awaited<ReturnType<FulfillmentOrdersService['get']>>) => toFulfillmentOrderDto(order, detail);
 
@@ -34,6 +35,7 @@ export class ShippingInstructionController {
    * with the reason) and released automatically when stock arrives or its lines map.
    */
   @Post(':id/fulfillment')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiOkResponse({ type: ShippingInstructionDto })
   @ApiProblems(409)
@@ -62,6 +64,7 @@ export class FulfillmentOrdersController {
 
   /** Fulfillment orders, newest first. */
   @Get()
+  @RequireRole('viewer')
   @ApiPageResponse(FulfillmentOrderDto)
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListFulfillmentOrdersQuery): Promise<Page<FulfillmentOrderDto>> {
     const page = await this.fulfillment.list(caller.tenantId, query);
@@ -70,6 +73,7 @@ export class FulfillmentOrdersController {
 
   /** With its lines, waybill, tracking-push state and timeline. */
   @Get(':id')
+  @RequireRole('viewer')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<FulfillmentOrderDto> {
     return detailDto(await this.fulfillment.get(caller.tenantId, id));
@@ -80,6 +84,7 @@ export class FulfillmentOrdersController {
    * number is queued for the site in the same transaction and pushed at once.
    */
   @Post(':id/waybill')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiOkResponse({ type: IssuedWaybillDto })
   @ApiProblems(404, 409)
@@ -95,6 +100,7 @@ export class FulfillmentOrdersController {
 
   /** The labelled parcel arrived at the warehouse (its barcode scanned). Pushes the tracking number if no waybill did yet. */
   @Post(':id/inbound-scan')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiProblems(404, 409)
   async inboundScan(
@@ -109,6 +115,7 @@ export class FulfillmentOrdersController {
 
   /** The parcel left: its stock leaves the warehouse and the sales order becomes shipped. */
   @Post(':id/ship')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiProblems(404, 409)
   async ship(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<FulfillmentOrderDto> {
@@ -119,6 +126,7 @@ export class FulfillmentOrdersController {
 
   /** Releases the reserved stock and puts the sales order back to confirmed. */
   @Post(':id/cancel')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiProblems(404, 409)
   async cancel(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<FulfillmentOrderDto> {
@@ -130,6 +138,7 @@ export class FulfillmentOrdersController {
 
   /** Try a tracking push that failed for good once more. */
   @Post(':id/tracking-push/retry')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiProblems(404, 409)
   async retryTrackingPush(

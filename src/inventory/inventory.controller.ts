@@ -13,6 +13,7 @@ import {
 } from './inventory.dto';
 import { toLevelDto, toMovementDto } from './inventory.mapper';
 import { InventoryService } from './inventory.service';
+import { RequireRole } from '../auth/roles';
 
 @ApiTags('Inventory')
 @ApiProblems(400, 401)
@@ -22,6 +23,7 @@ export class InventoryController {
 
   /** Stock per SKU: on hand, reserved for fulfillment orders, and available. */
   @Get()
+  @RequireRole('viewer')
   @ApiPageResponse(InventoryLevelDto)
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListInventoryQuery): Promise<Page<InventoryLevelDto>> {
     const page = await this.inventory.list(caller.tenantId, query);
@@ -33,6 +35,7 @@ export class InventoryController {
    * for lack of stock are re-checked, and sites with autoStockSync get the new quantity.
    */
   @Post('adjustments')
+  @RequireRole('operator')
   @ApiCreatedResponse({ type: AdjustmentResultDto })
   @ApiProblems(404, 409)
   async adjust(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateAdjustmentDto): Promise<AdjustmentResultDto> {
@@ -42,6 +45,7 @@ export class InventoryController {
 
   /** The stock ledger, newest first: every change with its reason and what caused it. */
   @Get('movements')
+  @RequireRole('viewer')
   @ApiPageResponse(InventoryMovementDto)
   async movements(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListMovementsQuery): Promise<Page<InventoryMovementDto>> {
     const page = await this.inventory.listMovements(caller.tenantId, query);

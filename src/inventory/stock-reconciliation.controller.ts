@@ -11,6 +11,7 @@ import {
   StartReconciliationDto,
 } from './stock-reconciliation.dto';
 import { StockReconciliation } from './stock-reconciliation';
+import { RequireRole } from '../auth/roles';
 
 const DEFAULT_PAGE = 50;
 
@@ -26,6 +27,7 @@ export class StockReconciliationController {
    * run and what it corrected or reported.
    */
   @Get()
+  @RequireRole('viewer')
   @ApiOkResponse({ type: ReconciliationReportDto })
   async report(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ReconciliationQuery): Promise<ReconciliationReportDto> {
     const limit = query.limit ?? DEFAULT_PAGE;
@@ -46,6 +48,7 @@ export class StockReconciliationController {
 
   /** Reconcile the connection now, as the daily run does: absolute sites with stock sync are corrected, relative ones reported. */
   @Post('runs')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiOkResponse({ type: ReconciliationSummaryDto })
   run(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: StartReconciliationDto): Promise<ReconciliationSummaryDto> {

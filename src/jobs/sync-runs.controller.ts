@@ -6,6 +6,7 @@ import { ApiPageResponse, type Page } from '../common/pagination';
 import type { SyncRun } from './sync-run.entity';
 import { ListSyncRunsQuery, SyncRunDto } from './sync-runs.dto';
 import { SyncRunsService } from './sync-runs.service';
+import { RequireRole } from '../auth/roles';
 
 export function toSyncRunDto(run: SyncRun): SyncRunDto {
   const { tenantId: _tenantId, ...dto } = run;
@@ -20,6 +21,7 @@ export class SyncRunsController {
 
   /** The sync history, newest first: trigger, timings, counts and the last error of each run. */
   @Get()
+  @RequireRole('viewer')
   @ApiPageResponse(SyncRunDto)
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListSyncRunsQuery): Promise<Page<SyncRunDto>> {
     const page = await this.runs.list(caller.tenantId, query);
@@ -28,6 +30,7 @@ export class SyncRunsController {
 
   /** One sync run: trigger, timings, counts and error. */
   @Get(':id')
+  @RequireRole('viewer')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<SyncRunDto> {
     return toSyncRunDto(await this.runs.get(caller.tenantId, id));

@@ -22,6 +22,7 @@ import {
   RecheckResultDto,
 } from './orders.dto';
 import { OrdersService } from './orders.service';
+import { RequireRole } from '../auth/roles';
 
 function toLineDto(line: OrderLine): OrderLineDto {
   const { tenantId: _tenant, orderId: _order, raw: _raw, order: _parent, ...dto } = line;
@@ -85,6 +86,7 @@ export class OrdersController {
 
   /** Orders, newest first, with filters; each as `GET /v1/orders/{id}` shows it, without its lines. */
   @Get()
+  @RequireRole('viewer')
   @ApiPageResponse(OrderDto)
   @Header('Content-Type', JSON_CONTENT_TYPE)
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListOrdersQuery): Promise<string> {
@@ -93,6 +95,7 @@ export class OrdersController {
 
   /** Enter an order the site can no longer hand over (waybill already printed there, or delivery started). */
   @Post()
+  @RequireRole('operator')
   @ApiProblems(404, 409)
   async create(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateManualOrderDto): Promise<OrderDto> {
     return toOrderDto(await this.orders.createManual(caller.tenantId, body));
@@ -100,6 +103,7 @@ export class OrdersController {
 
   /** One order with its lines, how each line resolved to a SKU, and its confirmation state. */
   @Get(':id')
+  @RequireRole('viewer')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDto> {
     return toOrderDto(await this.orders.getWithLines(caller.tenantId, id));
@@ -107,6 +111,7 @@ export class OrdersController {
 
   /** Confirm a new order on the site (Qoo10, 11st); elsewhere just marks it confirmed. */
   @Post(':id/confirm')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiProblems(404, 409, 422)
   async confirm(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDto> {
@@ -119,6 +124,7 @@ export class OrdersController {
    * cancel approval, recheck) with the site's answer.
    */
   @Get(':id/timeline')
+  @RequireRole('viewer')
   @ApiPageResponse(OrderEventDto)
   @ApiProblems(404)
   async timeline(
@@ -135,6 +141,7 @@ export class OrdersController {
    * scheduled change pull would. A site that cannot be asked about one order answers 409.
    */
   @Post(':id/recheck')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiProblems(404, 409, 422, 502)
   async recheck(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<RecheckResultDto> {
@@ -144,6 +151,7 @@ export class OrdersController {
 
   /** Cancel an order that has not shipped; an illegal transition answers 409. */
   @Post(':id/cancel')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiProblems(404, 409)
   async cancel(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<OrderDto> {
@@ -162,6 +170,7 @@ export class ConnectionSyncController {
 
   /** Pull orders now. Answers 202 with the run to follow; a sync already waiting is reused. */
   @Post(':id/sync')
+  @RequireRole('operator')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: SyncStartedDto })
   @ApiProblems(409)

@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, StreamableFile, UploadedFile } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  StreamableFile,
+  UploadedFile,
+} from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
@@ -15,6 +28,7 @@ import { SkuMappingsService } from './sku-mappings.service';
 import { UnmappedListings } from './unmapped-listings';
 import { UnmappedListDto, UnmappedQuery } from './unmapped-listings.dto';
 import { ImportResultDto } from './skus.dto';
+import { RequireRole } from '../auth/roles';
 
 export function toSkuMappingDto(row: SkuMapping): SkuMappingDto {
   return {
@@ -46,6 +60,7 @@ export class SkuMappingsController {
    * whose code equals the site's code. Waiting orders are re-resolved.
    */
   @Post()
+  @RequireRole('operator')
   @ApiCreatedResponse({ type: SkuMappingDto })
   @ApiProblems(409, 422)
   async create(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateSkuMappingDto): Promise<SkuMappingDto> {
@@ -54,11 +69,9 @@ export class SkuMappingsController {
 
   /** The tenant's mappings, newest first, filtered by site, connection, SKU or part of the listing key. */
   @Get()
+  @RequireRole('viewer')
   @ApiPageResponse(SkuMappingDto)
-  async list(
-    @CurrentTenant() caller: AuthenticatedTenant,
-    @Query() query: ListSkuMappingsQuery,
-  ): Promise<Page<SkuMappingDto>> {
+  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListSkuMappingsQuery): Promise<Page<SkuMappingDto>> {
     const result = await this.mappings.list(caller.tenantId, query);
     return { data: result.data.map(toSkuMappingDto), nextCursor: result.nextCursor };
   }
@@ -69,6 +82,7 @@ export class SkuMappingsController {
    * nothing is written. Rows are upserted by site, connection and listing key.
    */
   @Post('import')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiFileImport(MAPPING_FILE_DESCRIPTION)
   async import(
@@ -81,22 +95,29 @@ export class SkuMappingsController {
 
   /** Every mapping as a file with the import's columns (`site, connection_id, listing_key, sku_code, quantity_per_unit`). */
   @Get('export')
+  @RequireRole('viewer')
   @ApiProduces(CSV_MIME, XLSX_MIME)
   @ApiOkResponse({ description: 'The file, as an attachment.', schema: { type: 'string', format: 'binary' } })
   async export(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ExportSkuMappingsQuery): Promise<StreamableFile> {
     const { format = 'csv', ...filter } = query;
     const file = await this.files.export(caller.tenantId, format, filter);
-    return new StreamableFile(file.content, { type: file.contentType, disposition: `attachment; filename="${file.fileName}"`, length: file.content.length });
+    return new StreamableFile(file.content, {
+      type: file.contentType,
+      disposition: `attachment; filename="${file.fileName}"`,
+      length: file.content.length,
+    });
   }
 
   /** Listing keys seen on open orders that map to no SKU, with how many orders wait on each, most-waited-on first. */
   @Get('unmapped')
+  @RequireRole('viewer')
   async unmapped(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: UnmappedQuery): Promise<UnmappedListDto> {
     return { data: await this.unmappedListings.list(caller.tenantId, query) };
   }
 
   /** A mapping, with its SKU's code. */
   @Get(':id')
+  @RequireRole('viewer')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<SkuMappingDto> {
     return toSkuMappingDto(await this.mappings.get(caller.tenantId, id));
@@ -104,6 +125,7 @@ export class SkuMappingsController {
 
   /** Remove a mapping; lines it resolved keep their SKU, new lines fall back to code equality. */
   @Delete(':id')
+  @RequireRole('operator')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiProblems(404)

@@ -11,6 +11,7 @@ import type { Sku } from './sku.entity';
 import { SkuImportService } from './sku-import.service';
 import { CreateSkuDto, ImportResultDto, ListSkusQuery, SkuDto, UpdateSkuDto } from './skus.dto';
 import { SkusService, type SkuWithOptions } from './skus.service';
+import { RequireRole } from '../auth/roles';
 
 export function toSkuDto(row: Sku, options?: Sku[]): SkuDto {
   return {
@@ -43,6 +44,7 @@ export class SkusController {
    * existing product (`parentId`). Codes are unique per tenant across products and options.
    */
   @Post()
+  @RequireRole('operator')
   @ApiCreatedResponse({ type: SkuDto })
   @ApiProblems(409)
   async create(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateSkuDto): Promise<SkuDto> {
@@ -51,6 +53,7 @@ export class SkusController {
 
   /** Every SKU (products and options), newest first. */
   @Get()
+  @RequireRole('viewer')
   @ApiPageResponse(SkuDto)
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListSkusQuery): Promise<Page<SkuDto>> {
     const result = await this.skus.list(caller.tenantId, query);
@@ -63,6 +66,7 @@ export class SkusController {
    * `sku_code`, so importing the same file again changes nothing.
    */
   @Post('import')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiFileImport(SKU_IMPORT_DESCRIPTION)
   async import(
@@ -75,6 +79,7 @@ export class SkusController {
 
   /** A SKU; a product comes with its options. */
   @Get(':id')
+  @RequireRole('viewer')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<SkuDto> {
     return withOptions(await this.skus.getWithOptions(caller.tenantId, id));
@@ -82,6 +87,7 @@ export class SkusController {
 
   /** Change a SKU's code, name, JAN or option label; a product's new code becomes its options' management code. */
   @Patch(':id')
+  @RequireRole('operator')
   @ApiProblems(404, 409)
   async update(
     @CurrentTenant() caller: AuthenticatedTenant,
@@ -93,6 +99,7 @@ export class SkusController {
 
   /** Delete a SKU (a product with its options, and their mappings). Refused with 409 while orders or stock use it. */
   @Delete(':id')
+  @RequireRole('operator')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiProblems(404, 409)

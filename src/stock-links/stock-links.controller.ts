@@ -17,6 +17,7 @@ import {
 } from './stock-links.dto';
 import { StockLinkFlush } from './stock-link.flush';
 import { StockLinksService } from './stock-links.service';
+import { RequireRole } from '../auth/roles';
 
 const MAX_CODE_MAP_BYTES = 10 * 1024 * 1024;
 const CODE_MAP_TYPES = ['', 'text/csv', 'text/plain', 'application/csv', 'application/octet-stream'];
@@ -35,6 +36,7 @@ export class StockLinksController {
    * The answer carries the customer URL to enter in Smaregi and the secret code `sncode`, shown only now.
    */
   @Post()
+  @RequireRole('owner')
   @ApiCreatedResponse({ type: CreatedStockLinkDto })
   @ApiProblems(409, 422, 502)
   async create(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: CreateStockLinkDto): Promise<CreatedStockLinkDto> {
@@ -44,6 +46,7 @@ export class StockLinksController {
 
   /** The tenant's stock links, newest first. */
   @Get()
+  @RequireRole('viewer')
   @ApiPageResponse(StockLinkDto)
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListStockLinksQuery): Promise<Page<StockLinkDto>> {
     const page = await this.links.list(caller.tenantId, query);
@@ -52,6 +55,7 @@ export class StockLinksController {
 
   /** The link with its pending uploads and the last upload's result. */
   @Get(':id')
+  @RequireRole('viewer')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<StockLinkDto> {
     return this.view(await this.links.get(caller.tenantId, id));
@@ -59,6 +63,7 @@ export class StockLinksController {
 
   /** Change the link's settings; `null` clears the store filter or the notification address. */
   @Patch(':id')
+  @RequireRole('owner')
   @ApiProblems(404)
   async update(
     @CurrentTenant() caller: AuthenticatedTenant,
@@ -70,6 +75,7 @@ export class StockLinksController {
 
   /** The customer URL stops answering (404). */
   @Delete(':id')
+  @RequireRole('owner')
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiProblems(404)
@@ -85,6 +91,7 @@ export class StockLinksController {
    * changes already converted keep their code.
    */
   @Put(':id/code-map')
+  @RequireRole('operator')
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', example: 'smaregi-id,nextengine-code\n8000001,TSHIRT-RED-M\n' } })
   @ApiOkResponse({ type: CodeMapResultDto })
@@ -99,6 +106,7 @@ export class StockLinksController {
 
   /** Upload pending changes to NextEngine now (and import NextEngine orders as shipments when enabled). */
   @Post(':id/flush')
+  @RequireRole('operator')
   @HttpCode(200)
   @ApiOkResponse({ type: FlushResultDto })
   @ApiProblems(404, 409)
