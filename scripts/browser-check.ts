@@ -6,27 +6,17 @@
  *
  * `--from-source` runs src/main.ts through swc instead of building dist/.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { ensureChromium, launchChromium } from '../test/support/chromium';
 
 const ROOT = join(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'tmp', 'browser-check.png');
 const FROM_SOURCE = process.argv.includes('--from-source');
 const say = (line: string) => process.stdout.write(line + '\n');
-
-function ensureChromium(): void {
-  if (existsSync(CHROMIUM)) return;
-  say(`${CHROMIUM} is missing: installing Debian's chromium (apt-get)...`);
-  for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'chromium']]) {
-    const result = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${result.status}); install chromium by hand`);
-  }
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -62,18 +52,14 @@ async function startMallbridge(dataDir: string, port: number): Promise<{ child: 
 }
 
 async function main(): Promise<void> {
-  ensureChromium();
+  ensureChromium(say);
   const dataDir = mkdtempSync(join(tmpdir(), 'mallbridge-browser-'));
   chmodSync(dataDir, 0o755); // PostgreSQL runs as the `postgres` user when we are root
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   say(`Starting Mallbridge on ${base} (data in ${dataDir})...`);
   const { child, key } = await startMallbridge(dataDir, port);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   let ok = false;
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -83,8 +69,10 @@ async function main(): Promise<void> {
 
     await page.locator('.auth-wrapper button.authorize').click();
     const dialog = page.locator('.modal-ux');
-    await dialog.locator('input').first().fill(key);
-    await dialog.locator('.auth-btn-wrapper button.authorize').click();
+    // the dialog lists every scheme (the tenant bearer and the admin key); the API key goes in the bearer one
+    const bearerScheme = dialog.locator('.auth-container').filter({ hasText: 'bearer' }).first();
+    await bearerScheme.locator('input').first().fill(key);
+    await bearerScheme.locator('button.authorize').click();
     await dialog.locator('button.btn-done, button.close-modal').first().click();
     say('Authorized with the API key printed at first boot');
 

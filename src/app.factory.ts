@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import type { CorsOptions, CorsOptionsDelegate } from '@nestjs/common/interfaces/external/cors-options.interface';
+import type { Request } from 'express';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -12,6 +14,32 @@ import { buildOpenApiDocument } from './openapi/openapi';
 
 export const JSON_BODY_LIMIT = '1mb';
 
+/**
+ * CORS for the browser consoles in CORS_ORIGINS only: an origin not exactly in the list gets no CORS headers,
+ * so the browser refuses it. Allows what a console sends (the bearer token, idempotency keys, a stream's last
+ * event id) and exposes what it reads.
+ */
+export function corsOptions(origins: string[]): CorsOptionsDelegate<Request> {
+  const listed: CorsOptions = {
+    origin: true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'],
+    exposedHeaders: [
+      'ETag',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+      'Retry-After',
+      'Idempotent-Replayed',
+      'Location',
+    ],
+    maxAge: 600,
+    optionsSuccessStatus: 204,
+  };
+  // `cors` given a list still sends the allowed methods and headers to any origin; this sends nothing
+  return (request, callback) => callback(null, origins.includes(request.headers.origin ?? '') ? listed : { origin: false });
+}
+
 /** Everything about the HTTP app that both `main.ts` and the e2e tests need, so tests run what ships. */
 export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, options), {
@@ -21,6 +49,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useLogger(app.get(Logger));
   app.set('query parser', 'extended');
   app.disable('x-powered-by');
+  if (config.corsOrigins?.length) app.enableCors(corsOptions(config.corsOrigins));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: true });
   app.use(

@@ -22,13 +22,16 @@ import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { InventoryModule } from './inventory/inventory.module';
 import { JobsModule } from './jobs/jobs.module';
+import { LiveEventsModule } from './live-events/live-events.module';
 import { OrdersModule } from './orders/orders.module';
+import { OutboundWebhooksModule } from './outbound-webhooks/outbound-webhooks.module';
 import { loggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SkuMappingModule } from './sku-mapping/sku-mapping.module';
 import { SchedulesModule } from './schedules/schedules';
 import { StockLinksModule } from './stock-links/stock-links.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
   /** where log lines go besides stdout's default (tests capture them) */
@@ -61,6 +64,7 @@ export class AppModule {
         }),
         EventsModule,
         AuthModule,
+        UsersModule,
         TenantsModule,
         ConnectionsModule,
         JobsModule,
@@ -70,9 +74,11 @@ export class AppModule {
         FulfillmentModule,
         InventoryModule,
         IdempotencyModule,
+        OutboundWebhooksModule,
         SchedulesModule,
         HealthModule,
         MetricsModule,
+        LiveEventsModule,
         ...(options.extraModules ?? []),
       ],
       providers: [

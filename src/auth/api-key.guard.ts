@@ -4,7 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { ProblemException } from '../common/problem';
 import { IS_PUBLIC } from './authenticated-tenant';
 
-/** Global guard: every route needs a valid, unrevoked API key unless marked {@link Public}. */
+/** Global guard: every route needs a valid API key or session token unless marked {@link Public}. */
 @Injectable()
 export class ApiKeyGuard extends AuthGuard('bearer') {
   constructor(private readonly reflector: Reflector) {
@@ -19,7 +19,12 @@ export class ApiKeyGuard extends AuthGuard('bearer') {
 
   override handleRequest<T>(error: unknown, user: T): T {
     if (error || !user) {
-      throw new ProblemException(401, 'unauthorized', 'Unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".');
+      throw new ProblemException(
+        401,
+        'unauthorized',
+        'Unauthorized',
+        'Send a valid API key or session token as "Authorization: Bearer <key or token>"; a session ends at sign-out or when unused for SESSION_TTL_HOURS.',
+      );
     }
     return user;
   }

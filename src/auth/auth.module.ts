@@ -5,9 +5,10 @@ import { ApiKey } from './api-key.entity';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { BearerStrategy } from './bearer.strategy';
+import { UsersModule } from '../users/users.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKey])],
+  imports: [TypeOrmModule.forFeature([ApiKey]), UsersModule],
   controllers: [ApiKeysController],
   providers: [ApiKeysService, BearerStrategy, AdminKeyGuard],
   exports: [ApiKeysService, AdminKeyGuard],

@@ -30,9 +30,12 @@ export class ProblemSchema {
 
   @ApiPropertyOptional({ description: 'quote it when reporting a problem' })
   requestId?: string;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'on a 429: seconds to wait before retrying (also in `Retry-After`)' })
+  retryAfterSeconds?: number;
 }
 
-const DESCRIPTIONS: Record<number, string> = {
+export const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request; `errors` lists each bad field.',
   401: 'Missing, unknown or revoked API key.',
   403: 'Not allowed.',

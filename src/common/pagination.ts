@@ -1,7 +1,8 @@
 import { applyDecorators, type Type as ClassType } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from './validation';
 import { type ObjectLiteral, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
 import { ValidationProblem } from './problem';
 
@@ -10,8 +11,8 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 /** `?limit=&cursor=` for every list endpoint. */
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -19,7 +20,7 @@ export class PageQuery {
   limit?: number;
 
   @ApiPropertyOptional({ description: "Opaque cursor from the previous page's `nextCursor`." })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(500)
   cursor?: string;

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
-import { createValidationPipe, IsoDateTime, NestedObject } from './validation';
+import { IsBoolean, IsInt, IsString, Matches, ValidateNested } from 'class-validator';
+import { createValidationPipe, IsoDateTime, NestedObject, Optional } from './validation';
 import { ValidationProblem } from './problem';
 
 class Line {
@@ -54,7 +54,7 @@ describe('validation pipe', () => {
   class Order {
     @NestedObject(() => Options)
     recipient: Options;
-    @IsOptional()
+    @Optional()
     @NestedObject(() => Options)
     buyer?: Options;
     @IsoDateTime()
@@ -96,5 +96,26 @@ describe('validation pipe', () => {
       { type: 'body', metatype: Order },
     )) as Order;
     expect(ok.orderedAt.toISOString()).toBe('2026-01-15T01:00:00.000Z');
+  });
+
+  class Patch {
+    @Optional()
+    @IsString()
+    name?: string;
+
+    /** null clears it */
+    @Optional({ nullable: true })
+    @Matches(/^[0-9]{8}$/)
+    jan?: string | null;
+  }
+
+  it('Optional skips an absent field but validates null, naming the field; `nullable` lets a documented null through', async () => {
+    const pipe = createValidationPipe();
+    await expect(pipe.transform({}, { type: 'body', metatype: Patch })).resolves.toBeInstanceOf(Patch);
+    expect(await fieldsOf({ name: null }, { type: 'body', metatype: Patch })).toEqual(['name']);
+    await expect(pipe.transform({ jan: null }, { type: 'body', metatype: Patch })).resolves.toEqual(
+      Object.assign(new Patch(), { jan: null }),
+    );
+    expect(await fieldsOf({ jan: 'x' }, { type: 'body', metatype: Patch })).toEqual(['jan']);
   });
 });

@@ -1,6 +1,6 @@
 import { applyDecorators, type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
-import { IsDate, IsObject, ValidateNested } from 'class-validator';
+import { IsDate, IsObject, IsOptional, ValidateIf, ValidateNested } from 'class-validator';
 import { type FieldError, ValidationProblem } from './problem';
 
 /** Flatten class-validator's tree into `a.b[2].c` paths, one entry per failed constraint. */
@@ -76,9 +76,22 @@ export function createValidationPipe(): ValidationPipe {
 }
 
 /**
+ * The one way a DTO field is made optional. Omitting the field skips its validators; `null` does NOT
+ * (class-validator's `@IsOptional()` skips on null too, so `{"name": null}` reached services that read
+ * an absent value as "keep" and a null one as a value, and crashed or silently did nothing): `null` is
+ * validated like any value and refused with the field named.
+ *
+ * `{ nullable: true }` where `null` has a documented meaning (clearing a value): then null skips the
+ * validators too, and the field's `@ApiProperty` must say `nullable: true`.
+ */
+export function Optional(options: { nullable?: boolean } = {}): PropertyDecorator {
+  return options.nullable ? IsOptional() : ValidateIf((_object: object, value: unknown) => value !== undefined);
+}
+
+/**
  * A nested DTO that must be a JSON object. `@ValidateNested()` alone lets an array through (it validates
  * each element, of which `[]` has none) and skips a missing value; `@IsObject()` closes both gaps
- * (combine with `@IsOptional()` for optional objects).
+ * (combine with `@Optional()` for optional objects).
  */
 export function NestedObject(type: () => new () => object) {
   return applyDecorators(IsObject(), ValidateNested(), Type(type));

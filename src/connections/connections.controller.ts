@@ -26,7 +26,7 @@ export function toConnectionDto(row: Connection): ConnectionDto {
     site: row.site,
     shopId: row.shopId,
     endpoint: row.endpoint,
-    status: row.status,
+    status: row.deletedAt ? 'deleted' : row.status,
     options: { ...NO_OPTIONS, ...row.options },
     settings: row.settings,
     credentials: row.credentialHints,
@@ -36,6 +36,7 @@ export function toConnectionDto(row: Connection): ConnectionDto {
     lastError: row.lastError,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    deletedAt: row.deletedAt,
   };
 }
 
@@ -80,12 +81,15 @@ export class ConnectionsController {
     return { data: result.data.map(toConnectionDto), nextCursor: result.nextCursor };
   }
 
-  /** One connection: status, options, settings, masked credentials, last test and last error. */
+  /**
+   * One connection: status, options, settings, masked credentials, last test and last error. A deleted one
+   * answers too (status `deleted`, `deletedAt`), since orders keep the connection they came from.
+   */
   @Get(':id')
   @RequireRole('viewer')
   @ApiProblems(404)
   async get(@CurrentTenant() caller: AuthenticatedTenant, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionDto> {
-    return toConnectionDto(await this.connections.get(caller.tenantId, id));
+    return toConnectionDto(await this.connections.read(caller.tenantId, id));
   }
 
   /** Change options, settings, endpoint or credentials, or disable/enable the connection. */
@@ -133,12 +137,15 @@ export class ConnectionsController {
   }
 
   /**
-   * Start the site's browser sign-in (NextEngine): 302 to the site, which calls back
-   * `/v1/connections/oauth/{site}/callback`. With `mode=json` the URL is returned instead.
+   * Start the seller's browser sign-in: 302 to the site (NextEngine), which calls back
+   * `/v1/connections/oauth/{site}/callback`, or to Mallbridge's own sign-in window for a site whose key is made
+   * from the seller's login (Qoo10 "Get Auth": QSM login and password, used once). Both end at
+   * `CONNECT_RETURN_URL` with `connectionId`, `site`, `result` (connected | failed) and `message`.
+   * With `mode=json` the URL is returned instead.
    */
   @Get(':id/authorize')
   @RequireRole('owner')
-  @ApiFoundResponse({ description: "Redirect to the site's sign-in page." })
+  @ApiFoundResponse({ description: "Redirect to the site's sign-in page, or to Mallbridge's sign-in window (Qoo10)." })
   @ApiOkResponse({ type: AuthorizationUrlDto, description: 'With mode=json.' })
   @ApiProblems(404, 409)
   async authorize(

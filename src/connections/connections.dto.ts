@@ -1,28 +1,29 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../common/pagination';
-import { NestedObject } from '../common/validation';
+import { NestedObject, Optional } from '../common/validation';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 import { CONNECTION_STATUSES, type ConnectionStatus } from './connection.entity';
 
 export class ConnectionOptionsDto {
   /** pull collectable orders on a schedule */
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   autoOrderIntegration?: boolean;
 
   /** confirm new orders on the site after intake (sites with a confirm call) */
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   autoOrderConfirmation?: boolean;
 
   /** turn a fully mapped order into a fulfillment order at once */
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   autoFulfillmentShippingInstruction?: boolean;
 
   /** push stock levels to the site (sites that take stock) */
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   autoStockSync?: boolean;
 
@@ -30,7 +31,7 @@ export class ConnectionOptionsDto {
    * approve a buyer's cancel request on the site when nothing has left the warehouse (sites whose cancel requests
    * wait for the seller: 11st, Qoo10); without it such an order is held and shown
    */
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   autoCancelApproval?: boolean;
 }
@@ -56,25 +57,25 @@ export class CreateConnectionDto {
   @IsObject()
   credentials: Record<string, string>;
 
-  @IsOptional()
+  @Optional()
   @NestedObject(() => ConnectionOptionsDto)
   options?: ConnectionOptionsDto;
 
   /** Site settings, as listed by `GET /v1/sales-sites` (`settingFields`). */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
+  @Optional()
   @IsObject()
   settings?: Record<string, unknown>;
 
   /** The site's API base URL; defaults to the site's production host (override for sandboxes). */
-  @IsOptional()
+  @Optional()
   @IsUrl(ENDPOINT_URL)
   @MaxLength(500)
   endpoint?: string;
 
   /** Minutes between scheduled order pulls (with `options.autoOrderIntegration`). */
-  @ApiPropertyOptional({ minimum: 1, maximum: 1440, default: 10 })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440, default: 10 })
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(1440)
@@ -82,35 +83,35 @@ export class CreateConnectionDto {
 }
 
 export class UpdateConnectionDto {
-  @IsOptional()
+  @Optional()
   @NestedObject(() => ConnectionOptionsDto)
   options?: ConnectionOptionsDto;
 
   /** Replaces the given settings; others are kept. `null` removes a setting. */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
+  @Optional()
   @IsObject()
   settings?: Record<string, unknown>;
 
   /** Replaces the given credential fields; others are kept. */
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
-  @IsOptional()
+  @Optional()
   @IsObject()
   credentials?: Record<string, string>;
 
-  @IsOptional()
+  @Optional()
   @IsUrl(ENDPOINT_URL)
   @MaxLength(500)
   endpoint?: string;
 
   /** false disables the connection (nothing runs for it); true re-enables it. */
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   enabled?: boolean;
 
   /** Minutes between scheduled order pulls (with `options.autoOrderIntegration`). */
-  @ApiPropertyOptional({ minimum: 1, maximum: 1440, default: 10 })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1440, default: 10 })
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(1440)
@@ -123,7 +124,7 @@ export class RenewTokensDto {
    * again (used once, never stored) or a fresh `apiKey`. NextEngine needs nothing.
    */
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { password: 'qsm-password' } })
-  @IsOptional()
+  @Optional()
   @IsObject()
   credentials?: Record<string, string>;
 }
@@ -142,8 +143,9 @@ export class ConnectionDto {
   site: SiteId;
   shopId: string;
   endpoint: string;
-  @ApiProperty({ enum: CONNECTION_STATUSES })
-  status: ConnectionStatus;
+  /** `deleted` once removed: a deleted connection stays readable, since its orders keep pointing at it */
+  @ApiProperty({ enum: [...CONNECTION_STATUSES, 'deleted'] })
+  status: ConnectionStatus | 'deleted';
   options: ConnectionOptionsDto;
   @ApiProperty({ type: 'object', additionalProperties: true })
   settings: Record<string, unknown>;
@@ -158,6 +160,8 @@ export class ConnectionDto {
   lastError: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** when the connection was deleted; null while it is live */
+  deletedAt: Date | null;
 }
 
 export class ConnectionTestResultDto {
@@ -182,20 +186,27 @@ export class AuthorizationUrlDto {
 
 export class ListConnectionsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: SITE_IDS })
-  @IsOptional()
+  @Optional()
   @IsIn(SITE_IDS as unknown as string[])
   site?: SiteId;
 
   @ApiPropertyOptional({ enum: CONNECTION_STATUSES })
-  @IsOptional()
+  @Optional()
   @IsIn(CONNECTION_STATUSES as unknown as string[])
   status?: ConnectionStatus;
+
+  /** also list deleted connections (status `deleted`), which orders may still point at */
+  @ApiPropertyOptional({ type: Boolean })
+  @Optional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  includeDeleted?: boolean;
 }
 
 export class AuthorizeQuery {
   /** `json` answers `{ authorizationUrl }` instead of a 302 redirect (for consoles that open the page themselves) */
   @ApiPropertyOptional({ enum: ['redirect', 'json'] })
-  @IsOptional()
+  @Optional()
   @IsIn(['redirect', 'json'])
   mode?: 'redirect' | 'json';
 }
@@ -217,7 +228,8 @@ export class SiteSettingFieldDto {
   @ApiProperty({ enum: ['string', 'number', 'boolean', 'object'] })
   type: 'string' | 'number' | 'boolean' | 'object';
   required: boolean;
-  @ApiPropertyOptional({ description: 'default value' })
+  /** the value used when the setting is not given, of the field's `type` */
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', additionalProperties: true }] })
   default?: unknown;
   description?: string;
   /** type number: the least value accepted */

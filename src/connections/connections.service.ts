@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { IsNull, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { IsNull, QueryFailedError, Repository } from 'typeorm';
 import { type Page, type PageQuery, paginate } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem';
 import { AppConfig } from '../config/app-config';
@@ -10,9 +10,12 @@ import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
 import {
   AUTHORIZATION_STATE_PARAM,
   type ConnectionTestResult,
+  type ConnectionContext,
   type Credentials,
   type SiteConnector,
+  type SiteDescriptor,
 } from '../connectors/sales-site-connector';
+import { AuthorizationStates } from './authorization-states';
 import { Connection, type ConnectionStatus } from './connection.entity';
 import { ConnectionContextFactory } from './connection-context.factory';
 import {
@@ -28,11 +31,12 @@ import {
 import type { CreateConnectionDto, ListConnectionsQuery, SalesSiteDto, UpdateConnectionDto } from './connections.dto';
 import { siteErrorToProblem } from './site-error.problem';
 
-/** How long a seller has to finish signing in on the site after we send them there. */
-const AUTHORIZATION_STATE_TTL_MS = 10 * 60_000;
+/** Under this path, then the site id, the sign-in window of a key-exchange site (Qoo10 "Get Auth") is served. */
+export const SIGN_IN_WINDOW_ROOT = 'v1/connections/sign-in';
 
-function hashState(state: string): string {
-  return createHash('sha256').update(state, 'utf8').digest('hex');
+/** A refused credential expires a connection that worked; one never signed in stays pending, a disabled one disabled. */
+function expiresOnAuthFailure(status: ConnectionStatus): boolean {
+  return status !== 'disabled' && status !== 'pending_authorization';
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -48,6 +52,7 @@ export class ConnectionsService {
     private readonly connectors: ConnectorRegistry,
     private readonly contexts: ConnectionContextFactory,
     private readonly config: AppConfig,
+    private readonly states: AuthorizationStates,
   ) {}
 
   salesSites(): SalesSiteDto[] {
@@ -99,14 +104,17 @@ export class ConnectionsService {
       throw error;
     }
 
-    if (descriptor.authorization === 'key-exchange' && connector.authorize) {
+    if (descriptor.authorization === 'key-exchange' && connector.authorize && this.givesOneTimeCredentials(descriptor, input.credentials)) {
       await this.keyExchange(row, connector, input.credentials);
     }
     return this.get(tenantId, id);
   }
 
+  /** Deleted connections only with `includeDeleted` (orders keep pointing at them). */
   list(tenantId: string, query: ListConnectionsQuery, page: PageQuery): Promise<Page<Connection>> {
-    const builder = this.connections.createQueryBuilder('c').where('c.tenant_id = :tenantId AND c.deleted_at IS NULL', { tenantId });
+    const builder = this.connections.createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId });
+    if (query.includeDeleted) builder.withDeleted();
+    else builder.andWhere('c.deleted_at IS NULL');
     if (query.site) builder.andWhere('c.site = :site', { site: query.site });
     if (query.status) builder.andWhere('c.status = :status', { status: query.status });
     return paginate(builder, page, { alias: 'c', sortColumn: 'created_at', sortProperty: 'createdAt' });
@@ -115,6 +123,16 @@ export class ConnectionsService {
   /** A live connection of this tenant; anything else (missing, deleted, another tenant's) is 404. */
   async get(tenantId: string, id: string): Promise<Connection> {
     const row = await this.connections.findOne({ where: { id, tenantId, deletedAt: IsNull() } });
+    if (!row) throw new NotFoundProblem('Connection');
+    return row;
+  }
+
+  /**
+   * A connection of this tenant as it is, deleted ones included: orders keep the connection they came from, and
+   * a console following an order's `connectionId` must find it. Missing or another tenant's is 404.
+   */
+  async read(tenantId: string, id: string): Promise<Connection> {
+    const row = await this.connections.findOne({ where: { id, tenantId }, withDeleted: true });
     if (!row) throw new NotFoundProblem('Connection');
     return row;
   }
@@ -171,13 +189,15 @@ export class ConnectionsService {
       if (result.ok && row.status !== 'disabled') status = 'active';
     } catch (error) {
       if (!(error instanceof SiteError)) throw error;
+      const refusedSignIn = row.status === 'pending_authorization' ? row.lastError : null;
       result = {
         ok: false,
         latencyMs: Math.round(performance.now() - startedAt),
         siteCode: error.siteCode,
-        message: error.siteMessage ?? error.message,
+        // Never signed in: the site's refusal of the last sign-in says more than "no key yet".
+        message: (error instanceof SiteAuthError && refusedSignIn) || error.siteMessage || error.message,
       };
-      if (error instanceof SiteAuthError && row.status !== 'disabled') status = 'auth_expired';
+      if (error instanceof SiteAuthError && expiresOnAuthFailure(row.status)) status = 'auth_expired';
     }
     await this.connections.update(
       { id: row.id, tenantId },
@@ -227,11 +247,16 @@ export class ConnectionsService {
     return this.get(tenantId, id);
   }
 
-  /** Start a browser authorization (NextEngine): a single-use state bound to this connection. */
+  /**
+   * Start a browser sign-in: NextEngine's redirect to the site (which calls back
+   * `/v1/connections/oauth/{site}/callback`), or, for a site whose key is made from the seller's own login
+   * (Qoo10 "Get Auth"), our sign-in window. Either way a single-use state bound to this connection.
+   */
   async startAuthorization(tenantId: string, id: string): Promise<{ authorizationUrl: string; expiresAt: Date }> {
     const row = await this.get(tenantId, id);
     const connector = this.connectors.get(row.site);
-    if (!connector.authorizationRedirect) {
+    const signInWindow = connector.descriptor.authorization === 'key-exchange' && connector.authorize;
+    if (!connector.authorizationRedirect && !signInWindow) {
       throw new ProblemException(
         HttpStatus.CONFLICT,
         'authorization-not-redirect',
@@ -239,12 +264,12 @@ export class ConnectionsService {
         `${connector.descriptor.displayName} is not authorized through the browser.`,
       );
     }
-    const state = randomBytes(24).toString('base64url');
-    const expiresAt = new Date(Date.now() + AUTHORIZATION_STATE_TTL_MS);
-    await this.connections.update(
-      { id: row.id, tenantId },
-      { authorizationStateHash: hashState(state), authorizationStateExpiresAt: expiresAt },
-    );
+    const { state, expiresAt } = await this.states.issue(row);
+    if (!connector.authorizationRedirect) {
+      const url = new URL(`${this.config.publicBaseUrl}/${SIGN_IN_WINDOW_ROOT}/${row.site}`);
+      url.searchParams.set('state', state);
+      return { authorizationUrl: url.toString(), expiresAt };
+    }
     const callbackUrl = `${this.config.publicBaseUrl}/v1/connections/oauth/${row.site}/callback`;
     const { redirectUrl } = connector.authorizationRedirect(this.contexts.create(row), state, callbackUrl);
     return { authorizationUrl: redirectUrl, expiresAt };
@@ -257,37 +282,22 @@ export class ConnectionsService {
    */
   async completeAuthorization(site: string, params: Record<string, string>): Promise<string> {
     // Ours travels in the redirect URI under its own name: the site's `state` belongs to the site.
-    const state = params[AUTHORIZATION_STATE_PARAM];
-    const row = state
-      ? await this.connections.findOne({
-          where: {
-            site: site as Connection['site'],
-            authorizationStateHash: hashState(state),
-            authorizationStateExpiresAt: MoreThan(new Date()),
-            deletedAt: IsNull(),
-          },
-        })
-      : null;
-    if (!row) {
-      throw new ProblemException(
-        HttpStatus.BAD_REQUEST,
-        'authorization-state-invalid',
-        'Invalid authorization',
-        'This authorization link is unknown, already used or expired. Start the authorization again.',
-        { errors: [{ field: AUTHORIZATION_STATE_PARAM, message: `${AUTHORIZATION_STATE_PARAM} is unknown, already used or expired` }] },
-      );
-    }
-    const consumed = await this.connections.update(
-      { id: row.id, authorizationStateHash: hashState(state) },
-      { authorizationStateHash: null, authorizationStateExpiresAt: null },
-    );
-    if (!consumed.affected) throw new ConflictProblem('authorization-state-used', 'This authorization was already completed.');
-
+    const row = await this.states.consume(site, params[AUTHORIZATION_STATE_PARAM], AUTHORIZATION_STATE_PARAM);
     const connector = this.connectors.get(row.site);
+    return this.finishAuthorization(row, (context) => connector.completeAuthorization!(context, params));
+  }
+
+  /**
+   * Runs the last step of a browser sign-in (`signIn` gets the connection's context) and answers where to send
+   * the browser: `CONNECT_RETURN_URL` with `connectionId`, `site`, `result` (connected | failed) and, on failure,
+   * the site's own `message`. A refusal leaves a connection that never signed in pending, with the message kept.
+   */
+  async finishAuthorization(row: Connection, signIn: (context: ConnectionContext) => Promise<void>): Promise<string> {
     const result = new URL(this.config.connectReturnUrl);
     result.searchParams.set('connectionId', row.id);
+    result.searchParams.set('site', row.site);
     try {
-      await connector.completeAuthorization!(this.contexts.create(row), params);
+      await signIn(this.contexts.create(row));
       await this.connections.update({ id: row.id }, { status: row.status === 'disabled' ? 'disabled' : 'active', lastError: null });
       result.searchParams.set('result', 'connected');
     } catch (error) {
@@ -330,19 +340,28 @@ export class ConnectionsService {
     await this.connections.update({ id }, { lastOrderSyncQueuedAt: at });
   }
 
+  /**
+   * Registration with the one-time credentials (Qoo10's QSM password): the key is made at once. A refusal
+   * registers nothing (the row never served) and answers with the site's own code and words.
+   */
   private async keyExchange(row: Connection, connector: SiteConnector, input: Credentials): Promise<void> {
     try {
       await connector.authorize!(this.contexts.create(row), input);
       await this.connections.update({ id: row.id }, { status: 'active', lastError: null });
     } catch (error) {
+      await this.connections.delete({ id: row.id, tenantId: row.tenantId });
       if (!(error instanceof SiteError)) throw error;
       this.logger.warn({ connectionId: row.id, site: row.site, siteCode: error.siteCode }, 'Key exchange refused by the site');
-      await this.connections.update({ id: row.id }, { status: 'pending_authorization', lastError: error.siteMessage ?? error.message });
+      throw siteErrorToProblem(error);
     }
   }
 
+  private givesOneTimeCredentials(descriptor: SiteDescriptor, credentials: Credentials): boolean {
+    return descriptor.credentialFields.some((field) => field.lifecycle === 'once' && credentials[field.name] !== undefined);
+  }
+
   private async recordFailure(row: Connection, error: SiteError): Promise<void> {
-    const status: ConnectionStatus = error instanceof SiteAuthError && row.status !== 'disabled' ? 'auth_expired' : row.status;
+    const status: ConnectionStatus = error instanceof SiteAuthError && expiresOnAuthFailure(row.status) ? 'auth_expired' : row.status;
     await this.connections.update({ id: row.id }, { status, lastError: error.siteMessage ?? error.message });
   }
 

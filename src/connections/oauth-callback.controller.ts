@@ -17,7 +17,7 @@ export class OAuthCallbackController {
   /** The site's sign-in callback: completes the authorization and sends the browser back to the console. */
   @Get(':site/callback')
   @Public()
-  @ApiFoundResponse({ description: 'Back to CONNECT_RETURN_URL with `connectionId`, `result` (connected|failed) and `message`.' })
+  @ApiFoundResponse({ description: 'Back to CONNECT_RETURN_URL with `connectionId`, `site`, `result` (connected|failed) and `message`.' })
   @ApiProblems(400, 409)
   async callback(@Param('site') site: string, @Query() query: Record<string, unknown>, @Res() response: Response): Promise<void> {
     const params = Object.fromEntries(Object.entries(query).filter(([, value]) => typeof value === 'string')) as Record<string, string>;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { Optional } from '../common/validation';
 import { PageQuery } from '../common/pagination';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 import { FULFILLMENT_STATUSES, type FulfillmentStatus } from './fulfillment-state';
@@ -9,16 +10,16 @@ const TRACKING_STATES = ['pending', 'sent', 'failed', 'cancelled'] as const;
 
 export class ListFulfillmentOrdersQuery extends PageQuery {
   @ApiPropertyOptional({ enum: FULFILLMENT_STATUSES })
-  @IsOptional()
+  @Optional()
   @IsIn(FULFILLMENT_STATUSES as unknown as string[])
   status?: FulfillmentStatus;
 
   /** the sales order */
-  @IsOptional()
+  @Optional()
   @IsUUID()
   orderId?: string;
 
-  @IsOptional()
+  @Optional()
   @IsUUID()
   connectionId?: string;
 }
@@ -31,7 +32,7 @@ export class IssueWaybillDto {
   carrier: string;
 
   /** The waybill number printed on the label; omit to have one generated (12 digits with a mod-7 check digit). */
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[A-Za-z0-9-]{4,50}$/, { message: 'trackingNumber must be 4 to 50 letters, digits or hyphens' })
   trackingNumber?: string;
@@ -44,7 +45,7 @@ export class InboundScanDto {
   barcode: string;
 
   /** Required when no waybill was issued here (the label was printed elsewhere). */
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(NOT_BLANK, { message: 'carrier must not be blank' })
   @MaxLength(100)

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from '../common/validation';
 import { PageQuery } from '../common/pagination';
 import { MOVEMENT_REASONS, type MovementReason } from './inventory.entity';
 
@@ -7,18 +8,18 @@ export const ADJUSTMENT_REASONS = ['receipt', 'loss', 'adjustment', 'stocktake']
 export type AdjustmentReason = (typeof ADJUSTMENT_REASONS)[number];
 
 export class ListInventoryQuery extends PageQuery {
-  @IsOptional()
+  @Optional()
   @IsUUID()
   skuId?: string;
 }
 
 export class ListMovementsQuery extends PageQuery {
-  @IsOptional()
+  @Optional()
   @IsUUID()
   skuId?: string;
 
   @ApiPropertyOptional({ enum: MOVEMENT_REASONS })
-  @IsOptional()
+  @Optional()
   @IsIn(MOVEMENT_REASONS as unknown as string[])
   reason?: MovementReason;
 }
@@ -40,12 +41,12 @@ export class CreateAdjustmentDto {
   quantity: number;
 
   /** what the change refers to (a delivery slip, a count sheet…) */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   reference?: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(1000)
   note?: string;

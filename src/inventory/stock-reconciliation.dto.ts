@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsInt, IsString, IsUUID, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { Optional } from '../common/validation';
 
 export const RECONCILIATION_MAX_PAGE = 200;
 
@@ -37,8 +38,8 @@ export class ReconciliationQuery {
   @IsUUID()
   connectionId: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: RECONCILIATION_MAX_PAGE, default: 50 })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: RECONCILIATION_MAX_PAGE, default: 50 })
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -46,7 +47,7 @@ export class ReconciliationQuery {
   limit?: number;
 
   @ApiPropertyOptional({ description: "Opaque cursor from the previous page's `nextCursor`." })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(1000)
   @IsListingCursor()

@@ -1,21 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
+import { Optional } from '../common/validation';
 import { PageQuery } from '../common/pagination';
 import { SYNC_RUN_STATUSES, type SyncRunStatus, type SyncRunTrigger } from './sync-run.entity';
 
 export class ListSyncRunsQuery extends PageQuery {
-  @IsOptional()
+  @Optional()
   @IsUUID()
   connectionId?: string;
 
   /** e.g. `orders.pull` */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(50)
   kind?: string;
 
   @ApiPropertyOptional({ enum: SYNC_RUN_STATUSES })
-  @IsOptional()
+  @Optional()
   @IsIn(SYNC_RUN_STATUSES as unknown as string[])
   status?: SyncRunStatus;
 }

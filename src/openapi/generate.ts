@@ -40,7 +40,7 @@ function stable(value: unknown): unknown {
 export async function writeOpenApiDocument(path: string): Promise<string> {
   // preview: modules are scanned for routes and metadata, but no provider (database, queue) starts.
   const app = await NestFactory.create(AppModule.register(documentationConfig()), { preview: true, logger: false, abortOnError: false });
-  const document = buildOpenApiDocument(app);
+  const document = buildOpenApiDocument(app, { strict: true });
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(stable(document), null, 2) + '\n');
   await app.close();

@@ -1,12 +1,20 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { operationIdOf } from './operation-ids';
+import { describeResponses, documentRequestHeaders } from './operation-responses';
+import { ADMIN_KEY_SCHEME, BEARER_SCHEME } from './security-schemes';
+import { constrainRequestSchemas, moveSchemaDefaults, renameSchemas, separateRequestSchemas } from './schemas';
 
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+/**
+ * The document served at /docs and committed as `openapi/openapi.json`. `strict` (used by `npm run openapi`)
+ * refuses a route without a name in OPERATION_IDS; the running app serves a work in progress anyway.
+ */
+export function buildOpenApiDocument(app: INestApplication, options: { strict?: boolean } = {}): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Mallbridge API')
     .setDescription(
-      'Links a seller\'s sales sites (NextEngine, Qoo10 JP, 11st, Crossmall, Smaregi POS) to a fulfillment service.\n\n' +
-        'Authenticate with `Authorization: Bearer <api key>`. Errors are `application/problem+json`. ' +
+      "Links a seller's sales sites (NextEngine, Qoo10 JP, 11st, Crossmall, Smaregi POS) to a fulfillment service.\n\n" +
+        'Authenticate with `Authorization: Bearer <api key or session token>`. Errors are `application/problem+json`. ' +
         'Lists are cursor-paginated (`limit` ≤ 200, `cursor` → `{ data, nextCursor }`). ' +
         'Mutating POSTs accept an `Idempotency-Key` header: a replay returns the first response and changes nothing. ' +
         'Calls with an API key are rate-limited per account (`API_RATE_LIMIT_PER_MINUTE`, default 1,200 a minute): ' +
@@ -15,31 +23,35 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1.0.0')
     .setLicense('Proprietary', 'https://mallbridge.dev/license')
     .addServer('/', 'This server')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
-    .addSecurityRequirements('bearer')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          "API key or session token: a tenant's API key (`mb_…`) or a signed-in person's session token (`mbs_…`, from `POST /v1/auth/sign-in`)",
+      },
+      BEARER_SCHEME,
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'The operator key, `ADMIN_API_KEY` (operator routes only)' },
+      ADMIN_KEY_SCHEME,
+    )
+    .addSecurityRequirements(BEARER_SCHEME)
     .build();
   const document = SwaggerModule.createDocument(app, config, {
-    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    operationIdFactory: (controllerKey, methodKey) => operationIdOf(controllerKey, methodKey, { strict: options.strict ?? false }),
   });
+  // our keys are opaque strings, not JWTs (DocumentBuilder adds `bearerFormat: 'JWT'` to every bearer scheme)
+  for (const scheme of Object.values(document.components?.securitySchemes ?? {})) delete (scheme as { bearerFormat?: string }).bearerFormat;
   typeNullableReferences(document);
   fixPatterns(document);
-  documentRateLimit(document);
+  documentRequestHeaders(document);
+  describeResponses(document);
+  separateRequestSchemas(document);
+  constrainRequestSchemas(document);
+  moveSchemaDefaults(document);
+  renameSchemas(document);
   return document;
-}
-
-/** Every operation that takes an API key (public ones say `security: [{}]`) can answer 429. */
-function documentRateLimit(document: OpenAPIObject): void {
-  for (const item of Object.values(document.paths)) {
-    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
-      const operation = item[method];
-      if (!operation || operation.security?.every((requirement) => Object.keys(requirement).length === 0)) continue;
-      operation.responses['429'] ??= {
-        description: 'Too many requests from this account; retry after the `Retry-After` seconds.',
-        headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemSchema' } } },
-      };
-    }
-  }
 }
 
 /**

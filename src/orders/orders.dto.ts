@@ -8,7 +8,6 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumberString,
-  IsOptional,
   IsString,
   IsUUID,
   Max,
@@ -18,7 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../common/pagination';
-import { IsoDateTime, NestedObject } from '../common/validation';
+import { IsoDateTime, NestedObject, Optional } from '../common/validation';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 import { type CancelApprovalState, SITE_STATES, type SiteState } from './order.entity';
 import { ORDER_STATUSES, type OrderStatus } from './order-state';
@@ -29,34 +28,34 @@ export type OrderChangeFilter = (typeof ORDER_CHANGE_FILTERS)[number];
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class ListOrdersQuery extends PageQuery {
-  @IsOptional()
+  @Optional()
   @IsUUID()
   connectionId?: string;
 
   @ApiPropertyOptional({ enum: SITE_IDS })
-  @IsOptional()
+  @Optional()
   @IsIn(SITE_IDS as unknown as string[])
   site?: SiteId;
 
   @ApiPropertyOptional({ enum: ORDER_STATUSES })
-  @IsOptional()
+  @Optional()
   @IsIn(ORDER_STATUSES as unknown as string[])
   status?: OrderStatus;
 
   /** ordered at or after (ISO 8601) */
   @ApiPropertyOptional({ type: String, format: 'date-time' })
-  @IsOptional()
+  @Optional()
   @IsoDateTime()
   orderedFrom?: Date;
 
   /** ordered before (ISO 8601) */
   @ApiPropertyOptional({ type: String, format: 'date-time' })
-  @IsOptional()
+  @Optional()
   @IsoDateTime()
   orderedTo?: Date;
 
   /** free text on the site's order number or the recipient's name (at least 2 characters) */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(2)
   @MaxLength(100)
@@ -64,7 +63,7 @@ export class ListOrdersQuery extends PageQuery {
 
   /** only orders with (true) or without (false) lines that map to no SKU */
   @ApiPropertyOptional({ type: Boolean })
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean()
   unmapped?: boolean;
@@ -75,7 +74,7 @@ export class ListOrdersQuery extends PageQuery {
    * `cancelled_by_site`
    */
   @ApiPropertyOptional({ enum: ORDER_CHANGE_FILTERS })
-  @IsOptional()
+  @Optional()
   @IsIn(ORDER_CHANGE_FILTERS as unknown as string[])
   change?: OrderChangeFilter;
 }
@@ -120,15 +119,15 @@ export class AddressDto {
   @MaxLength(200)
   name: string;
 
-  @IsOptional() @IsString() @MaxLength(200) nameKana?: string;
-  @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
-  @IsOptional() @IsString() @MaxLength(2) country?: string;
-  @IsOptional() @IsString() @MaxLength(100) region?: string;
-  @IsOptional() @IsString() @MaxLength(200) city?: string;
-  @IsOptional() @IsString() @MaxLength(300) line1?: string;
-  @IsOptional() @IsString() @MaxLength(300) line2?: string;
-  @IsOptional() @IsString() @MaxLength(40) phone?: string;
-  @IsOptional() @IsString() @MaxLength(200) email?: string;
+  @Optional() @IsString() @MaxLength(200) nameKana?: string;
+  @Optional() @IsString() @MaxLength(20) postalCode?: string;
+  @Optional() @IsString() @MaxLength(2) country?: string;
+  @Optional() @IsString() @MaxLength(100) region?: string;
+  @Optional() @IsString() @MaxLength(200) city?: string;
+  @Optional() @IsString() @MaxLength(300) line1?: string;
+  @Optional() @IsString() @MaxLength(300) line2?: string;
+  @Optional() @IsString() @MaxLength(40) phone?: string;
+  @Optional() @IsString() @MaxLength(200) email?: string;
 }
 
 export class ManualOrderLineDto {
@@ -139,7 +138,7 @@ export class ManualOrderLineDto {
   productCode: string;
 
   /** the site's option code, when the product has options */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   optionCode?: string;
@@ -149,18 +148,19 @@ export class ManualOrderLineDto {
   @MaxLength(500)
   productName: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(500)
   optionName?: string;
 
+  @ApiProperty({ type: 'integer' })
   @IsInt()
   @Min(1)
   @Max(100000)
   quantity: number;
 
   @ApiPropertyOptional({ example: '1980' })
-  @IsOptional()
+  @Optional()
   @IsNumberString()
   @MaxLength(20)
   unitPrice?: string;
@@ -184,7 +184,7 @@ export class CreateManualOrderDto {
   @NestedObject(() => AddressDto)
   recipient: AddressDto;
 
-  @IsOptional()
+  @Optional()
   @NestedObject(() => AddressDto)
   buyer?: AddressDto;
 
@@ -196,7 +196,7 @@ export class CreateManualOrderDto {
   lines: ManualOrderLineDto[];
 
   /** why the order is entered by hand (waybill already printed on the site, delivery started, …) */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(500)
   note?: string;

@@ -12,6 +12,8 @@ import { InventoryJobs } from '../inventory/inventory.jobs';
 import { InventoryModule } from '../inventory/inventory.module';
 import { OrderSyncJobs } from '../orders/order-sync.jobs';
 import { OrdersModule } from '../orders/orders.module';
+import { OutboundWebhookJobs } from '../outbound-webhooks/outbound-webhooks.jobs';
+import { OutboundWebhooksModule } from '../outbound-webhooks/outbound-webhooks.module';
 import { StockLinkJobs } from '../stock-links/stock-link.jobs';
 import { StockLinksModule } from '../stock-links/stock-links.module';
 
@@ -46,6 +48,7 @@ export class Schedules implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly stockLinks: StockLinkJobs,
     private readonly keepAlive: ConnectionKeepAlive,
     private readonly idempotency: IdempotencySweeper,
+    private readonly webhooks: OutboundWebhookJobs,
   ) {}
 
   entries(): ScheduleEntry[] {
@@ -67,6 +70,8 @@ export class Schedules implements OnApplicationBootstrap, BeforeApplicationShutd
       { name: 'stock-links.tick', everySeconds: tick, run: () => this.stockLinks.tick() },
       // a cheap authenticated call for connections whose tokens would lapse unused (NextEngine)
       { name: 'connections.keep-alive', everySeconds: Math.min(tick * 10, 3600), run: () => this.keepAlive.run() },
+      // tenant events → webhook deliveries; due deliveries and retries
+      { name: 'webhooks.tick', everySeconds: tick, run: () => this.webhooks.tick() },
       { name: 'idempotency.sweep', everySeconds: 3600, run: () => this.idempotency.sweep() },
     ];
   }
@@ -118,7 +123,15 @@ export function everySecondsCron(seconds: number): string {
 }
 
 @Module({
-  imports: [ConnectionsModule, OrdersModule, FulfillmentModule, InventoryModule, StockLinksModule, IdempotencyModule],
+  imports: [
+    ConnectionsModule,
+    OrdersModule,
+    FulfillmentModule,
+    InventoryModule,
+    StockLinksModule,
+    IdempotencyModule,
+    OutboundWebhooksModule,
+  ],
   providers: [Schedules],
 })
 export class SchedulesModule {}

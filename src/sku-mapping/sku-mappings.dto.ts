@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PageQuery } from '../common/pagination';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from '../common/validation';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 import { MAX_QUANTITY_PER_UNIT } from './bulk/mapping-import';
 import { MAX_LISTING_KEY_LENGTH } from './site-codes';
@@ -11,7 +12,7 @@ export class CreateSkuMappingDto {
   site: SiteId;
 
   /** Limit the mapping to one connection of the site; omit for every connection of the site. */
-  @IsOptional()
+  @Optional()
   @IsUUID()
   connectionId?: string;
 
@@ -30,8 +31,8 @@ export class CreateSkuMappingDto {
   skuId: string;
 
   /** SKUs per unit sold, e.g. 2 for a 2-pack. */
-  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_QUANTITY_PER_UNIT })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', default: 1, minimum: 1, maximum: MAX_QUANTITY_PER_UNIT })
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY_PER_UNIT)
@@ -41,21 +42,21 @@ export class CreateSkuMappingDto {
 /** Filters and paging in one class: every query DTO of a route sees the whole query string, so they cannot be split. */
 export class ListSkuMappingsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: SITE_IDS })
-  @IsOptional()
+  @Optional()
   @IsIn(SITE_IDS as unknown as string[])
   site?: SiteId;
 
   /** Mappings limited to this connection (site-wide ones are not included). */
-  @IsOptional()
+  @Optional()
   @IsUUID()
   connectionId?: string;
 
-  @IsOptional()
+  @Optional()
   @IsUUID()
   skuId?: string;
 
   /** Part of the listing key (case-insensitive). */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(MAX_LISTING_KEY_LENGTH)
   q?: string;
@@ -63,16 +64,16 @@ export class ListSkuMappingsQuery extends PageQuery {
 
 export class ExportSkuMappingsQuery {
   @ApiPropertyOptional({ enum: ['csv', 'xlsx'], default: 'csv' })
-  @IsOptional()
+  @Optional()
   @IsIn(['csv', 'xlsx'])
   format?: 'csv' | 'xlsx';
 
   @ApiPropertyOptional({ enum: SITE_IDS })
-  @IsOptional()
+  @Optional()
   @IsIn(SITE_IDS as unknown as string[])
   site?: SiteId;
 
-  @IsOptional()
+  @Optional()
   @IsUUID()
   connectionId?: string;
 }

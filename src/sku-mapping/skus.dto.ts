@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PageQuery } from '../common/pagination';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { Optional } from '../common/validation';
 import { JAN_PATTERN, MAX_CODE_LENGTH, MAX_NAME_LENGTH } from './site-codes';
 
 const NOT_BLANK = /\S/;
@@ -21,14 +22,14 @@ export class SkuOptionInputDto {
   optionName: string;
 
   /** Defaults to the product's name. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(NOT_BLANK, { message: 'name must not be blank' })
   @MaxLength(MAX_NAME_LENGTH)
   name?: string;
 
   /** JAN code, 8 or 13 digits. */
-  @IsOptional()
+  @Optional()
   @Matches(JAN_PATTERN, JAN_MESSAGE)
   jan?: string;
 }
@@ -46,23 +47,23 @@ export class CreateSkuDto {
   name: string;
 
   /** JAN code, 8 or 13 digits. */
-  @IsOptional()
+  @Optional()
   @Matches(JAN_PATTERN, JAN_MESSAGE)
   jan?: string;
 
   /** For an option SKU: its label, e.g. `Red / M`. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
   optionName?: string;
 
   /** Create this SKU as an option of an existing product (a SKU that is not itself an option). */
-  @IsOptional()
+  @Optional()
   @IsUUID()
   parentId?: string;
 
   /** Create a product with these option SKUs (not together with `parentId`). */
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(500)
   @ValidateNested({ each: true })
@@ -72,13 +73,13 @@ export class CreateSkuDto {
 
 export class UpdateSkuDto {
   /** A new code; an option's product code changes its options' `sellerManagementCode` with it. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(NOT_BLANK, { message: 'code must not be blank' })
   @MaxLength(MAX_CODE_LENGTH)
   code?: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(NOT_BLANK, { message: 'name must not be blank' })
   @MaxLength(MAX_NAME_LENGTH)
@@ -86,13 +87,13 @@ export class UpdateSkuDto {
 
   /** 8 or 13 digits; null removes it. */
   @ApiPropertyOptional({ type: String, nullable: true, pattern: JAN_PATTERN.source })
-  @IsOptional()
+  @Optional({ nullable: true })
   @Matches(JAN_PATTERN, JAN_MESSAGE)
   jan?: string | null;
 
   /** null removes it. */
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_NAME_LENGTH })
-  @IsOptional()
+  @Optional({ nullable: true })
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
   optionName?: string | null;
@@ -101,18 +102,18 @@ export class UpdateSkuDto {
 /** Filters and paging in one class: every query DTO of a route sees the whole query string, so they cannot be split. */
 export class ListSkusQuery extends PageQuery {
   /** Part of the code or name (case-insensitive). */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
   q?: string;
 
   /** Only the options of this product. */
-  @IsOptional()
+  @Optional()
   @IsUUID()
   parentId?: string;
 
   /** Only the SKUs of this product group (the product and its options). */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(MAX_CODE_LENGTH)
   sellerManagementCode?: string;

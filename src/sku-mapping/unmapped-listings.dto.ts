@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { Optional } from '../common/validation';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 
 export class UnmappedListingDto {
@@ -18,12 +19,12 @@ export class UnmappedListingDto {
 
 export class UnmappedQuery {
   @ApiPropertyOptional({ enum: SITE_IDS })
-  @IsOptional()
+  @Optional()
   @IsIn(SITE_IDS as unknown as string[])
   site?: SiteId;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -10,7 +10,6 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsOptional,
   IsString,
   IsUUID,
   Matches,
@@ -19,6 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { Optional } from '../common/validation';
 import { PageQuery } from '../common/pagination';
 import { ID_MATCHINGS, type IdMatching, STOCK_MASTERS, type StockMaster } from './stock-link.entity';
 
@@ -39,7 +39,7 @@ export class ShipmentSettingsDto {
   storeId: string;
 
   /** Retail Business access token; stored encrypted, shown masked. Optional on update when one is stored. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(500)
@@ -65,13 +65,13 @@ export class CreateStockLinkDto {
 
   /** Forward only this Smaregi store's (or warehouse's) changes; omit (or, on update, `null`) to forward every store's, transfers netting to zero. */
   @ApiPropertyOptional({ type: String, nullable: true, pattern: '^[0-9]{1,15}$', example: '1' })
-  @IsOptional()
+  @Optional({ nullable: true })
   @Matches(/^[0-9]{1,15}$/, { message: 'storeId must be 1 to 15 digits' })
   storeId?: string | null;
 
   /** Where upload results are mailed; on update, `null` stops the mails. */
   @ApiPropertyOptional({ type: String, nullable: true, example: 'stock@example.jp' })
-  @IsOptional()
+  @Optional({ nullable: true })
   @IsEmail()
   @MaxLength(254)
   notificationEmail?: string | null;
@@ -83,7 +83,7 @@ export class CreateStockLinkDto {
    * Smaregi as the master (every change travels but the shipments Mallbridge registered).
    */
   @ApiPropertyOptional({ type: [String], example: ['02'], default: ['02'], minItems: 1, maxItems: 30 })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(30)
@@ -91,13 +91,14 @@ export class CreateStockLinkDto {
   neMasterDivisions?: string[];
 
   /** How long pending deltas wait so that they are uploaded together (default 60). */
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer' })
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(86400)
   uploadDelaySeconds?: number;
 
-  @IsOptional()
+  @Optional()
   @IsObject()
   @ValidateNested()
   @Type(() => ShipmentSettingsDto)
@@ -107,6 +108,8 @@ export class CreateStockLinkDto {
 /** Any field of the link but its two connections; `null` clears the store filter or the mail address. */
 export class UpdateStockLinkDto extends PartialType(
   OmitType(CreateStockLinkDto, ['smaregiConnectionId', 'nextengineConnectionId'] as const),
+  // PartialType's default adds @IsOptional(), which would let `null` through every field (see `Optional`)
+  { skipNullProperties: false },
 ) {}
 
 export class ListStockLinksQuery extends PageQuery {}

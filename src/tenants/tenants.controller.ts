@@ -1,9 +1,11 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AdminKeyGuard } from '../auth/admin-key.guard';
 import { ApiKeyDto } from '../auth/api-keys.dto';
 import { SkipApiKey } from '../auth/authenticated-tenant';
 import { ApiProblems } from '../common/api-problems';
+import { ADMIN_KEY_SCHEME } from '../openapi/security-schemes';
+import { UserDto } from '../users/users.dto';
 import { CreateTenantDto, TenantCreatedDto } from './tenants.dto';
 import { TenantsService } from './tenants.service';
 
@@ -19,12 +21,14 @@ export class TenantsController {
   @Post()
   @SkipApiKey()
   @UseGuards(AdminKeyGuard)
+  @ApiSecurity(ADMIN_KEY_SCHEME)
   @ApiProblems(400, 401, 403)
   async create(@Body() body: CreateTenantDto): Promise<TenantCreatedDto> {
-    const { tenant, apiKey, key } = await this.tenants.create(body.name);
+    const { tenant, apiKey, key, owner } = await this.tenants.create(body.name, body.firstOwner);
     return {
       tenant: { id: tenant.id, name: tenant.name, createdAt: tenant.createdAt },
       apiKey: Object.assign(ApiKeyDto.from(apiKey), { key }),
+      firstOwner: owner ? UserDto.from(owner) : null,
     };
   }
 }

@@ -3,6 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { ApiKey } from '../auth/api-key.entity';
+import type { User } from '../users/user.entity';
+import type { FirstOwnerDto } from '../users/users.dto';
+import { UsersService } from '../users/users.service';
 import { Tenant } from './tenant.entity';
 
 export const DEFAULT_TENANT_NAME = 'Default tenant';
@@ -12,14 +15,16 @@ export class TenantsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeysService,
+    private readonly users: UsersService,
   ) {}
 
-  /** A tenant and its first API key, in one transaction. */
-  async create(name: string): Promise<{ tenant: Tenant; apiKey: ApiKey; key: string }> {
+  /** A tenant, its first API key and, when given, its first owner, in one transaction. */
+  async create(name: string, firstOwner?: FirstOwnerDto): Promise<{ tenant: Tenant; apiKey: ApiKey; key: string; owner: User | null }> {
     return this.dataSource.transaction(async (manager) => {
       const tenant = await manager.getRepository(Tenant).save({ name });
       const { row, key } = await this.apiKeys.create(tenant.id, 'first key', manager);
-      return { tenant, apiKey: row, key };
+      const owner = firstOwner ? await this.users.create(tenant.id, { ...firstOwner, role: 'owner' }, manager) : null;
+      return { tenant, apiKey: row, key, owner };
     });
   }
 

@@ -58,6 +58,9 @@ const ID = {
   neConnection: '$neConnection',
   smaregiConnection: '$smaregiConnection',
   elevenUrl: '$elevenUrl',
+  user: '$user',
+  webhookEndpoint: '$webhookEndpoint',
+  webhookDelivery: '$webhookDelivery',
 } as const;
 
 /** A real row behind each resource path, so a request that wrongly passes validation reaches the service. */
@@ -70,15 +73,18 @@ const RESOURCE_BY_SEGMENT: Record<string, string> = {
   'sync-runs': ID.syncRun,
   'fulfillment-orders': ID.fulfillmentOrder,
   'stock-links': ID.stockLink,
+  users: ID.user,
+  'webhook-endpoints': ID.webhookEndpoint,
+  'webhook-deliveries': ID.webhookDelivery,
 };
 
 const ADDRESS = { name: '山田 太郎', nameKana: 'ヤマダ タロウ', postalCode: '1000001', country: 'JP', region: '東京都', city: '千代田区', line1: '1-1', line2: 'A', phone: '0312345678', email: 'a@example.com' };
 
 /** A valid body per operation (the generated example where none is given): each variant breaks one thing of it. */
 const BASE_BODIES: Record<string, () => Record<string, unknown>> = {
-  Tenants_create: () => ({ name: 'Bad input tenant' }),
-  ApiKeys_create: () => ({ name: 'bad input key' }),
-  Connections_create: () => ({
+  createTenant: () => ({ name: 'Bad input tenant' }),
+  createApiKey: () => ({ name: 'bad input key' }),
+  createConnection: () => ({
     site: '11st',
     shopId: 'bad-input-new-shop',
     endpoint: ID.elevenUrl,
@@ -87,9 +93,9 @@ const BASE_BODIES: Record<string, () => Record<string, unknown>> = {
     settings: {},
     orderSyncIntervalMinutes: 10,
   }),
-  Connections_update: () => ({ enabled: true, orderSyncIntervalMinutes: 15, options: { autoOrderIntegration: false } }),
-  Connections_renewTokens: () => ({ credentials: {} }),
-  Orders_create: () => ({
+  updateConnection: () => ({ enabled: true, orderSyncIntervalMinutes: 15, options: { autoOrderIntegration: false } }),
+  renewConnectionTokens: () => ({ credentials: {} }),
+  createOrder: () => ({
     connectionId: ID.connection,
     externalOrderId: 'BAD-INPUT-NEW',
     orderedAt: '2026-01-15T10:00:00+09:00',
@@ -98,13 +104,13 @@ const BASE_BODIES: Record<string, () => Record<string, unknown>> = {
     lines: [{ productCode: 'BI-SKU-1', optionCode: 'O1', productName: 'Product', optionName: 'Option', quantity: 2, unitPrice: '1980' }],
     note: 'entered by hand',
   }),
-  SkuMappings_create: () => ({ site: '11st', connectionId: ID.connection, listingKey: 'BI-NEW-LISTING', skuId: ID.sku, quantityPerUnit: 2 }),
-  Skus_create: () => ({ code: 'BI-NEW', name: 'New product', jan: '49012345', options: [{ code: 'BI-NEW-R', optionName: 'Red', name: 'New red', jan: '4901234567894' }] }),
-  Skus_update: () => ({ name: 'Renamed' }),
-  FulfillmentOrders_inboundScan: () => ({ barcode: 'ABCD-1234', carrier: 'yamato' }),
-  FulfillmentOrders_waybill: () => ({ carrier: 'yamato', trackingNumber: '123456789012' }),
-  Inventory_adjust: () => ({ skuId: ID.sku, reason: 'receipt', quantity: 1, note: 'count', reference: 'slip 1' }),
-  StockLinks_create: () => ({
+  createSkuMapping: () => ({ site: '11st', connectionId: ID.connection, listingKey: 'BI-NEW-LISTING', skuId: ID.sku, quantityPerUnit: 2 }),
+  createSku: () => ({ code: 'BI-NEW', name: 'New product', jan: '49012345', options: [{ code: 'BI-NEW-R', optionName: 'Red', name: 'New red', jan: '4901234567894' }] }),
+  updateSku: () => ({ name: 'Renamed' }),
+  recordInboundScan: () => ({ barcode: 'ABCD-1234', carrier: 'yamato' }),
+  issueWaybill: () => ({ carrier: 'yamato', trackingNumber: '123456789012' }),
+  adjustInventory: () => ({ skuId: ID.sku, reason: 'receipt', quantity: 1, note: 'count', reference: 'slip 1' }),
+  createStockLink: () => ({
     smaregiConnectionId: ID.smaregiConnection,
     nextengineConnectionId: ID.neConnection,
     stockMaster: 'smaregi',
@@ -114,7 +120,7 @@ const BASE_BODIES: Record<string, () => Record<string, unknown>> = {
     storeId: '1',
     shipments: { storeId: '1', enabled: false, contractId: 'smaregi-demo', accessToken: 'shipment-token' },
   }),
-  StockLinks_update: () => ({ uploadDelaySeconds: 30 }),
+  updateStockLink: () => ({ uploadDelaySeconds: 30 }),
 };
 
 /** For raw CSV bodies (not multipart): contents that must be refused. */
@@ -127,13 +133,13 @@ const BAD_CSV: [name: string, csv: string][] = [
 
 /** For file imports: CSV bodies that must be refused as a whole (each has one bad row), and nothing written. */
 const IMPORT_FILES: Record<string, [name: string, csv: string][]> = {
-  Skus_import: [
+  importSkus: [
     ['injection strings beside a bad JAN', ['sku_code,name,jan', ...INJECTIONS.map(([, v], i) => `BI-IMP-${i},"${v.replace(/"/g, '""')}",`), 'BI-IMP-X,Bad,not-a-jan'].join('\n')],
     ['a NUL byte in a name', 'sku_code,name\nBI-NUL,a\u0000b\n'],
     ['missing required columns', 'jan\n49012345\n'],
     ['a 1 MB name', `sku_code,name\nBI-HUGE,${'h'.repeat(1_000_000)}\n`],
   ],
-  SkuMappings_import: [
+  importSkuMappings: [
     [
       'injection listing keys beside a bad quantity',
       ['site,listing_key,sku_code,quantity_per_unit', ...INJECTIONS.map(([, v]) => `11st,"${v.replace(/"/g, '""')}",BI-SKU-1,1`), '11st,BI-LK-X,BI-SKU-1,0'].join('\n'),
@@ -209,7 +215,8 @@ function requestsFor(op: Operation): BadRequest[] {
         path: fillPath(op, { [p.name]: variant.value }),
         json: base,
         auth,
-        expectStatus: p.name === 'id' ? (variant.expectStatus ?? [400, 404]) : undefined,
+        // an id the document types as a uuid is refused as one (ParseUUIDPipe): a 400 naming it, not a 404
+        expectStatus: p.name === 'id' ? (variant.expectStatus ?? (p.schema.format === 'uuid' ? [400] : [400, 404])) : undefined,
         field: p.name === 'id' ? 'id' : undefined,
       });
     }

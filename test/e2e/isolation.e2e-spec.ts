@@ -1,7 +1,21 @@
 import { DataSource } from 'typeorm';
 import { snapshotTables } from '../support/db-snapshot';
-import { exampleFor, jsonBodySchema, listOperations, loadOpenApi, type Operation, parameters, requestContentTypes } from '../support/openapi-requests';
-import { createTenantResources, ResourceSimulators, type TenantResources } from '../support/tenant-resources';
+import {
+  exampleFor,
+  jsonBodySchema,
+  listOperations,
+  loadOpenApi,
+  type Operation,
+  parameters,
+  requestContentTypes,
+} from '../support/openapi-requests';
+import {
+  createTenantResources,
+  QUERY_SCOPES,
+  RESOURCE_BY_PATH_SEGMENT as CREATORS,
+  ResourceSimulators,
+  type TenantResources,
+} from '../support/tenant-resources';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -14,35 +28,21 @@ import { startTestApp, type TestApp } from '../support/test-app';
 const doc = loadOpenApi();
 const operations = listOperations(doc);
 
-/** Which resource (as created by `createTenantResources`) an `{id}` names, by the path segment before it. */
-const CREATORS: Record<string, string> = {
-  'api-keys': 'apiKey',
-  connections: 'connection',
-  'sync-runs': 'syncRun',
-  orders: 'order',
-  skus: 'sku',
-  'sku-mappings': 'mapping',
-  'fulfillment-orders': 'fulfillmentOrder',
-  'stock-links': 'stockLink',
-};
-
-/** Required query parameters that scope a list to one of the tenant's resources, by the resource they name. */
-const QUERY_SCOPES: Record<string, string> = { connectionId: 'connection' };
-
 /** Path parameters that name no tenant-owned row by id, with how the route is covered instead. */
 const OTHER_PARAMETERS: Record<string, string> = {
-  'GET /v1/connections/oauth/{site}/callback {site}': 'a site name, public; bound to a connection only by the single-use state (connections suite)',
+  'GET /v1/connections/oauth/{site}/callback {site}':
+    'a site name, public; bound to a connection only by the single-use state (connections suite)',
   'POST /v1/webhooks/smaregi/{linkToken} {linkToken}': "public; A's link token with B's secret code is refused below",
 };
 
 /** A valid body for B's attempt, so the request reaches the lookup (a 400 would prove nothing). */
 const BODIES: Record<string, unknown> = {
-  Connections_update: { enabled: false },
-  Connections_renewTokens: { credentials: {} },
-  Skus_update: { name: 'taken over' },
-  FulfillmentOrders_waybill: { carrier: 'yamato', trackingNumber: '123456789012' },
-  FulfillmentOrders_inboundScan: { barcode: 'ABCD-1234', carrier: 'yamato' },
-  StockLinks_update: { uploadDelaySeconds: 5, notificationEmail: 'thief@example.jp' },
+  updateConnection: { enabled: false },
+  renewConnectionTokens: { credentials: {} },
+  updateSku: { name: 'taken over' },
+  issueWaybill: { carrier: 'yamato', trackingNumber: '123456789012' },
+  recordInboundScan: { barcode: 'ABCD-1234', carrier: 'yamato' },
+  updateStockLink: { uploadDelaySeconds: 5, notificationEmail: 'thief@example.jp' },
 };
 const CSV_BODY = 'smaregi-id,nextengine-code\n8000001,TSHIRT-RED-M\n';
 
@@ -134,13 +134,16 @@ describe(`Tenant isolation: ${attempts.length} operations on resource ids of ope
       const response = await call;
       const isProblem = /^application\/problem\+json/.test(response.headers['content-type'] ?? '');
       if (response.status !== 404 || !isProblem || response.body.status !== 404) {
-        failures.push(`${op.key} as B on A's ${kind}: ${response.status} ${response.headers['content-type']} ${response.text.slice(0, 200)}`);
+        failures.push(
+          `${op.key} as B on A's ${kind}: ${response.status} ${response.headers['content-type']} ${response.text.slice(0, 200)}`,
+        );
       }
     }
     expect(failures).toEqual([]);
 
     const viewsAfter = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await viewAsA(kind, aIds[kind])])));
-    const stripVolatile = (views: Record<string, unknown>) => JSON.parse(JSON.stringify(views, (key, value) => (key === 'lastUsedAt' ? undefined : value)));
+    const stripVolatile = (views: Record<string, unknown>) =>
+      JSON.parse(JSON.stringify(views, (key, value) => (key === 'lastUsedAt' ? undefined : value)));
     expect(stripVolatile(viewsAfter)).toEqual(stripVolatile(viewsBefore));
     expect(await snapshotTables(db)).toEqual(before);
   });
@@ -156,7 +159,9 @@ describe(`Tenant isolation: ${attempts.length} operations on resource ids of ope
   });
 
   it("lists never show tenant A's rows to tenant B", async () => {
-    const lists = operations.filter((op) => op.method === 'get' && !op.path.includes('{') && parameters(doc, op).some((p) => p.name === 'limit'));
+    const lists = operations.filter(
+      (op) => op.method === 'get' && !op.path.includes('{') && parameters(doc, op).some((p) => p.name === 'limit'),
+    );
     expect(lists.length).toBeGreaterThan(5);
     const aValues = Object.values(aIds);
     for (const op of lists) {
@@ -167,7 +172,11 @@ describe(`Tenant isolation: ${attempts.length} operations on resource ids of ope
       const scopedTo = (ids: TenantResources) => scopes.map((p) => `&${p.name}=${ids[QUERY_SCOPES[p.name]]}`).join('');
       if (scopes.length) {
         const refused = await t.http.get(`${op.path}?limit=200${scopedTo(aIds)}`).set('Authorization', `Bearer ${b.apiKey}`);
-        expect([op.key, refused.status, refused.headers['content-type']]).toEqual([op.key, 404, expect.stringMatching(/^application\/problem\+json/)]);
+        expect([op.key, refused.status, refused.headers['content-type']]).toEqual([
+          op.key,
+          404,
+          expect.stringMatching(/^application\/problem\+json/),
+        ]);
       }
       const response = await t.http.get(`${op.path}?limit=200${scopedTo(bIds)}`).set('Authorization', `Bearer ${b.apiKey}`);
       expect([op.key, response.status]).toEqual([op.key, 200]);

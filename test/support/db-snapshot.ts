@@ -1,7 +1,10 @@
 import type { DataSource } from 'typeorm';
 
-/** Columns that a read legitimately touches (an API key's last use), left out of the checksums. */
-const VOLATILE_COLUMNS = ['last_used_at'];
+/**
+ * Columns that a read legitimately touches, left out of the checksums: an API key's or a session's last use and
+ * a session's sliding expiry, and an event's position in the log, which the relay assigns after commit.
+ */
+const VOLATILE_COLUMNS = ['last_used_at', 'last_seen_at', 'expires_at', 'seq'];
 
 export interface TableSnapshot {
   rows: number;

@@ -220,7 +220,8 @@ function stringIsInvalidFor(schema: Schema, value: string): boolean {
 export const HUGE_STRING = 'h'.repeat(1_000_000);
 
 /**
- * Invalid variants of a JSON body: each required field missing, each property of every other type,
+ * Invalid variants of a JSON body: each required field missing or null, each optional field null (unless the
+ * schema says `nullable`), an empty string where `minLength` forbids it, each property of every other type,
  * a 1 MB string in each string field, unknown properties (top level and nested), injection strings
  * in each string field, and whole bodies of the wrong shape. A free-text field that could legitimately
  * hold an injection string gets an unknown property beside it, so the request stays invalid.
@@ -245,6 +246,17 @@ export function bodyVariants(doc: OpenApiDocument, schema: Schema, base: Record<
       variants.push({ name: `null ${site.display}`, body: nulled, field: site.display });
     }
     if (!present && site.path.length > 1) continue; // nested properties only where the base has the parent
+    if (!site.required && site.schema.nullable !== true) {
+      // `null` is not "absent": an optional field that does not document null refuses it, naming the field
+      const nulled = clone(base);
+      setAt(nulled, site.path, null);
+      variants.push({ name: `null optional ${site.display}`, body: nulled, field: site.display });
+    }
+    if (typeof site.schema.minLength === 'number' && site.schema.minLength > 0) {
+      const empty = clone(base);
+      setAt(empty, site.path, '');
+      variants.push({ name: `empty string in ${site.display}`, body: empty, field: site.display });
+    }
     for (const [label, value] of wrongTypeValues(site.schema)) {
       const body = clone(base);
       setAt(body, site.path, value);

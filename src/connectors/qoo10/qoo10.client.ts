@@ -46,7 +46,11 @@ export class Qoo10Client {
   ): Promise<Qoo10Envelope> {
     const key = options.key ?? ctx.credentials[QOO10_CREDENTIALS.certificationKey];
     if (!key)
-      return Promise.reject(new SiteAuthError('Qoo10 has no seller authorization key for this connection yet: run "Get Auth" first'));
+      return Promise.reject(
+        new SiteAuthError(
+          'Qoo10 has no seller authorization key for this connection yet: sign in to Qoo10 through the sign-in window ("Get Auth", GET /v1/connections/{id}/authorize)',
+        ),
+      );
     return ctx.http.withRetry(
       async () => {
         const response = await ctx.http.send({

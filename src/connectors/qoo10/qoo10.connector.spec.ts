@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import nock from 'nock';
 
 import { InvalidInputError } from '../../common/domain-errors';
+import type { AppConfig } from '../../config/app-config';
 import { SiteAuthError, SiteRejectedError } from '../http/site-errors';
 import { testConnectionContext } from '../testing/test-connection-context';
 import { QAPI_ROOT, Qoo10Client } from './qoo10.client';
@@ -186,6 +187,53 @@ describe('Qoo10Connector', () => {
 
     it('asks for the password when none is given', async () => {
       await expect(connector.authorize(context({ apiKey: 'API-KEY' }), {})).rejects.toMatchObject({ constructor: InvalidInputError, field: 'credentials.password' });
+    });
+
+    describe("with the service's own API key (QOO10_API_KEY)", () => {
+      const serviceConnector = new Qoo10Connector(new Qoo10Client(), { qoo10ApiKey: 'SERVICE-KEY' } as AppConfig);
+
+      /** CreateCertificationKey answers `sak`; `usedKey` is the API key it was called with. */
+      function createKeyAnswering(sak: string): { usedKey?: unknown } {
+        const seen: { usedKey?: unknown } = {};
+        nock(HOST)
+          .post(`${QAPI_ROOT}/CertificationAPI.CreateCertificationKey`)
+          .reply(200, function () {
+            seen.usedKey = this.req.headers.giosiscertificationkey;
+            return { ResultCode: 0, ResultMsg: '成功', ResultObject: sak };
+          });
+        return seen;
+      }
+
+      it('makes the key with the service key for a connection that brings none, and does not copy it into the connection', async () => {
+        const ctx = context({});
+        const exchange = createKeyAnswering('SAK-S');
+
+        await serviceConnector.authorize(ctx, { password: 'qsm-password' });
+
+        expect(exchange.usedKey).toBe('SERVICE-KEY');
+        expect(ctx.store).toEqual({ certificationKey: 'SAK-S' });
+      });
+
+      it("prefers the connection's own API key", async () => {
+        const exchange = createKeyAnswering('SAK-O');
+
+        await serviceConnector.authorize(context({ apiKey: 'OWN-KEY' }), { password: 'qsm-password' });
+
+        expect(exchange.usedKey).toBe('OWN-KEY');
+      });
+
+      it('tells registration the API key is optional; without the service key it is required', () => {
+        const apiKeyField = (c: Qoo10Connector) => c.descriptor.credentialFields.find((field) => field.name === 'apiKey');
+        expect(apiKeyField(serviceConnector)?.required).toBe(false);
+        expect(apiKeyField(connector)?.required).toBe(true);
+      });
+
+      it('without any API key, asks for one instead of calling Qoo10', async () => {
+        await expect(connector.authorize(context({}), { password: 'p' })).rejects.toMatchObject({
+          constructor: InvalidInputError,
+          field: 'credentials.apiKey',
+        });
+      });
     });
   });
 

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 
 import { InvalidInputError } from '../../common/domain-errors';
+import { AppConfig } from '../../config/app-config';
 import { SiteRejectedError } from '../http/site-errors';
 import type {
   AuthorizationInput,
@@ -13,6 +14,7 @@ import type {
   ListingKey,
   OrderBatch,
   SiteConnector,
+  SiteDescriptor,
   SiteListing,
   StockUpdate,
   SyncCursor,
@@ -38,7 +40,7 @@ import { itemFailure } from '../shared/item-outcome';
 import { JST_OFFSET_MINUTES, formatInOffset } from '../shared/zoned-time';
 import { shippingCorpFor, unknownCarrierMessage } from './qoo10.carriers';
 import { Qoo10Client } from './qoo10.client';
-import { QOO10_CREDENTIALS, QOO10_DESCRIPTOR } from './qoo10.descriptor';
+import { QOO10_CREDENTIALS, QOO10_DESCRIPTOR, qoo10CredentialFields } from './qoo10.descriptor';
 import {
   CANCELLED_CLAIMS,
   CLAIM,
@@ -139,14 +141,24 @@ export class Qoo10Connector
     orderChangeSource: this,
     cancelRequestHandler: this,
   };
-  readonly descriptor = QOO10_DESCRIPTOR;
+  readonly descriptor: SiteDescriptor;
   /** GetShippingInfo leaves out lines being cancelled (claim 2, 3); whether a requested one (1) shows is UNCONFIRMED. */
   readonly hidesLinesUnderClaim = true;
 
   private readonly listings: Qoo10Listings;
   private readonly stock: Qoo10StockPush;
 
-  constructor(private readonly client: Qoo10Client) {
+  /** the deployment's own API key (`QOO10_API_KEY`): used for the key exchange of a connection that brings none */
+  private readonly serviceApiKey: string | undefined;
+
+  constructor(
+    private readonly client: Qoo10Client,
+    @Optional() config?: AppConfig,
+  ) {
+    this.serviceApiKey = config?.qoo10ApiKey || undefined;
+    this.descriptor = this.serviceApiKey
+      ? { ...QOO10_DESCRIPTOR, credentialFields: qoo10CredentialFields({ serviceApiKey: true }) }
+      : QOO10_DESCRIPTOR;
     this.listings = new Qoo10Listings(client);
     this.stock = new Qoo10StockPush(client, this.listings);
   }
@@ -167,12 +179,13 @@ export class Qoo10Connector
    * "Get Auth": the API key and QSM login id (the connection's shop id) with the password given here
    * create the seller authorization key. Only the key is saved; the password is used for that one
    * request, and a copy found among the stored credentials is removed.
-   * `input.apiKey` replaces the stored API key (saved only once Qoo10 accepted it).
+   * `input.apiKey` replaces the stored API key (saved only once Qoo10 accepted it). A connection without
+   * an API key of its own uses the service's (`QOO10_API_KEY`), which is never copied into the connection.
    */
   async authorize(ctx: ConnectionContext, input: AuthorizationInput): Promise<void> {
     const password = input.password || ctx.credentials[QOO10_CREDENTIALS.password];
     if (!password) throw new InvalidInputError('Qoo10 needs the QSM password to create a seller authorization key', 'credentials.password');
-    const apiKey = input.apiKey || ctx.credentials[QOO10_CREDENTIALS.apiKey];
+    const apiKey = input.apiKey || ctx.credentials[QOO10_CREDENTIALS.apiKey] || this.serviceApiKey;
     if (!apiKey) throw new InvalidInputError('Qoo10 needs the API key issued in QSM', 'credentials.apiKey');
 
     const certificationKey = await this.client.createCertificationKey(ctx, { apiKey, loginId: ctx.shopId, password });

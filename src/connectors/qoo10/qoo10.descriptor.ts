@@ -1,4 +1,4 @@
-import type { SiteDescriptor } from '../sales-site-connector';
+import type { CredentialField, SiteDescriptor } from '../sales-site-connector';
 import { CARRIER_NAMES_SETTING } from './qoo10.carriers';
 
 export const QOO10_CREDENTIALS = {
@@ -9,27 +9,32 @@ export const QOO10_CREDENTIALS = {
   certificationKey: 'certificationKey',
 } as const;
 
-/** QSM API host; the client appends the QAPI root path. */
-export const QOO10_DESCRIPTOR: SiteDescriptor = {
-  site: 'qoo10-jp',
-  displayName: 'Qoo10 JP',
-  defaultEndpoint: 'https://api.qoo10.jp',
-  credentialFields: [
+/**
+ * The seller's credential fields. With the service's own API key (`QOO10_API_KEY`) the seller gives only the shop id
+ * and, in the sign-in window, the QSM login; a connection may still bring its own API key, which then wins.
+ * The password is optional at registration: without it the connection waits for the sign-in window
+ * (`GET /v1/connections/{id}/authorize`).
+ */
+export function qoo10CredentialFields(deployment: { serviceApiKey: boolean }): CredentialField[] {
+  return [
     {
       name: QOO10_CREDENTIALS.apiKey,
       label: 'API key',
       secret: true,
-      required: true,
+      required: !deployment.serviceApiKey,
       lifecycle: 'stored',
-      description: 'Issued in QSM after applying for API use. The shop id is the QSM login id.',
+      description: deployment.serviceApiKey
+        ? "Optional: this service brings its own Qoo10 API key. Give one only to use your own (issued in QSM after applying for API use). The shop id is the QSM login id."
+        : 'Issued in QSM after applying for API use. The shop id is the QSM login id.',
     },
     {
       name: QOO10_CREDENTIALS.password,
       label: 'QSM password',
       secret: true,
-      required: true,
+      required: false,
       lifecycle: 'once',
-      description: 'Used once, with the API key and the QSM login id, to create the seller authorization key; never stored.',
+      description:
+        'Used once, with the API key and the QSM login id, to create the seller authorization key; never stored. Leave it out to sign in through the sign-in window (GET /v1/connections/{id}/authorize) instead.',
     },
     {
       name: QOO10_CREDENTIALS.certificationKey,
@@ -37,9 +42,17 @@ export const QOO10_DESCRIPTOR: SiteDescriptor = {
       secret: true,
       required: false,
       lifecycle: 'obtained',
-      description: 'Created by "Get Auth" / "Renew Tokens"; valid for one year.',
+      description: 'Created by "Get Auth" (the sign-in window) or "Renew Tokens"; valid for one year.',
     },
-  ],
+  ];
+}
+
+/** QSM API host; the client appends the QAPI root path. */
+export const QOO10_DESCRIPTOR: SiteDescriptor = {
+  site: 'qoo10-jp',
+  displayName: 'Qoo10 JP',
+  defaultEndpoint: 'https://api.qoo10.jp',
+  credentialFields: qoo10CredentialFields({ serviceApiKey: false }),
   settingFields: [
     {
       name: CARRIER_NAMES_SETTING,
