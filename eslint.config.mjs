@@ -16,6 +16,12 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
       '@typescript-eslint/no-unsafe-function-type': 'off',
       'no-console': 'error',
+      // class-validator's IsOptional lets `null` through as if the field were absent; Optional() from
+      // src/common/validation.ts validates null (a 400 naming the field) unless a field declares null a meaning
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'class-validator', importNames: ['IsOptional'], message: "Use Optional() from src/common/validation.ts: it refuses null unless the field allows it." }] },
+      ],
     },
   },
   {

@@ -48,6 +48,8 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   });
   app.useLogger(app.get(Logger));
   app.set('query parser', 'extended');
+  // the client address (sign-in limits) comes from X-Forwarded-For only through proxies named here
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   if (config.corsOrigins?.length) app.enableCors(corsOptions(config.corsOrigins));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });

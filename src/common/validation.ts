@@ -1,5 +1,6 @@
 import { applyDecorators, type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
+// eslint-disable-next-line no-restricted-imports -- the one place IsOptional is wrapped, for fields where null is a meaning
 import { IsDate, IsObject, IsOptional, ValidateIf, ValidateNested } from 'class-validator';
 import { type FieldError, ValidationProblem } from './problem';
 

@@ -59,6 +59,11 @@ export class AppConfig {
    * link-local address (an on-premises receiver, a test receiver); every other such URL is refused
    */
   webhookAllowedPrivateHosts?: string[];
+  /**
+   * which proxies in front of this service to believe about the client address (Express's `trust proxy`: a
+   * hop count, or addresses/subnets/`loopback`); the sign-in limit per client address depends on it
+   */
+  trustProxy?: number | string[];
 
   constructor(values: AppConfig) {
     Object.assign(this, values);

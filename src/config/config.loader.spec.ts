@@ -20,6 +20,27 @@ describe('loadConfig', () => {
     expect(config.egressIps).toEqual([]);
     expect(config.orderListCacheMb).toBe(32);
     expect(config.apiRateLimitPerMinute).toBe(1200);
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.sessionTtlHours).toBe(12);
+    expect(config.qoo10ApiKey).toBeUndefined();
+    expect(config.webhookAllowedPrivateHosts).toEqual([]);
+    expect(config.trustProxy).toBeUndefined();
+  });
+
+  it('reads browser origins, proxies and private webhook hosts, and refuses malformed ones by name', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      CORS_ORIGINS: 'https://console.example.com, http://localhost:5173',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
+      WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'Receiver.Internal:8443',
+    });
+    expect(config.corsOrigins).toEqual(['https://console.example.com', 'http://localhost:5173']);
+    expect(config.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    expect(config.webhookAllowedPrivateHosts).toEqual(['receiver.internal:8443']);
+    expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), CORS_ORIGINS: 'https://console.example.com/app' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), SESSION_TTL_HOURS: '0' })).toThrow(/SESSION_TTL_HOURS/);
   });
 
   it('generates and then reuses a credentials key for the embedded default, with a warning', () => {

@@ -150,6 +150,7 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
     sessionTtlHours: number(env, 'SESSION_TTL_HOURS', 12, 0.01, 24 * 365),
     qoo10ApiKey: optional(env, 'QOO10_API_KEY'),
     webhookAllowedPrivateHosts: list(env, 'WEBHOOK_ALLOWED_PRIVATE_HOSTS').map((host) => host.toLowerCase()),
+    trustProxy: trustProxy(env),
   });
 }
 
@@ -159,4 +160,18 @@ function list(env: Env, name: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+}
+
+/** TRUST_PROXY: a hop count, or comma-separated addresses, subnets or Express's names (loopback, linklocal, uniquelocal). */
+function trustProxy(env: Env): number | string[] | undefined {
+  const value = optional(env, 'TRUST_PROXY');
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return number(env, 'TRUST_PROXY', 0, 0, 32);
+  const entries = list(env, 'TRUST_PROXY');
+  for (const entry of entries) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(entry)) {
+      throw new ConfigError('TRUST_PROXY', `must be a hop count or comma-separated addresses/subnets, got "${entry}"`);
+    }
+  }
+  return entries;
 }

@@ -137,6 +137,35 @@ describe('People: sign-in failures and throttling', () => {
     await signInRequest(t.url, people[2].email, people[2].password).expect(200);
   });
 
+  it('ignores X-Forwarded-For when no proxy is trusted: a client cannot pick its own address', async () => {
+    for (let n = 0; n < SIGN_IN_LIMITS.perAddress; n++) {
+      await signInRequest(t.url, `spoofer-${n}@example.jp`, 'guess').set('X-Forwarded-For', `198.51.100.${n}`).expect(401);
+    }
+    expectThrottled(await signInRequest(t.url, 'spoofer-next@example.jp', 'guess').set('X-Forwarded-For', '198.51.100.250'));
+  });
+
+  // its own process: passport's strategies are registered process-wide, so a second app in this process would
+  // take over the first one's sign-in
+  describe('behind a trusted proxy (TRUST_PROXY=loopback)', () => {
+    let proxied: AppProcess;
+
+    beforeAll(async () => {
+      proxied = await startAppProcess(t, { TRUST_PROXY: 'loopback', WORKERS_ENABLED: 'false' });
+    });
+
+    afterAll(async () => {
+      await proxied?.stop();
+    });
+
+    it("counts each client address the proxy reports, so one client's guesses do not lock out the others", async () => {
+      const fromClient = (address: string, n: number) =>
+        signInRequest(proxied.url, `guess-${address}-${n}@example.jp`, 'guess').set('X-Forwarded-For', address);
+      for (let n = 0; n < SIGN_IN_LIMITS.perAddress; n++) await fromClient('203.0.113.5', n).expect(401);
+      expectThrottled(await fromClient('203.0.113.5', SIGN_IN_LIMITS.perAddress));
+      await fromClient('203.0.113.6', 0).expect(401);
+    });
+  });
+
   describe('with a second app instance', () => {
     let second: AppProcess;
 
