@@ -87,6 +87,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'SessionsController.signIn': 'signIn',
   'SessionsController.signOut': 'signOut',
   'SessionsController.me': 'getMe',
+  'SessionsController.changeOwnPassword': 'changeOwnPassword',
   'UsersController.list': 'listUsers',
   'UsersController.create': 'createUser',
   'UsersController.get': 'getUser',

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Put, Req } from '@nestjs/common';
 import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { type AuthenticatedTenant, CurrentTenant, Public } from '../auth/authenticated-tenant';
@@ -8,7 +8,8 @@ import { ProblemException } from '../common/problem';
 import { CallersService } from './callers.service';
 import { authenticateLocally } from './local.strategy';
 import { SessionsService } from './sessions.service';
-import { MeDto, SignedInDto, SignInDto, UserDto } from './users.dto';
+import { UsersService } from './users.service';
+import { ChangeOwnPasswordDto, MeDto, SignedInDto, SignInDto, UserDto } from './users.dto';
 
 @ApiTags('People')
 @Controller('v1')
@@ -16,6 +17,7 @@ export class SessionsController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly callers: CallersService,
+    private readonly users: UsersService,
   ) {}
 
   /**
@@ -40,15 +42,28 @@ export class SessionsController {
   @ApiNoContentResponse({ description: 'Signed out.' })
   @ApiProblems(400, 401)
   async signOut(@CurrentTenant() caller: AuthenticatedTenant): Promise<void> {
-    if (!caller.sessionId) {
-      throw new ProblemException(
-        HttpStatus.BAD_REQUEST,
-        'not-a-session',
-        'Not a session',
-        'Sign-out ends a session opened by POST /v1/auth/sign-in; an API key is revoked with DELETE /v1/api-keys/{id}.',
-      );
-    }
-    await this.sessions.revoke(caller.tenantId, caller.sessionId);
+    const session = this.sessionCaller(
+      caller,
+      'Sign-out ends a session opened by POST /v1/auth/sign-in; an API key is revoked with DELETE /v1/api-keys/{id}.',
+    );
+    await this.sessions.revoke(session.tenantId, session.sessionId);
+  }
+
+  /**
+   * Change your own password, giving the current one (a wrong one is a 400 naming `currentPassword`): your other
+   * sessions end, this one stays open. Only for a session token; owners set others' passwords with PATCH /v1/users/{id}.
+   */
+  @Put('me/password')
+  @RequireRole('viewer')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Password changed; your other sessions have ended.' })
+  @ApiProblems(400, 401)
+  async changeOwnPassword(@CurrentTenant() caller: AuthenticatedTenant, @Body() body: ChangeOwnPasswordDto): Promise<void> {
+    await this.users.changeOwnPassword(
+      this.sessionCaller(caller, 'A password belongs to a person signed in with POST /v1/auth/sign-in; an API key has none.'),
+      body.currentPassword,
+      body.newPassword,
+    );
   }
 
   /** Who is calling: a signed-in person (with the session's expiry) or an API key (which acts as owner). */
@@ -57,5 +72,10 @@ export class SessionsController {
   @ApiProblems(401)
   me(@CurrentTenant() caller: AuthenticatedTenant): Promise<MeDto> {
     return this.callers.describe(caller);
+  }
+
+  private sessionCaller(caller: AuthenticatedTenant, detail: string): AuthenticatedTenant & { userId: string; sessionId: string } {
+    if (!caller.sessionId || !caller.userId) throw new ProblemException(HttpStatus.BAD_REQUEST, 'not-a-session', 'Not a session', detail);
+    return caller as AuthenticatedTenant & { userId: string; sessionId: string };
   }
 }

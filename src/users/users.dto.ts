@@ -58,6 +58,20 @@ export class UpdateUserDto {
   password?: string;
 }
 
+export class ChangeOwnPasswordDto {
+  /** The password the person signs in with now. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_PASSWORD_LENGTH)
+  currentPassword: string;
+
+  /** The new password (at least 12 characters): every other session of the person ends. */
+  @IsString()
+  @MinLength(MIN_PASSWORD_LENGTH)
+  @MaxLength(MAX_PASSWORD_LENGTH)
+  newPassword: string;
+}
+
 export class UserDto {
   id: string;
   email: string;

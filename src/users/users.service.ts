@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, IsNull, QueryFailedError, Repository } from 'typeorm';
 import type { AuthenticatedTenant } from '../auth/authenticated-tenant';
 import { type Page, type PageQuery, paginate } from '../common/pagination';
-import { ConflictProblem, NotFoundProblem } from '../common/problem';
+import { ConflictProblem, NotFoundProblem, ValidationProblem } from '../common/problem';
 import { hashPassword, passwordMatches, spendVerificationTime } from './passwords';
 import { SessionsService } from './sessions.service';
 import { User } from './user.entity';
@@ -68,6 +68,23 @@ export class UsersService {
         await this.sessions.revokeAllOf(manager, caller.tenantId, id, caller.userId === id ? caller.sessionId : undefined);
       }
       return manager.getRepository(User).save(row);
+    });
+  }
+
+  /**
+   * A signed-in person changes their own password, proving the current one: every other session of theirs
+   * ends, the one making the change stays open. A wrong current password changes nothing.
+   */
+  changeOwnPassword(caller: AuthenticatedTenant & { userId: string; sessionId: string }, current: string, next: string): Promise<void> {
+    return this.changingPeopleOf(caller.tenantId, async (manager) => {
+      const row = await this.get(caller.tenantId, caller.userId, manager);
+      if (!(await passwordMatches(row.passwordHash, current))) {
+        throw new ValidationProblem([{ field: 'currentPassword', message: 'currentPassword is not your password' }]);
+      }
+      row.passwordHash = await hashPassword(next);
+      row.passwordChangedAt = new Date();
+      await manager.getRepository(User).save(row);
+      await this.sessions.revokeAllOf(manager, caller.tenantId, caller.userId, caller.sessionId);
     });
   }
 

@@ -42,8 +42,8 @@ const isWrite = (op: Operation) => ['post', 'put', 'patch', 'delete'].includes(o
 /** A stream never ends, so it is read only for its status by the live-events suite. */
 const isStream = (op: Operation) => Object.keys(op.spec.responses?.['200']?.content ?? {}).includes('text/event-stream');
 
-/** The only writes a viewer may make: about their own session, never about the tenant's data. */
-const VIEWER_WRITES = ['POST /v1/auth/sign-out'];
+/** The only writes a viewer may make: about their own session and password, never about the tenant's data. */
+const VIEWER_WRITES = ['POST /v1/auth/sign-out', 'PUT /v1/me/password'];
 
 const CSV_BODY = 'smaregi-id,nextengine-code\n8000001,TSHIRT-RED-M\n';
 

@@ -170,6 +170,27 @@ describe('People: sessions', () => {
     await me(elsewhere).expect(401);
   });
 
+  it('lets a viewer change their own password only by giving the current one; their other sessions end', async () => {
+    const viewer = await addPerson(t.url, tenant.apiKey, 'viewer');
+    const changing = await signIn(t.url, viewer);
+    const elsewhere = await signIn(t.url, viewer);
+    const change = (token: string, body: object) => t.http.put('/v1/me/password').set(bearer(token)).send(body);
+
+    const wrong = await change(changing, { currentPassword: 'not my password', newPassword: 'a viewer new password' }).expect(400);
+    expect(wrong.body.errors).toEqual([expect.objectContaining({ field: 'currentPassword' })]);
+    await me(elsewhere).expect(200);
+    await signIn(t.url, viewer);
+    const short = await change(changing, { currentPassword: viewer.password, newPassword: 'short' }).expect(400);
+    expect(short.body.errors.map((error: { field: string }) => error.field)).toEqual(['newPassword']);
+    await change(tenant.apiKey, { currentPassword: 'x', newPassword: 'an api key has none' }).expect(400);
+
+    await change(changing, { currentPassword: viewer.password, newPassword: 'a viewer new password' }).expect(204);
+    await me(changing).expect(200);
+    await me(elsewhere).expect(401);
+    await signInRequest(t.url, viewer.email, viewer.password).expect(401);
+    await signIn(t.url, { email: viewer.email, password: 'a viewer new password' });
+  });
+
   it('applies a new role to open sessions at once', async () => {
     const person = await addPerson(t.url, tenant.apiKey, 'operator');
     const token = await signIn(t.url, person);
