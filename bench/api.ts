@@ -13,14 +13,13 @@
  * repeated page is served from that cache. A second app on the same database runs with the cache off, and
  * the status+site page is measured there too: what every request would cost if each hit orders never read.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
 import type { Order } from '../src/orders/order.entity';
 import { BenchBareModule } from './support/bare.module';
 import { benchConfig, benchDatabase, startBenchApp } from './support/bench-app';
 import { seedOrders } from './support/seed-orders';
+import { runAutocannon } from './support/autocannon-process';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -36,17 +35,7 @@ interface LoadResult {
 }
 
 function load(options: Record<string, unknown>): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'support', 'load.ts'), JSON.stringify(options)], {
-      cwd: join(__dirname, '..'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`autocannon exited with ${code}`)),
-    );
-  });
+  return runAutocannon<LoadResult>(options);
 }
 
 /**

@@ -1,55 +1,112 @@
 /**
  * `npm run bench:webhook` — the Smaregi stock webhook intake of the stock bridge.
  *
- * 1. Intake: autocannon posts the legacy API送信 stock push (one Stock row, `sncode` header) to a link's
- *    customer URL of the real app on PostgreSQL (DATABASE_URL, else embedded): every request is
- *    authenticated and stored durably before its 200. In the same run, the same app serves a bare route
- *    (same middleware: helmet, body parsers; no handler work, no database): the ratio is the figure, the
- *    machine is noisy.
- * 2. End to end: the delay from a webhook to the delta applied in the NextEngine simulator (jobs, code
- *    conversion, the CSV upload and the upload-queue poll), sequential samples.
+ * The app runs in its own process (bench/support/webhook-app-process.ts) on PostgreSQL (DATABASE_URL, else
+ * embedded, fsync on); autocannon runs in another (bench/support/load.ts); this process holds the simulators.
  *
- * Bounded: BENCH_SECONDS per load phase (default 8) and BENCH_SAMPLES delay samples (default 4).
+ * 1. Intake: autocannon posts the legacy API送信 stock push (one Stock row, `sncode` header) to a link's
+ *    customer URL: every request is authenticated and stored durably before its 200. In the same run, the same
+ *    app serves a bare route (same middleware: helmet, body parsers; no handler work, no database): the ratio
+ *    is the figure, the machine is noisy. The stored count is checked against the 2xx answers.
+ * 2. Crash: the same load on a fresh link, and the app is killed with SIGKILL halfway through. Every change
+ *    answered 2xx must be stored (stored >= 2xx; more is allowed: committed, answer lost — Smaregi resends and a
+ *    legacy resend is harmless). The bench fails if one is missing.
+ * 3. End to end (after a restart on the same database): the delay from a webhook to the delta applied in the
+ *    NextEngine simulator (jobs, code conversion, the CSV upload and the upload-queue poll), sequential samples.
+ *
+ * Bounded: BENCH_SECONDS per load phase (default 8), BENCH_CONNECTIONS (default 20), BENCH_SAMPLES delay
+ * samples (default 4).
  */
-import type { INestApplication } from '@nestjs/common';
-import autocannon from 'autocannon';
-import { DataSource } from 'typeorm';
-import { createApp } from '../src/app.factory';
-import { TenantsService } from '../src/tenants/tenants.service';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
 import { NE_DEFAULT_APP, NextEngineSimulator } from '../test/simulators/nextengine';
 import { SmaregiSimulator } from '../test/simulators/smaregi';
-import { benchConfig, benchDatabase } from './support/bench-app';
+import { benchDatabase } from './support/bench-app';
+import { freePort } from '../test/support/free-port';
+import { runAutocannon } from './support/autocannon-process';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 4);
 const CONTRACT = 'smaregi-demo';
+const ADMIN_KEY = `bench-admin-${randomBytes(12).toString('hex')}`;
 
 interface LoadResult {
   rps: number;
   p99: number;
   p50: number;
+  ok: number;
   non2xx: number;
   errors: number;
   requests: number;
 }
 
-async function load(url: string, headers: Record<string, string>, body: string): Promise<LoadResult> {
-  const result = await autocannon({ url, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS });
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  '2xx': number;
+}
+
+async function load(url: string, headers: Record<string, string>, body: string, seconds = SECONDS): Promise<LoadResult> {
+  const r = await runAutocannon<AutocannonResult>({ url, method: 'POST', headers, body, connections: CONNECTIONS, duration: seconds });
   return {
-    rps: result.requests.average,
-    p99: result.latency.p99,
-    p50: result.latency.p50,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    requests: result.requests.total,
+    rps: r.requests.average,
+    p99: r.latency.p99,
+    p50: r.latency.p50,
+    ok: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    requests: r.requests.total,
   };
 }
 
-async function api<T>(appUrl: string, apiKey: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+interface AppProcess {
+  url: string;
+  child: ChildProcess;
+}
+
+function startApp(env: Record<string, string>): Promise<AppProcess> {
+  // BENCH_PROFILE=<dir>: the app process writes a CPU profile there when it stops (open it in Chrome DevTools)
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', join(__dirname, 'support', 'webhook-app-process.ts')], {
+    cwd: join(__dirname, '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const ready = /READY (\S+)/.exec(chunk.toString('utf8'));
+      if (ready) resolve({ url: ready[1], child });
+    });
+    child.once('exit', (code) => reject(new Error(`the app exited with ${code} before it listened`)));
+  });
+}
+
+function stopApp(app: AppProcess, signal: NodeJS.Signals): Promise<void> {
+  if (app.child.exitCode !== null || app.child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    app.child.once('exit', () => resolve());
+    app.child.kill(signal);
+  });
+}
+
+async function api<T>(
+  appUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<T> {
   const response = await fetch(`${appUrl}${path}`, {
     method,
-    headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': contentType },
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': contentType },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
@@ -57,8 +114,18 @@ async function api<T>(appUrl: string, apiKey: string, method: string, path: stri
 }
 
 async function connectNextEngine(appUrl: string, apiKey: string, simUrl: string): Promise<string> {
-  const created = await api<{ id: string }>(appUrl, apiKey, 'POST', '/v1/connections', { site: 'nextengine', shopId: 'NE100001', endpoint: simUrl, credentials: {} });
-  const { authorizationUrl } = await api<{ authorizationUrl: string }>(appUrl, apiKey, 'GET', `/v1/connections/${created.id}/authorize?mode=json`);
+  const created = await api<{ id: string }>(appUrl, apiKey, 'POST', '/v1/connections', {
+    site: 'nextengine',
+    shopId: 'NE100001',
+    endpoint: simUrl,
+    credentials: {},
+  });
+  const { authorizationUrl } = await api<{ authorizationUrl: string }>(
+    appUrl,
+    apiKey,
+    'GET',
+    `/v1/connections/${created.id}/authorize?mode=json`,
+  );
   const signedIn = await fetch(authorizationUrl, { redirect: 'manual' });
   const done = await fetch(signedIn.headers.get('location')!, { redirect: 'manual' });
   if (!done.headers.get('location')?.includes('result=connected')) throw new Error('NextEngine authorization failed');
@@ -70,12 +137,23 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+async function storedFor(databaseUrl: string, linkId: string): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM stock_events WHERE link_id = $1`, [linkId]);
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const database = await benchDatabase();
   const ne = new NextEngineSimulator();
   const sr = new SmaregiSimulator();
-  let app: INestApplication | undefined;
+  let app: AppProcess | undefined;
   try {
     ne.seed({ queueDelayMs: 0 });
     ne.addGoods({ goodsId: 'TSHIRT-RED-M', goodsName: 'Tシャツ', stockQuantity: 100_000 });
@@ -83,19 +161,31 @@ async function main(): Promise<void> {
     await ne.start();
     await sr.start();
 
-    const config = benchConfig(database.url, {
-      workersEnabled: true,
-      syncTickSeconds: 5,
-      jobPollingSeconds: 0.5,
-      nextEngine: { clientId: NE_DEFAULT_APP.clientId, clientSecret: NE_DEFAULT_APP.clientSecret, signInUrl: ne.url },
-    });
-    app = await createApp(config);
-    // The baseline: a route on the same Express app, behind the same middleware, doing nothing.
-    app.getHttpAdapter().getInstance().post('/bench/bare', (_req: unknown, res: { json(body: unknown): void }) => res.json({ accepted: 1 }));
-    await app.listen(0, '127.0.0.1');
-    const appUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    config.publicBaseUrl = appUrl;
-    const { key: apiKey } = await app.get(TenantsService).create('Bench seller');
+    const port = await freePort();
+    const env: Record<string, string> = {
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      DATA_DIR: tmpdir(),
+      CREDENTIALS_KEY: randomBytes(32).toString('base64'),
+      ADMIN_API_KEY: ADMIN_KEY,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      NEXTENGINE_CLIENT_ID: NE_DEFAULT_APP.clientId,
+      NEXTENGINE_CLIENT_SECRET: NE_DEFAULT_APP.clientSecret,
+      NEXTENGINE_SIGN_IN_URL: ne.url,
+      LOG_LEVEL: 'warn',
+      WORKERS_ENABLED: 'true',
+      SYNC_TICK_SECONDS: '5',
+      JOB_POLLING_SECONDS: '0.5',
+      // on, as in production, with a limit out of reach
+      API_RATE_LIMIT_PER_MINUTE: '1000000000',
+    };
+    app = await startApp(env);
+    const appUrl = app.url;
+    const { apiKey } = await api<{ apiKey: { key: string } }>(appUrl, ADMIN_KEY, 'POST', '/v1/tenants', { name: 'Bench seller' }).then(
+      (r) => ({
+        apiKey: r.apiKey.key,
+      }),
+    );
 
     const neConnectionId = await connectNextEngine(appUrl, apiKey, ne.url);
     const smaregi = await api<{ id: string }>(appUrl, apiKey, 'POST', '/v1/connections', {
@@ -113,20 +203,37 @@ async function main(): Promise<void> {
         uploadDelaySeconds,
       });
 
-    // 1. intake against the bare route. The intake link batches uploads for an hour: its deltas are
+    // 1. intake against the bare route. The intake links batch uploads for an hour: their deltas are
     //    computed in the background during the run (as in production) but not uploaded.
     const intakeLink = await newLink(3600);
     const form = new URLSearchParams({
       params: JSON.stringify({ data: [{ table_name: 'Stock', rows: [{ productId: '8000001', storeId: '1', stockAmount: '7' }] }] }),
     }).toString();
-    const headers = { 'content-type': 'application/x-www-form-urlencoded', sncode: intakeLink.secretCode };
-    const bare = await load(`${appUrl}/bench/bare`, headers, form);
-    const intake = await load(intakeLink.customerUrl, headers, form);
-    const [stored] = (await app.get(DataSource).query(`SELECT count(*)::int AS n FROM stock_events WHERE link_id = $1`, [intakeLink.id])) as Array<{ n: number }>;
+    const headers = (link: { secretCode: string }) => ({ 'content-type': 'application/x-www-form-urlencoded', sncode: link.secretCode });
+    const bare = await load(`${appUrl}/bench/bare`, headers(intakeLink), form);
+    const intake = await load(intakeLink.customerUrl, headers(intakeLink), form);
+    const stored = await storedFor(database.url, intakeLink.id);
 
-    // 2. end to end: webhook → NextEngine, one change at a time.
+    // 2. kill -9 halfway through a load: nothing answered 2xx may be missing.
+    const crashLink = await newLink(3600);
+    const crashLoad = load(crashLink.customerUrl, headers(crashLink), form, SECONDS);
+    const killAfterMs = (SECONDS * 1000) / 2;
+    await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+    await stopApp(app, 'SIGKILL');
+    const crash = await crashLoad;
+    const storedAfterCrash = await storedFor(database.url, crashLink.id);
+
+    // 3. end to end after a restart on the same database: webhook → NextEngine, one change at a time.
+    app = await startApp(env);
     const e2eLink = await newLink(0);
-    await api(appUrl, apiKey, 'PUT', `/v1/stock-links/${e2eLink.id}/code-map`, 'smaregi-id,nextengine-code\n8000001,TSHIRT-RED-M\n', 'text/csv');
+    await api(
+      appUrl,
+      apiKey,
+      'PUT',
+      `/v1/stock-links/${e2eLink.id}/code-map`,
+      'smaregi-id,nextengine-code\n8000001,TSHIRT-RED-M\n',
+      'text/csv',
+    );
     const delays: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
       const before = ne.getStock('TSHIRT-RED-M')!.stock;
@@ -143,20 +250,29 @@ async function main(): Promise<void> {
     }
 
     const line = (name: string, r: LoadResult) =>
-      `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   ${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors`;
-    console.log(`\nSmaregi webhook intake — ${CONNECTIONS} connections, ${SECONDS} s per phase, PostgreSQL ${process.env.DATABASE_URL ? '(DATABASE_URL)' : '(embedded)'}`);
+      `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   ${r.requests} requests, ${r.ok} 2xx, ${r.non2xx} non-2xx, ${r.errors} errors`;
+    console.log(
+      `\nSmaregi webhook intake — ${CONNECTIONS} connections, ${SECONDS} s per phase, PostgreSQL ${process.env.DATABASE_URL ? '(DATABASE_URL)' : '(embedded, fsync on)'}`,
+    );
     console.log(line('bare route (same app)', bare));
     console.log(line('webhook intake (durable)', intake));
-    console.log(`intake / bare throughput ratio: ${(intake.rps / bare.rps).toFixed(2)}   p99 ratio: ${(intake.p99 / Math.max(1, bare.p99)).toFixed(1)}x`);
-    console.log(`stored changes: ${stored.n} (accepted 2xx answers: ${intake.requests - intake.non2xx})`);
+    console.log(
+      `intake / bare throughput ratio: ${(intake.rps / bare.rps).toFixed(2)}   p99 ratio: ${(intake.p99 / Math.max(1, bare.p99)).toFixed(1)}x`,
+    );
+    console.log(`stored changes: ${stored} (2xx answers: ${intake.ok})${stored >= intake.ok ? '' : '   MISSING CHANGES'}`);
+    console.log(
+      `kill -9 after ${(killAfterMs / 1000).toFixed(1)} s: ${crash.ok} answered 2xx, ${storedAfterCrash} stored` +
+        (storedAfterCrash >= crash.ok ? ' — none lost' : `   ${crash.ok - storedAfterCrash} LOST`),
+    );
     console.log(
       `webhook → NextEngine delta applied (${SAMPLES} sequential samples): median ${(median(delays) / 1000).toFixed(2)} s, ` +
         `min ${(Math.min(...delays) / 1000).toFixed(2)} s, max ${(Math.max(...delays) / 1000).toFixed(2)} s` +
-        ' (includes the uploader\'s first NE queue poll after 2 s)',
+        " (includes the uploader's first NE queue poll after 2 s)",
     );
     console.log(`total bench time ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    if (stored < intake.ok || storedAfterCrash < crash.ok) process.exitCode = 1;
   } finally {
-    await app?.close();
+    if (app) await stopApp(app, 'SIGTERM');
     await ne.stop();
     await sr.stop();
     await database.stop();

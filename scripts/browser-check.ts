@@ -8,26 +8,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureChromium, launchChromium } from '../test/support/chromium';
+import { freePort } from '../test/support/free-port';
 
 const ROOT = join(__dirname, '..');
 const SCREENSHOT = join(ROOT, 'tmp', 'browser-check.png');
 const FROM_SOURCE = process.argv.includes('--from-source');
 const say = (line: string) => process.stdout.write(line + '\n');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts the service like `npm start` and reads the default tenant's key from its first-boot message. */
 async function startMallbridge(dataDir: string, port: number): Promise<{ child: ChildProcess; key: string }> {
@@ -46,7 +35,9 @@ async function startMallbridge(dataDir: string, port: number): Promise<{ child: 
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.once('exit', (code) => reject(new Error(`Mallbridge exited with ${code} before it was ready:\n${output.split('\n').slice(-20).join('\n')}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`Mallbridge exited with ${code} before it was ready:\n${output.split('\n').slice(-20).join('\n')}`)),
+    );
   });
   return { child, key };
 }
@@ -76,7 +67,9 @@ async function main(): Promise<void> {
     await dialog.locator('button.btn-done, button.close-modal').first().click();
     say('Authorized with the API key printed at first boot');
 
-    const operation = page.locator('.opblock.opblock-get').filter({ has: page.locator('.opblock-summary-path', { hasText: /^\/v1\/sales-sites$/ }) });
+    const operation = page
+      .locator('.opblock.opblock-get')
+      .filter({ has: page.locator('.opblock-summary-path', { hasText: /^\/v1\/sales-sites$/ }) });
     await operation.locator('.opblock-summary').first().click();
     await operation.locator('button.try-out__btn').click();
     await operation.locator('button.execute').click();

@@ -24,6 +24,7 @@ import type { SmaregiSimulator } from '../test/simulators/smaregi';
 import { ALL_OPTIONS, DEMO_MAPPINGS, DEMO_SKUS, keyedConnections, NO_CONFIRM_OPTIONS, ORDER_SITES } from './demo-catalog';
 import { Api, ApiError } from './demo-api';
 import { DemoStory } from './demo-story';
+import { freePort } from '../test/support/free-port';
 
 const ROOT = join(__dirname, '..');
 const CHECK = process.argv.includes('--check');
@@ -44,17 +45,6 @@ async function portIsFree(port: number): Promise<boolean> {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 

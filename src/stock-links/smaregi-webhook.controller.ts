@@ -1,8 +1,8 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiQuery, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../auth/authenticated-tenant';
-import { ApiProblems } from '../common/api-problems';
+import { ApiProblems, ProblemSchema } from '../common/api-problems';
 import { WebhookAcceptedDto } from './stock-links.dto';
 import { StockWebhookIntake } from './stock-webhook-intake.service';
 
@@ -17,7 +17,9 @@ export class SmaregiWebhookController {
    * JSON as the body) or the Platform `pos:stock` webhook (`Smaregi-Event: pos:stock`, stock-history `ids`).
    * Authenticated by the link's secret code `sncode` — a header (Smaregi's ヘッダ情報), the query string or
    * a form field — not by an API key. Changes are stored before the 200 and processed in the background;
-   * anything not understood is kept raw with the reason.
+   * anything not understood is kept raw with the reason. Concurrent posts are committed together (one
+   * transaction); if that commit fails, every post in it is answered 503 and nothing of it is stored — Smaregi
+   * sends it again.
    */
   @Post(':linkToken')
   @Public()
@@ -47,6 +49,11 @@ export class SmaregiWebhookController {
   })
   @ApiOkResponse({ type: WebhookAcceptedDto })
   @ApiProblems(401, 404)
+  @ApiResponse({
+    status: 503,
+    description: 'The change could not be stored (nothing of it was): send it again.',
+    content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemSchema) } } },
+  })
   receive(@Param('linkToken') linkToken: string, @Req() request: Request): Promise<WebhookAcceptedDto> {
     return this.intake.receive(linkToken, {
       headers: request.headers,

@@ -14,6 +14,7 @@ import { StockLinkMailer } from './stock-link.mailer';
 import { StockLinkNotices } from './stock-link-notices';
 import { StockLinksController } from './stock-links.controller';
 import { StockLinksService } from './stock-links.service';
+import { WebhookGroupCommit, WebhookLinkCache } from './stock-webhook-group-commit';
 import { StockWebhookIntake } from './stock-webhook-intake.service';
 
 /** The Smaregi ↔ NextEngine stock bridge (DESIGN §7). Needs `AppConfig`, `Clock` and `JobQueue` from the root. */
@@ -31,6 +32,8 @@ import { StockWebhookIntake } from './stock-webhook-intake.service';
     StockLinkJobs,
     StockLinkFlush,
     StockWebhookIntake,
+    WebhookLinkCache,
+    WebhookGroupCommit,
     NeOrderShipments,
   ],
   exports: [StockLinkJobs],

@@ -17,6 +17,7 @@ import { StockBridge } from './stock-bridge.service';
 import { DEFAULT_NE_MASTER_DIVISIONS } from './stock-delta';
 import { StockLink } from './stock-link.entity';
 import { StockLinkNotices } from './stock-link-notices';
+import { WebhookLinkCache } from './stock-webhook-group-commit';
 import type { CreateStockLinkDto, ListStockLinksQuery, ShipmentSettingsDto, UpdateStockLinkDto } from './stock-links.dto';
 
 export interface StockLinkStatus {
@@ -64,6 +65,7 @@ export class StockLinksService {
     private readonly config: AppConfig,
     private readonly notices: StockLinkNotices,
     private readonly bridge: StockBridge,
+    private readonly webhookLinks: WebhookLinkCache,
   ) {
     this.cipher = new CredentialCipher(config.credentialsKey);
   }
@@ -140,6 +142,7 @@ export class StockLinksService {
       (update.stockMaster !== undefined && update.stockMaster !== link.stockMaster);
     if (switched) await this.switchOver(link, update);
     else if (Object.keys(update).length) await this.links.update({ id: link.id, tenantId }, update);
+    this.webhookLinks.invalidate(link.linkToken);
     return this.get(tenantId, id);
   }
 
@@ -158,11 +161,17 @@ export class StockLinksService {
         await this.links.update({ id: link.id, tenantId: link.tenantId }, update);
       });
       if (!ran) {
-        throw new ProblemException(HttpStatus.CONFLICT, 'stock-link-busy', 'Conflict', 'An upload for this link is running; try again shortly.');
+        throw new ProblemException(
+          HttpStatus.CONFLICT,
+          'stock-link-busy',
+          'Conflict',
+          'An upload for this link is running; try again shortly.',
+        );
       }
     } catch (error) {
       if (error instanceof SiteError) throw siteErrorToProblem(error);
-      if (error instanceof LinkConnectionError) throw new ProblemException(HttpStatus.CONFLICT, 'connection-not-usable', 'Conflict', error.message);
+      if (error instanceof LinkConnectionError)
+        throw new ProblemException(HttpStatus.CONFLICT, 'connection-not-usable', 'Conflict', error.message);
       throw error;
     }
   }
@@ -171,6 +180,8 @@ export class StockLinksService {
   async remove(tenantId: string, id: string): Promise<void> {
     const link = await this.get(tenantId, id);
     await this.links.update({ id: link.id, tenantId }, { deletedAt: new Date() });
+    // the webhook's cached lookup; other instances re-check the link in the statement that stores (WebhookLinkCache)
+    this.webhookLinks.invalidate(link.linkToken);
   }
 
   /**
@@ -260,6 +271,12 @@ export class StockLinksService {
       : {};
     // Switching the import on starts it afresh: orders received from now on (「以降の注文分から」), read from now on.
     const switchedOn = input.enabled && !existing?.shipmentsEnabled ? { shipmentsEnabledAt: new Date(), shipmentCursor: null } : {};
-    return { shipmentsEnabled: input.enabled, shipmentContractId: input.contractId, shipmentStoreId: input.storeId, ...token, ...switchedOn };
+    return {
+      shipmentsEnabled: input.enabled,
+      shipmentContractId: input.contractId,
+      shipmentStoreId: input.storeId,
+      ...token,
+      ...switchedOn,
+    };
   }
 }

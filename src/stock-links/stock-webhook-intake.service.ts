@@ -1,11 +1,10 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { secretsEqual } from '../auth/api-key-secret';
 import { NotFoundProblem, ProblemException } from '../common/problem';
 import { StockLinkJobs } from './stock-link.jobs';
 import { hashSecretCode } from './stock-links.service';
 import { extractSecretCode, type ParsedChange, parseStockWebhook, type WebhookRequest } from './stock-payload';
+import { WebhookGroupCommit, type WebhookLinkAuth, WebhookLinkCache } from './stock-webhook-group-commit';
 
 export interface IntakeResult {
   accepted: number;
@@ -15,25 +14,45 @@ export interface IntakeResult {
 
 /**
  * Smaregi's posts to a link's customer URL. The answer must be fast and nothing accepted may be lost, so
- * the request only authenticates, parses and stores (one INSERT, idempotent on the source key); computing
+ * the request only authenticates (cached link lookup), parses and stores — committed with the concurrent
+ * requests in one group (WebhookGroupCommit), idempotent on the source key, before the 200; computing
  * deltas and uploading happen in jobs.
  */
 @Injectable()
 export class StockWebhookIntake {
+  private readonly logger = new Logger(StockWebhookIntake.name);
+
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly links: WebhookLinkCache,
+    private readonly groups: WebhookGroupCommit,
     private readonly jobs: StockLinkJobs,
   ) {}
 
   async receive(linkToken: string, request: WebhookRequest): Promise<IntakeResult> {
-    const [link] = (await this.db.query(
-      `SELECT id, secret_hash AS "secretHash" FROM stock_links WHERE link_token = $1 AND deleted_at IS NULL`,
-      [linkToken],
-    )) as Array<{ id: string; secretHash: string }>;
-    if (!link) throw new NotFoundProblem('Stock link');
     const code = extractSecretCode(request);
-    // Both sides are SHA-256 digests of equal length: the comparison takes the same time whatever matches.
-    if (!code || !secretsEqual(hashSecretCode(code), link.secretHash)) {
+    let link = await this.authenticate(linkToken, code, false);
+    const changes = parseStockWebhook(request);
+    let outcome = await this.store(link, changes);
+    if (outcome.kind === 'link-changed') {
+      // The cached link was deleted or its secret changed (here or on another instance): look again, once.
+      this.links.invalidate(linkToken);
+      link = await this.authenticate(linkToken, code, true);
+      outcome = await this.store(link, changes);
+      if (outcome.kind === 'link-changed') throw notStored('The stock link changed while the change was stored; send it again.');
+    }
+    const unrecognised = changes.filter((change) => change.kind === 'unrecognised').length;
+    const accepted = outcome.inserted - unrecognised;
+    if (accepted > 0) this.jobs.processingSoon(link.id);
+    return { accepted, duplicates: changes.length - unrecognised - accepted, unrecognised };
+  }
+
+  /** 404 for no live link, 401 for a missing or wrong code; a mismatch against a cached link looks again once. */
+  private async authenticate(linkToken: string, code: string | undefined, fresh: boolean): Promise<WebhookLinkAuth> {
+    const first = await this.links.lookup(linkToken, fresh);
+    let link = first.link;
+    if (link && first.cached && !matches(code, link)) link = (await this.links.lookup(linkToken, true)).link;
+    if (!link) throw new NotFoundProblem('Stock link');
+    if (!matches(code, link)) {
       throw new ProblemException(
         HttpStatus.UNAUTHORIZED,
         'webhook-secret-invalid',
@@ -41,35 +60,25 @@ export class StockWebhookIntake {
         'The secret code (sncode) is missing or wrong.',
       );
     }
-
-    const changes = parseStockWebhook(request);
-    const inserted = await this.store(link.id, changes);
-    const unrecognised = changes.filter((change) => change.kind === 'unrecognised').length;
-    const accepted = inserted - unrecognised;
-    if (accepted > 0) this.jobs.processingSoon(link.id);
-    return { accepted, duplicates: changes.length - unrecognised - accepted, unrecognised };
+    return link;
   }
 
-  private async store(linkId: string, changes: ParsedChange[]): Promise<number> {
-    const column = <T>(pick: (change: ParsedChange) => T) => changes.map(pick);
-    const rows = (await this.db.query(
-      `INSERT INTO stock_events (link_id, kind, source_key, content_hash, store_id, product_id, amount_after, status, reason, raw)
-       SELECT $1, k, s, h, st, p, a, CASE WHEN k = 'unrecognised' THEN 'unrecognised' ELSE 'received' END, r, j
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::jsonb[]) AS t(k, s, h, st, p, a, r, j)
-       ON CONFLICT (link_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
-       RETURNING id`,
-      [
-        linkId,
-        column((c) => c.kind),
-        column((c) => (c.kind === 'unrecognised' ? null : c.sourceKey)),
-        column((c) => (c.kind === 'legacy' ? c.contentHash : null)),
-        column((c) => (c.kind === 'unrecognised' ? null : c.storeId)),
-        column((c) => (c.kind === 'unrecognised' ? null : c.productId)),
-        column((c) => (c.kind === 'legacy' ? c.amountAfter : null)),
-        column((c) => (c.kind === 'unrecognised' ? c.reason : null)),
-        column((c) => JSON.stringify(c.raw ?? null)),
-      ],
-    )) as unknown[];
-    return rows.length;
+  private async store(link: WebhookLinkAuth, changes: ParsedChange[]) {
+    try {
+      return await this.groups.store(link, changes);
+    } catch (error) {
+      // The whole group's statement failed: nothing of it is stored, and no request of it may be answered 200.
+      this.logger.error({ err: error, linkId: link.id }, 'Could not store a Smaregi webhook group');
+      throw notStored('The change could not be stored; send it again.');
+    }
   }
+}
+
+/** Both sides are SHA-256 digests of equal length: the comparison takes the same time whatever matches. */
+function matches(code: string | undefined, link: WebhookLinkAuth): boolean {
+  return code !== undefined && secretsEqual(hashSecretCode(code), link.secretHash);
+}
+
+function notStored(detail: string): ProblemException {
+  return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, 'webhook-not-stored', 'Service Unavailable', detail);
 }

@@ -1,0 +1,18 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * Runs one autocannon load in its own process (bench/support/load.ts), so the app under test and the load
+ * generator do not share an event loop; resolves with autocannon's result object.
+ */
+export function runAutocannon<T>(options: Record<string, unknown>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'load.ts'), JSON.stringify(options)], {
+      cwd: join(__dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`autocannon exited with ${code}`))));
+  });
+}
