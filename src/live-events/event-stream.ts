@@ -12,6 +12,11 @@ export interface EventStreamOptions {
   types?: readonly TenantEventType[];
   heartbeatMs: number;
   clientRetryMs: number;
+  /**
+   * Whether the credential that opened the stream still holds (checked at every heartbeat): a revoked key, an
+   * ended or expired session or a removed person ends the stream, as it would refuse their next request.
+   */
+  stillAuthorized: () => Promise<boolean>;
 }
 
 /**
@@ -128,8 +133,16 @@ export class EventStream {
 
   private ping(): void {
     if (this.closed) return;
-    this.response.write(': ping\n\n');
-    // also a safety net for a notification this instance missed
-    this.wake();
+    void this.options.stillAuthorized().then(
+      (authorized) => {
+        if (!authorized) return this.close();
+        if (this.closed) return;
+        this.response.write(': ping\n\n');
+        // also a safety net for a notification this instance missed
+        this.wake();
+      },
+      // the database did not answer: keep the stream; the next heartbeat asks again
+      (error: unknown) => this.logger.warn({ err: error, tenantId: this.tenantId }, 'Could not recheck a live stream credential'),
+    );
   }
 }

@@ -35,6 +35,7 @@ export class LiveEventStreams implements BeforeApplicationShutdown {
     tenantId: string,
     lastEventId: number | undefined,
     types: readonly TenantEventType[] | undefined,
+    stillAuthorized: () => Promise<boolean>,
   ): Promise<void> {
     const streams = this.byTenant.get(tenantId) ?? new Set<EventStream>();
     this.byTenant.set(tenantId, streams);
@@ -42,7 +43,7 @@ export class LiveEventStreams implements BeforeApplicationShutdown {
       response,
       this.log,
       this.logger,
-      { tenantId, lastEventId, types, heartbeatMs: this.timings.heartbeatMs, clientRetryMs: this.timings.clientRetryMs },
+      { tenantId, lastEventId, types, heartbeatMs: this.timings.heartbeatMs, clientRetryMs: this.timings.clientRetryMs, stillAuthorized },
       () => this.forget(stream),
     );
     // subscribed before the stream reads where to start, so no notification in between is missed

@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
+import { CallerValidity } from '../auth/caller-validity';
 import { RequireRole } from '../auth/roles';
 import { ApiProblems } from '../common/api-problems';
 import { ValidationProblem } from '../common/problem';
@@ -19,7 +20,8 @@ data: {"id": "<uuid>", "type": "<type>", "createdAt": "<ISO time>", "data": {…
 
 \`id\` is the event's position in the tenant's log; send the last one received as \`Last-Event-ID\` when
 reconnecting to get every event after it, in order, with none missed or repeated (events are kept 7 days).
-Without it the stream starts with the events that happen from now on. A \`: ping\` comment comes every 15 s;
+Without it the stream starts with the events that happen from now on. A \`: ping\` comment comes every 15 s, and the
+stream ends once the credential that opened it no longer holds (a revoked key, a session ended or expired);
 \`retry:\` says how long to wait before reconnecting. Types: ${TENANT_EVENT_TYPES.map((type) => `\`${type}\``).join(', ')}.
 
 Browsers: \`EventSource\` cannot send \`Authorization\`; read the stream with \`fetch\` and a \`ReadableStream\`.`;
@@ -28,7 +30,10 @@ Browsers: \`EventSource\` cannot send \`Authorization\`; read the stream with \`
 @ApiProblems(400, 401)
 @Controller('v1/events')
 export class LiveEventsController {
-  constructor(private readonly streams: LiveEventStreams) {}
+  constructor(
+    private readonly streams: LiveEventStreams,
+    private readonly callers: CallerValidity,
+  ) {}
 
   /** The tenant's events as they happen (orders, fulfillment, failed pushes, connections needing sign-in). */
   @Get('stream')
@@ -59,6 +64,8 @@ export class LiveEventsController {
     const lastEventId = lastEventIdHeader?.trim() || query.lastEventId;
     if (lastEventId !== undefined && !EVENT_ID_PATTERN.test(lastEventId))
       throw new ValidationProblem([{ field: 'Last-Event-ID', message: 'Last-Event-ID must be the id of an event (digits)' }]);
-    await this.streams.open(response, caller.tenantId, lastEventId === undefined ? undefined : Number(lastEventId), query.types);
+    await this.streams.open(response, caller.tenantId, lastEventId === undefined ? undefined : Number(lastEventId), query.types, () =>
+      this.callers.stillValid(caller),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { LiveEventStreams } from './live-event-streams';
 import { LiveEventsController } from './live-events.controller';
 import { LiveEventsTimings } from './live-events-timings';
@@ -11,6 +12,7 @@ import { TenantEventRelay } from './tenant-event-relay';
  * Exports the log and its notifications for other readers (outbound webhooks).
  */
 @Module({
+  imports: [AuthModule],
   controllers: [LiveEventsController],
   providers: [LiveEventsTimings, TenantEventNotifications, TenantEventRelay, TenantEventLog, LiveEventStreams],
   exports: [TenantEventLog, TenantEventNotifications, TenantEventRelay],

@@ -252,6 +252,43 @@ describe('Live events (SSE)', () => {
     expect(cancels.events.map((event) => event.type)).toEqual(['orders.cancelled']);
   });
 
+  it('ends a stream once its credential no longer holds: the session signed out, the API key revoked', async () => {
+    const person = { email: 'leaving@seller-a.example', password: 'a leaving password 123' };
+    await t.http
+      .post('/v1/users')
+      .set({ Authorization: `Bearer ${tenants.a.apiKey}` })
+      .send({ ...person, role: 'viewer' })
+      .expect(201);
+    const token = (await t.http.post('/v1/auth/sign-in').send(person).expect(200)).body.token as string;
+    const bySession = await stream(t.url, token);
+    const key = await t.http
+      .post('/v1/api-keys')
+      .set({ Authorization: `Bearer ${tenants.a.apiKey}` })
+      .send({ name: 'revoked soon' })
+      .expect(201);
+    const byKey = await stream(t.url, key.body.key as string);
+    const staying = await stream(t.url, tenants.a.apiKey);
+    await waitFor(async () => [bySession, byKey, staying].every((client) => client.comments.includes('ping')), {
+      what: 'a heartbeat on each',
+    });
+
+    await t.http
+      .post('/v1/auth/sign-out')
+      .set({ Authorization: `Bearer ${token}` })
+      .expect(204);
+    await t.http
+      .delete(`/v1/api-keys/${key.body.id}`)
+      .set({ Authorization: `Bearer ${tenants.a.apiKey}` })
+      .expect(204);
+    await waitFor(async () => bySession.ended && byKey.ended, { what: 'both streams ended by the server' });
+
+    const number = await manualOrder('a');
+    const carries = (client: SseClient) => client.events.some((event) => event.data.externalOrderId === number);
+    await waitFor(async () => carries(staying), { what: 'the new order on the stream whose key still holds' });
+    expect([carries(bySession), carries(byKey)]).toEqual([false, false]);
+    expect(staying.ended).toBe(false);
+  });
+
   it('sends heartbeats and a retry hint, and forgets a stream whose client went away', async () => {
     const streams = t.app.get(LiveEventStreams);
     const client = await stream(t.url, tenants.b.apiKey);
