@@ -17,20 +17,31 @@ export class MetricsRegistry {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /**
+   * Times one request until its response is finished, labelled by its route pattern (never the raw URL, which
+   * would explode cardinality); `route` names it where no Express route matched (an answer given by middleware).
+   * A request is timed once, whoever asks first.
+   */
+  timeRequest(request: Request, response: Response, route?: string): void {
+    if (response.locals.timed) return;
+    response.locals.timed = true;
+    const stop = this.httpDuration.startTimer();
+    response.once('finish', () => {
+      const pattern = (request as Request & { route?: { path?: string } }).route?.path;
+      const label = pattern ? `${request.baseUrl}${pattern}` : (route ?? 'unmatched');
+      stop({ method: request.method, route: label, status: String(response.statusCode) });
+    });
+  }
 }
 
-/** Times every request, labelled by the route pattern (never the raw URL, which would explode cardinality). */
+/** Times every request that reaches Nest's routes (see {@link MetricsRegistry.timeRequest}). */
 @Injectable()
 export class RequestMetricsMiddleware implements NestMiddleware {
   constructor(private readonly metrics: MetricsRegistry) {}
 
   use(request: Request, response: Response, next: NextFunction): void {
-    const stop = this.metrics.httpDuration.startTimer();
-    response.once('finish', () => {
-      const pattern = (request as Request & { route?: { path?: string } }).route?.path;
-      const route = pattern ? `${request.baseUrl}${pattern}` : 'unmatched';
-      stop({ method: request.method, route, status: String(response.statusCode) });
-    });
+    this.metrics.timeRequest(request, response);
     next();
   }
 }

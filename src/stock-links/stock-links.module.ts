@@ -1,9 +1,11 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConnectionsModule } from '../connections/connections.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { NeOrderShipments } from './ne-order-shipments.service';
 import { LinkSites } from './link-sites';
 import { SmaregiWebhookController } from './smaregi-webhook.controller';
+import { SMAREGI_WEBHOOK_ROUTE, SmaregiWebhookReceiver } from './smaregi-webhook.receiver';
 import { StockBaselineSeeder } from './stock-baseline.seeder';
 import { StockBridge } from './stock-bridge.service';
 import { StockCodeResolver } from './stock-code-resolver';
@@ -19,7 +21,7 @@ import { StockWebhookIntake } from './stock-webhook-intake.service';
 
 /** The Smaregi ↔ NextEngine stock bridge (DESIGN §7). Needs `AppConfig`, `Clock` and `JobQueue` from the root. */
 @Module({
-  imports: [TypeOrmModule.forFeature([StockLink]), ConnectionsModule],
+  imports: [TypeOrmModule.forFeature([StockLink]), ConnectionsModule, MetricsModule],
   controllers: [StockLinksController, SmaregiWebhookController],
   providers: [
     LinkSites,
@@ -38,4 +40,8 @@ import { StockWebhookIntake } from './stock-webhook-intake.service';
   ],
   exports: [StockLinkJobs],
 })
-export class StockLinksModule {}
+export class StockLinksModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SmaregiWebhookReceiver).forRoutes({ path: SMAREGI_WEBHOOK_ROUTE, method: RequestMethod.POST });
+  }
+}

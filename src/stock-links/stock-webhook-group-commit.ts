@@ -4,6 +4,8 @@ import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
 import type { ParsedChange } from './stock-payload';
 
+const LINK_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** What the webhook needs of a link to authenticate a post: its id and the hash of its secret code. */
 export interface WebhookLinkAuth {
   id: string;
@@ -29,6 +31,8 @@ export class WebhookLinkCache {
 
   /** The live link of this token (null: none), from the cache unless `fresh`; `cached` says where it came from. */
   async lookup(linkToken: string, fresh = false): Promise<{ link: WebhookLinkAuth | null; cached: boolean }> {
+    // tokens are base64url (StockLinksService); anything else names no link, and never reaches the database
+    if (!LINK_TOKEN.test(linkToken)) return { link: null, cached: false };
     const hit = fresh ? undefined : this.entries.get(linkToken);
     if (hit) return { link: hit.id === null ? null : hit, cached: true };
     const [row] = (await this.db.query(

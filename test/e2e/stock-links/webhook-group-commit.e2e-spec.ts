@@ -142,6 +142,26 @@ describe('Smaregi webhook: group commit and cached link lookup', () => {
     });
   });
 
+  it('is answered ahead of the API pipeline yet refuses like any route: problem+json with a request id, and counted in /metrics', async () => {
+    const link = await createLink();
+    const refused = await post(link.customerUrl, 'wrong-code', 4000);
+    expect([refused.status, refused.headers.get('content-type')]).toEqual([401, expect.stringMatching(/^application\/problem\+json/)]);
+    expect(await refused.json()).toMatchObject({ status: 401, requestId: expect.stringMatching(/\S/) });
+    const unknown = await fetch(`${t.url}/v1/webhooks/smaregi/no-such-link`, { method: 'POST', headers: { sncode: 'x' } });
+    expect(unknown.status).toBe(404);
+    expect((await post(link.customerUrl, link.secretCode, 4001)).status).toBe(200);
+    expect(await storedAmounts(link.id)).toEqual([4001]);
+
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const count = (status: number) =>
+      Number(
+        new RegExp(
+          `http_request_duration_seconds_count\\{method="POST",route="/v1/webhooks/smaregi/:linkToken",status="${status}"\\} (\\d+)`,
+        ).exec(metrics)?.[1] ?? 0,
+      );
+    expect([count(200), count(401), count(404)].every((n) => n >= 1)).toBe(true);
+  });
+
   it('concurrent requests are committed in shared transactions, and every one answered 200 is stored', async () => {
     const link = await createLink();
     const amounts = [...Array(40).keys()].map((i) => 3000 + i);
