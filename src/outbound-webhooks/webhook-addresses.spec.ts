@@ -29,6 +29,10 @@ describe('privateAddressKind', () => {
     ['::ffff:10.0.0.1', 'private'],
     ['64:ff9b::a9fe:a9fe', 'link-local'],
     ['2002:c0a8:0101::1', 'private'],
+    ['::ffff:0:a9fe:a9fe', 'link-local'],
+    ['203.0.113.7', 'reserved'],
+    ['2001:db8::1', 'reserved'],
+    ['not an address', 'reserved'],
   ])('%s is %s', (address, kind) => {
     expect(privateAddressKind(address)).toBe(kind);
   });

@@ -1,88 +1,53 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /** Why an address may not be called from this service: it reaches something inside, not a seller's server. */
 export type PrivateAddressKind = 'unspecified' | 'loopback' | 'private' | 'link-local' | 'shared (CGNAT)' | 'multicast' | 'reserved';
 
-const IPV4_RANGES: [string, number, PrivateAddressKind][] = [
-  ['0.0.0.0', 8, 'unspecified'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['10.0.0.0', 8, 'private'],
-  ['172.16.0.0', 12, 'private'],
-  ['192.168.0.0', 16, 'private'],
-  // 169.254.169.254 is the cloud metadata service
-  ['169.254.0.0', 16, 'link-local'],
-  // 100.100.100.200 (another cloud's metadata service) is in here too
-  ['100.64.0.0', 10, 'shared (CGNAT)'],
-  ['192.0.0.0', 24, 'reserved'],
-  ['198.18.0.0', 15, 'reserved'],
-  ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved'],
-];
-
-const IPV6_RANGES: [string, number, PrivateAddressKind][] = [
-  ['::', 128, 'unspecified'],
-  ['::1', 128, 'loopback'],
-  // fd00:ec2::254 (a cloud metadata service) is a unique local address
-  ['fc00::', 7, 'private'],
-  ['fe80::', 10, 'link-local'],
-  ['ff00::', 8, 'multicast'],
-];
-
-function blockListOf(ranges: [string, number, PrivateAddressKind][], family: 'ipv4' | 'ipv6'): [BlockList, PrivateAddressKind][] {
-  return ranges.map(([network, prefix, kind]) => {
-    const list = new BlockList();
-    list.addSubnet(network, prefix, family);
-    return [list, kind];
-  });
-}
-
-const IPV4_BLOCKS = blockListOf(IPV4_RANGES, 'ipv4');
-const IPV6_BLOCKS = blockListOf(IPV6_RANGES, 'ipv6');
+/** What each of ipaddr.js's special ranges is, in the words of a refusal; every range it knows is refused. */
+const RANGE_KINDS: Record<string, PrivateAddressKind> = {
+  unspecified: 'unspecified',
+  loopback: 'loopback',
+  private: 'private',
+  uniqueLocal: 'private',
+  linkLocal: 'link-local',
+  carrierGradeNat: 'shared (CGNAT)',
+  multicast: 'multicast',
+};
 
 /**
- * The IPv4 address an IPv6 address carries and routes to: IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96)
- * and 6to4 (2002:AABB:CCDD::/48). `::ffff:127.0.0.1` is loopback however it is written.
+ * Why `address` (an IP literal) must not be called, or null for a public address. ipaddr.js (a well-kept parser,
+ * the one Express's `trust proxy` uses) names the special-purpose ranges; an IPv6 address that carries an IPv4
+ * one and routes to it — IPv4-mapped, RFC 6145/6052 translation (NAT64), 6to4 — is judged by the IPv4 address, so
+ * `::ffff:127.0.0.1` is loopback however it is written. The cloud metadata services (169.254.169.254,
+ * 100.100.100.200, fd00:ec2::254) fall in link-local, CGNAT and unique-local.
  */
-function embeddedIpv4(address: string): string | null {
-  const groups = expandIpv6(address);
-  if (!groups) return null;
-  const v4 = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
-  const zeros = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
-  if (zeros(0, 5) && groups[5] === 0xffff) return v4(groups[6], groups[7]);
-  if (groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6)) return v4(groups[6], groups[7]);
-  if (groups[0] === 0x2002) return v4(groups[1], groups[2]);
-  return null;
-}
-
-/** The eight 16-bit groups of an IPv6 address (with `::` and a dotted IPv4 tail expanded). */
-function expandIpv6(address: string): number[] | null {
-  let text = address.split('%')[0].toLowerCase();
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number);
-    text = text.slice(0, dotted.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
-  const parse = (part: string) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
-  const start = parse(head);
-  const end = tail === null ? [] : parse(tail);
-  const missing = 8 - start.length - end.length;
-  if (missing < 0 || (tail === null && missing !== 0)) return null;
-  const groups = [...start, ...new Array<number>(missing).fill(0), ...end];
-  return groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : null;
-}
-
-/** Why `address` (an IP literal) must not be called, or null for a public address. */
 export function privateAddressKind(address: string): PrivateAddressKind | null {
-  const family = isIP(address);
-  if (family === 4) return IPV4_BLOCKS.find(([list]) => list.check(address, 'ipv4'))?.[1] ?? null;
-  if (family === 6) {
-    const carried = embeddedIpv4(address);
+  if (!ipaddr.isValid(address)) return 'reserved';
+  const parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6') {
+    const carried = carriedIpv4(parsed as ipaddr.IPv6);
     if (carried) return privateAddressKind(carried);
-    return IPV6_BLOCKS.find(([list]) => list.check(address.split('%')[0], 'ipv6'))?.[1] ?? null;
   }
-  return 'reserved';
+  const range = parsed.range();
+  return range === 'unicast' ? null : (RANGE_KINDS[range] ?? 'reserved');
+}
+
+/** The IPv4 address an IPv6 address routes to, for the forms that embed one in plain bits. */
+function carriedIpv4(address: ipaddr.IPv6): string | null {
+  const parts = address.parts;
+  const v4 = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  switch (address.range()) {
+    case 'ipv4Mapped':
+    case 'rfc6145':
+    case 'rfc6052':
+      return v4(parts[6], parts[7]);
+    case '6to4':
+      return v4(parts[1], parts[2]);
+    default:
+      return null;
+  }
 }
 
 /** A URL this service will not call; the message says why, for the `url` field of a 400 or a delivery's error. */
