@@ -1,9 +1,10 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, QueryFailedError, Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { type Page, type PageQuery, paginate } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem';
+import { isUniqueViolation } from '../common/sql';
 import { AppConfig } from '../config/app-config';
 import { ConnectorRegistry } from '../connectors/connector-registry';
 import { SiteAuthError, SiteError } from '../connectors/http/site-errors';
@@ -37,10 +38,6 @@ export const SIGN_IN_WINDOW_ROOT = 'v1/connections/sign-in';
 /** A refused credential expires a connection that worked; one never signed in stays pending, a disabled one disabled. */
 function expiresOnAuthFailure(status: ConnectionStatus): boolean {
   return status !== 'disabled' && status !== 'pending_authorization';
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505';
 }
 
 @Injectable()

@@ -5,7 +5,7 @@ import { type Page, paginate } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem, ValidationProblem } from '../common/problem';
 import { StockReservations } from '../inventory/stock-reservations';
 import { type FulfillableLine, type LockedOrder, OrderFulfillmentStates } from '../orders/order-fulfillment-states';
-import { isUniqueViolation } from '../sku-mapping/skus.service';
+import { isUniqueViolation } from '../common/sql';
 import { assertFulfillmentTransition, type FulfillmentStatus, ORDER_STATUS_FOR } from './fulfillment-state';
 import { FulfillmentOrder, FulfillmentOrderLine } from './fulfillment-order.entity';
 import type { InboundScanDto, IssueWaybillDto, ListFulfillmentOrdersQuery } from './fulfillment.dto';

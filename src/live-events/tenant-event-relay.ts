@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { RerunningTask } from '../common/rerunning-task';
 import { AppConfig } from '../config/app-config';
 import { LiveEventsTimings } from './live-events-timings';
 import { NUMBERED_CHANNEL, TenantEventNotifications } from './tenant-event-notifications';
@@ -17,8 +18,10 @@ const BATCH = 1000;
 @Injectable()
 export class TenantEventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TenantEventRelay.name);
-  private running?: Promise<void>;
-  private runAgain = false;
+  private readonly numbering = new RerunningTask(
+    () => this.drain(),
+    (error) => this.logger.error({ err: error }, 'Numbering tenant events failed; the next run tries again'),
+  );
   private readonly timers: NodeJS.Timeout[] = [];
   private unlisten?: () => void;
 
@@ -40,25 +43,12 @@ export class TenantEventRelay implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     this.unlisten?.();
     for (const timer of this.timers) clearInterval(timer);
-    await this.running;
+    await this.numbering.settled();
   }
 
   /** Runs the relay now, or once more right after the run in progress (which may have started before the news). */
   wake(): void {
-    if (this.running) {
-      this.runAgain = true;
-      return;
-    }
-    this.running = this.drain()
-      .then(() => undefined)
-      .catch((error: unknown) => this.logger.error({ err: error }, 'Numbering tenant events failed; the next run tries again'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.runAgain) {
-          this.runAgain = false;
-          this.wake();
-        }
-      });
+    this.numbering.wake();
   }
 
   /** Numbers every waiting event; returns how many. */

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { RerunningTask } from '../common/rerunning-task';
 import { AppConfig } from '../config/app-config';
 import { JobQueue } from '../jobs/job-queue.service';
 import { TenantEventNotifications } from '../live-events/tenant-event-notifications';
@@ -16,8 +17,10 @@ import { WebhookSender } from './webhook-sender';
 export class OutboundWebhookJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboundWebhookJobs.name);
   private unlisten?: () => void;
-  private dispatching?: Promise<void>;
-  private dispatchAgain = false;
+  private readonly dispatching = new RerunningTask(
+    () => this.dispatch(),
+    (error) => this.logger.error({ err: error }, 'Dispatching webhook deliveries failed; the next tick tries again'),
+  );
 
   constructor(
     private readonly config: AppConfig,
@@ -40,7 +43,7 @@ export class OutboundWebhookJobs implements OnApplicationBootstrap, OnApplicatio
 
   async onApplicationShutdown(): Promise<void> {
     this.unlisten?.();
-    await this.dispatching;
+    await this.dispatching.settled();
   }
 
   /** Catches what no wake-up announced: new events, due retries, deliveries whose sender died (schedules.ts). */
@@ -55,18 +58,6 @@ export class OutboundWebhookJobs implements OnApplicationBootstrap, OnApplicatio
 
   /** Dispatches now, or once more right after the run in progress (which may have read the log before the news). */
   private dispatchSoon(): void {
-    if (this.dispatching) {
-      this.dispatchAgain = true;
-      return;
-    }
-    this.dispatching = this.dispatch()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'Dispatching webhook deliveries failed; the next tick tries again'))
-      .finally(() => {
-        this.dispatching = undefined;
-        if (this.dispatchAgain) {
-          this.dispatchAgain = false;
-          this.dispatchSoon();
-        }
-      });
+    this.dispatching.wake();
   }
 }

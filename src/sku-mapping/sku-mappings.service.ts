@@ -9,7 +9,8 @@ import { Sku } from './sku.entity';
 import { EventBus } from '../events/event-bus';
 import { SkuMapping } from './sku-mapping.entity';
 import type { CreateSkuMappingDto, ListSkuMappingsQuery } from './sku-mappings.dto';
-import { escapeLike, isUniqueViolation } from './skus.service';
+import { isUniqueViolation } from '../common/sql';
+import { escapeLike } from './skus.service';
 
 /** Why a connection cannot carry a mapping for `site`, or null when it can. */
 export type ConnectionCheck = (connectionId: string, site: string) => Promise<string | null>;

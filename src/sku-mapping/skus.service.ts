@@ -1,16 +1,13 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { type DataSource, In, QueryFailedError, type Repository } from 'typeorm';
+import { type DataSource, In, type Repository } from 'typeorm';
 import { type Page, paginate } from '../common/pagination';
+import { isUniqueViolation } from '../common/sql';
 import { ConflictProblem, NotFoundProblem, ProblemException, ValidationProblem } from '../common/problem';
 import { Sku } from './sku.entity';
 import { EventBus } from '../events/event-bus';
 import { SkuReferenceChecks } from './sku-reference-check';
 import type { CreateSkuDto, ListSkusQuery, UpdateSkuDto } from './skus.dto';
-
-export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505';
-}
 
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);

@@ -1,19 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { type DataSource, type EntityManager, IsNull, QueryFailedError, Repository } from 'typeorm';
+import { type DataSource, type EntityManager, IsNull, Repository } from 'typeorm';
 import type { AuthenticatedTenant } from '../auth/authenticated-tenant';
 import { type Page, type PageQuery, paginate } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem, ValidationProblem } from '../common/problem';
+import { isUniqueViolation } from '../common/sql';
 import { hashPassword, passwordMatches, spendVerificationTime } from './passwords';
 import { SessionsService } from './sessions.service';
 import { User } from './user.entity';
 import type { CreateUserDto, UpdateUserDto } from './users.dto';
-
-const UNIQUE_VIOLATION = '23505';
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === UNIQUE_VIOLATION;
-}
 
 /** What checking an e-mail and password found. */
 export type Credentials = { user: User } | { ambiguous: true } | null;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ELEVEN_STREET_DEFAULT_ACCOUNT, ElevenStreetSimulator } from '../simulators/eleven-street';
 import type { ConsoleReport } from '../client/console-report';
+import { connectElevenStreet } from '../support/site-connections';
 import { startTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/test-app';
 
 /**
@@ -46,17 +47,7 @@ describe('A generated client can trust the OpenAPI document', () => {
     // the rate limit on, so its headers are sent (tests usually turn it off)
     t = await startTestApp({ apiRateLimitPerMinute: 10_000 });
     apiKey = (await t.createTenant('Generated client seller')).apiKey;
-    const connection = await t.http
-      .post('/v1/connections')
-      .set(auth())
-      .send({
-        site: '11st',
-        shopId: ELEVEN_STREET_DEFAULT_ACCOUNT.sellerId,
-        endpoint: eleven.url,
-        credentials: { openApiKey: ELEVEN_STREET_DEFAULT_ACCOUNT.apiKey },
-      })
-      .expect(201);
-    connectionId = connection.body.id;
+    connectionId = await connectElevenStreet(t, eleven, apiKey);
   });
 
   afterAll(async () => {
