@@ -6,8 +6,12 @@
  * a child process so the two never share an event loop. Two filtered first pages of 50 are measured beside a
  * bare route of the same app (`GET /v1/bench/bare`, mounted through `AppModule.register`'s `extraModules`, so
  * it crosses the same middleware, API-key guard and interceptors): the ratio is the figure, not the absolute
- * numbers, which depend on the machine. Then each runs at a fixed 200 requests/s for its p99.
- * Targets: orders list ≥ 50% of the bare route's rate; p99 < 50 ms at 200 req/s.
+ * numbers, which depend on the machine. The routes are measured in alternating rounds (BENCH_ROUNDS, default 3;
+ * BENCH_SECONDS each), every list against the bare route of its own round, and the median ratio is reported. Each
+ * round then runs every route at a steady 200 requests/s (bench/support/paced-load.ts: autocannon's `overallRate`
+ * sends each second's requests in one burst) for its p99; the median p99 is reported, so one stall of
+ * the machine (this VM shows some of 100–200 ms, the bare route included) does not decide the figure alone.
+ * Targets (issue 19): the filtered lists ≥ 0.6 of the bare route's rate; p99 < 30 ms at 200 req/s.
  *
  * The list renders each order once per row version and keeps it in memory (`ORDER_LIST_CACHE_MB`), so a
  * repeated page is served from that cache. A second app on the same database runs with the cache off, and
@@ -19,10 +23,11 @@ import type { Order } from '../src/orders/order.entity';
 import { BenchBareModule } from './support/bare.module';
 import { benchConfig, benchDatabase, startBenchApp } from './support/bench-app';
 import { seedOrders } from './support/seed-orders';
-import { runAutocannon } from './support/autocannon-process';
+import { runAutocannon, runPacedLoad } from './support/autocannon-process';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const FIXED_RATE = 200;
 
@@ -66,6 +71,12 @@ async function explain(db: DataSource, sql: [string, unknown[]]): Promise<{ ms: 
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 async function main(): Promise<void> {
   const database = await benchDatabase();
   const config = benchConfig(database.url);
@@ -80,7 +91,7 @@ async function main(): Promise<void> {
     const seeded = await seedOrders(database.url, tenantId, ORDERS);
     process.stdout.write(
       `  ${seeded.orders.toLocaleString()} orders, ${seeded.lines.toLocaleString()} lines in ${round(seeded.seconds)} s ` +
-        `(rows ${seeded.phases.insert} s, ${seeded.connections.length} connections; index builds ${seeded.phases.indexes} s; ANALYZE ${seeded.phases.analyze} s)\n`,
+        `(rows ${seeded.phases.insert} s, ${seeded.connections.length} connections; index builds ${seeded.phases.indexes} s; VACUUM ANALYZE ${seeded.phases.analyze} s)\n`,
     );
 
     const day = 86_400_000;
@@ -116,37 +127,53 @@ async function main(): Promise<void> {
     // Warm-up: JIT, connection pool, PostgreSQL cache.
     for (const route of Object.values(routes)) await load({ url: target(route), headers, connections: CONNECTIONS, duration: 2 });
 
-    const max: Record<string, LoadResult> = {};
-    const fixed: Record<string, LoadResult> = {};
-    for (const [name, route] of Object.entries(routes)) {
+    // Rounds alternate the routes (bare, lists, bare, lists…), and each list's ratio is taken against the bare
+    // route of its own round: a machine that slows down or speeds up over the run moves both sides of a ratio.
+    const names = Object.keys(routes) as (keyof typeof routes)[];
+    const rounds: Record<string, LoadResult>[] = [];
+    const fixedRounds: Record<string, LoadResult>[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
       process.stdout.write(
-        `Measuring ${name}: ${SECONDS} s at full speed (${CONNECTIONS} connections), then ${SECONDS} s at ${FIXED_RATE} req/s...\n`,
+        `Round ${round} of ${ROUNDS}: each route ${SECONDS} s at full speed (${CONNECTIONS} connections), then each ${SECONDS} s at ${FIXED_RATE} req/s...\n`,
       );
-      max[name] = await load({ url: target(route), headers, connections: CONNECTIONS, duration: SECONDS });
-      fixed[name] = await load({ url: target(route), headers, connections: CONNECTIONS, duration: SECONDS, overallRate: FIXED_RATE });
+      const results: Record<string, LoadResult> = {};
+      const fixedResults: Record<string, LoadResult> = {};
+      for (const name of names) results[name] = await load({ url: target(routes[name]), headers, connections: CONNECTIONS, duration: SECONDS });
+      for (const name of names) {
+        fixedResults[name] = await runPacedLoad<LoadResult>({ url: target(routes[name]), headers, connections: CONNECTIONS, duration: SECONDS, rate: FIXED_RATE });
+      }
+      rounds.push(results);
+      fixedRounds.push(fixedResults);
     }
 
-    const bareRate = max.bare.requests.average;
-    const rows = Object.keys(routes).map((name) => ({
-      route: name,
-      path: routes[name as keyof typeof routes].path,
-      reqPerSec: round(max[name].requests.average, 0),
-      p50Ms: max[name].latency.p50,
-      p99Ms: max[name].latency.p99,
-      ratioToBare: round(max[name].requests.average / bareRate, 2),
-      [`p50At${FIXED_RATE}Ms`]: fixed[name].latency.p50,
-      [`p99At${FIXED_RATE}Ms`]: fixed[name].latency.p99,
-      [`achievedAt${FIXED_RATE}`]: round(fixed[name].requests.average, 0),
-      errors: max[name].non2xx + max[name].errors + max[name].timeouts + fixed[name].non2xx + fixed[name].errors + fixed[name].timeouts,
-    }));
+    const rows = names.map((name) => {
+      const ratios = rounds.map((results) => results[name].requests.average / results.bare.requests.average);
+      const fixed = fixedRounds.map((results) => results[name]);
+      const errors = [...rounds.map((results) => results[name]), ...fixed].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+      return {
+        route: name,
+        path: routes[name].path,
+        reqPerSec: round(median(rounds.map((results) => results[name].requests.average)), 0),
+        p50Ms: median(rounds.map((results) => results[name].latency.p50)),
+        p99Ms: median(rounds.map((results) => results[name].latency.p99)),
+        ratioToBare: round(median(ratios), 2),
+        ratiosByRound: ratios.map((ratio) => round(ratio, 2)),
+        [`p50At${FIXED_RATE}Ms`]: median(fixed.map((result) => result.latency.p50)),
+        [`p99At${FIXED_RATE}Ms`]: median(fixed.map((result) => result.latency.p99)),
+        p99ByRound: fixed.map((result) => result.latency.p99),
+        [`achievedAt${FIXED_RATE}`]: round(median(fixed.map((result) => result.requests.average)), 0),
+        errors,
+      };
+    });
     process.stdout.write(
-      `\n${JSON.stringify({ orders: seeded.orders, lines: seeded.lines, seconds: SECONDS, connections: CONNECTIONS, results: rows }, null, 2)}\n\n`,
+      `\n${JSON.stringify({ orders: seeded.orders, lines: seeded.lines, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, results: rows }, null, 2)}\n\n`,
     );
-    process.stdout.write(`route          req/s    p50    p99   ratio  | at ${FIXED_RATE} req/s: p50    p99\n`);
+    process.stdout.write(`route          req/s    p50    p99   ratio (each round)  | at ${FIXED_RATE} req/s: p50    p99\n`);
     for (const row of rows) {
       process.stdout.write(
-        `${row.route.padEnd(12)} ${String(row.reqPerSec).padStart(6)} ${String(row.p50Ms).padStart(5)}ms ${String(row.p99Ms).padStart(4)}ms ${row.ratioToBare.toFixed(2).padStart(6)}  |` +
-          `              ${String(row[`p50At${FIXED_RATE}Ms`]).padStart(3)}ms ${String(row[`p99At${FIXED_RATE}Ms`]).padStart(4)}ms\n`,
+        `${row.route.padEnd(12)} ${String(row.reqPerSec).padStart(6)} ${String(row.p50Ms).padStart(5)}ms ${String(row.p99Ms).padStart(4)}ms ` +
+          `${row.ratioToBare.toFixed(2).padStart(6)} (${row.ratiosByRound.map((ratio) => ratio.toFixed(2)).join(' ')})  |` +
+          `              ${String(row[`p50At${FIXED_RATE}Ms`]).padStart(3)}ms ${String(row[`p99At${FIXED_RATE}Ms`]).padStart(4)}ms (${row.p99ByRound.join(' ')})\n`,
       );
     }
     const lists = rows.filter((row) => row.route !== 'bare' && row.route !== 'no cache');
@@ -154,8 +181,9 @@ async function main(): Promise<void> {
     const worstRatio = Math.min(...lists.map((row) => row.ratioToBare));
     const worstP99 = Math.max(...lists.map((row) => row[`p99At${FIXED_RATE}Ms`] as number));
     process.stdout.write(
-      `\norders list at ${worstRatio.toFixed(2)} of the bare route's rate (target ≥ 0.50: ${worstRatio >= 0.5 ? 'met' : 'NOT met'}); ` +
-        `p99 at ${FIXED_RATE} req/s ${worstP99} ms (target < 50: ${worstP99 < 50 ? 'met' : 'NOT met'}); errors ${rows.reduce((n, row) => n + row.errors, 0)}.\n` +
+      `\norders list at ${worstRatio.toFixed(2)} of the bare route's rate (median of ${ROUNDS} rounds; target ≥ 0.60: ${worstRatio >= 0.6 ? 'met' : 'NOT met'}); ` +
+        `p99 at ${FIXED_RATE} req/s ${worstP99} ms (median of ${ROUNDS} rounds; target < 30: ${worstP99 < 30 ? 'met' : 'NOT met'}; the bare route's: ${rows[0][`p99At${FIXED_RATE}Ms`]} ms); ` +
+        `errors ${rows.reduce((n, row) => n + row.errors, 0)}.\n` +
         `With the list cache off, every order read and rendered on each request: ${uncached.ratioToBare.toFixed(2)} of the bare route, ` +
         `p99 at ${FIXED_RATE} req/s ${uncached[`p99At${FIXED_RATE}Ms`]} ms.\n`,
     );

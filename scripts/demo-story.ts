@@ -18,6 +18,7 @@ const CONFIRMS: Record<DemoSite, boolean> = { nextengine: false, 'qoo10-jp': tru
 /** The Smaregi POS sale the demo rings up: レッド L is in no order of the demo, so NextEngine's change is the link's alone. */
 const POS_SALE = { storeId: '1', productId: '8000002', neGoodsId: 'TSHIRT-RED-L', quantity: 1 };
 
+/** An order as `GET /v1/orders` lists it (a summary; `GET /v1/orders/{id}` has the rest). */
 interface OrderRow {
   id: string;
   source: 'site' | 'manual';
@@ -25,10 +26,11 @@ interface OrderRow {
   externalOrderId: string;
   status: string;
   lineCount: number;
-  unmappedLineCount: number;
+  unmapped: boolean;
   holdReason: string | null;
-  recipient: { name?: string; region?: string; city?: string } | null;
-  confirmation: { state: string; error: string | null };
+  recipientName: string | null;
+  recipientPrefecture: string | null;
+  confirmationState: string;
 }
 
 interface FulfillmentRow {
@@ -150,7 +152,7 @@ export class DemoStory {
     const states = Object.fromEntries(
       await Promise.all(this.o.sites.map(async (site) => [site, await simState(this.o.simUrls[site])] as const)),
     ) as Record<DemoSite, any>;
-    for (const order of [...orders].reverse()) this.reportOrder(order, states[order.site]);
+    for (const order of [...orders].reverse()) await this.reportOrder(order, states[order.site]);
     for (const fo of [...fulfillment].reverse()) await this.playWarehouse(fo, states[fo.site]);
     this.reportNeQueue(states.nextengine);
     for (const site of this.o.sites) this.reportStock(site, states[site]);
@@ -169,7 +171,7 @@ export class DemoStory {
     }
   }
 
-  private reportOrder(order: OrderRow, state: any): void {
+  private async reportOrder(order: OrderRow, state: any): Promise<void> {
     const site = order.site;
     const view = SITE_VIEWS[site];
     if (!view) return;
@@ -179,8 +181,9 @@ export class DemoStory {
     const onSite = view.describe(rows);
     if (!seen) {
       this.pass(site, 'pulled');
-      const who = order.recipient?.name ? `, to ${order.recipient.name}` : '';
-      const unmapped = order.unmappedLineCount ? `, ${order.unmappedLineCount} line(s) unmapped` : '';
+      const where = order.recipientPrefecture ? ` in ${order.recipientPrefecture}` : '';
+      const who = order.recipientName ? `, to ${order.recipientName}${where}` : '';
+      const unmapped = order.unmapped ? ', some lines unmapped' : '';
       const how = order.source === 'manual' ? 'entered by hand' : 'pulled';
       this.line(
         site,
@@ -191,14 +194,16 @@ export class DemoStory {
       const why = order.holdReason ? ` (${order.holdReason})` : '';
       this.line(site, `order ${order.externalOrderId} ${seen.status} → ${order.status}${why}`);
     }
-    if (CONFIRMS[site] && view.isConfirmed?.(rows) && order.confirmation.state === 'confirmed' && !this.confirmedOnSite.has(order.id)) {
+    if (CONFIRMS[site] && view.isConfirmed?.(rows) && order.confirmationState === 'confirmed' && !this.confirmedOnSite.has(order.id)) {
       this.confirmedOnSite.add(order.id);
       this.pass(site, 'confirmed');
       this.line(site, `order ${order.externalOrderId} confirmed on the site`, `status ${onSite.status}`);
     }
-    if (order.confirmation.state === 'failed' && !this.confirmedOnSite.has(order.id)) {
+    if (order.confirmationState === 'failed' && !this.confirmedOnSite.has(order.id)) {
       this.confirmedOnSite.add(order.id);
-      this.line(site, `order ${order.externalOrderId} confirmation FAILED: ${order.confirmation.error}`);
+      // the list shows the state; the site's words are on the order itself
+      const detail = await this.o.api.get<{ confirmation: { error: string | null } }>(`/v1/orders/${order.id}`);
+      this.line(site, `order ${order.externalOrderId} confirmation FAILED: ${detail.confirmation.error}`);
     }
   }
 

@@ -6,13 +6,22 @@ import { join } from 'node:path';
  * generator do not share an event loop; resolves with autocannon's result object.
  */
 export function runAutocannon<T>(options: Record<string, unknown>): Promise<T> {
+  return runLoadProcess<T>('load.ts', options);
+}
+
+/** A steady load at `rate` requests a second in its own process (bench/support/paced-load.ts), for latency at a fixed rate. */
+export function runPacedLoad<T>(options: { url: string; headers: Record<string, string>; rate: number; duration: number; connections: number }): Promise<T> {
+  return runLoadProcess<T>('paced-load.ts', options);
+}
+
+function runLoadProcess<T>(script: string, options: object): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'load.ts'), JSON.stringify(options)], {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, script), JSON.stringify(options)], {
       cwd: join(__dirname, '..', '..'),
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`autocannon exited with ${code}`))));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${script} exited with ${code}`))));
   });
 }

@@ -3,7 +3,7 @@ import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSch
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Optional } from './validation';
-import { type ObjectLiteral, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ValidationProblem } from './problem';
 
 export const MAX_PAGE_SIZE = 200;
@@ -62,8 +62,9 @@ function decodeCursor(cursor: string): CursorPosition {
 }
 
 /** SQLSTATE class 22 (data exception): the cursor's value does not fit the sort column, e.g. text for a time. */
+/** SQLSTATE class 22 (data exception), from TypeORM (`QueryFailedError`) or from pg itself (`PreparedReads`). */
 function isDataException(error: unknown): boolean {
-  return error instanceof QueryFailedError && String((error as QueryFailedError & { code?: unknown }).code ?? '').startsWith('22');
+  return error instanceof Error && String((error as Error & { code?: unknown }).code ?? '').startsWith('22');
 }
 
 /**

@@ -2,6 +2,8 @@ import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn, Up
 import type { Address, SiteId } from '../connectors/sales-site-connector';
 import { OrderLine } from './order-line.entity';
 import type { OrderStatus } from './order-state';
+import type { FulfillmentStatus } from '../fulfillment/fulfillment-state';
+import type { OrderTrackingPushState } from './order-fulfillment-states';
 
 export type ConfirmationState = 'not_needed' | 'pending' | 'confirmed' | 'failed';
 
@@ -116,6 +118,17 @@ export class Order {
 
   @Column({ type: 'text', nullable: true })
   cancelApprovalState: CancelApprovalState | null;
+
+  /** the status of the order's fulfillment order (the live one, else the latest cancelled); kept by a trigger, never written here */
+  @Column({ type: 'text', nullable: true, insert: false, update: false })
+  fulfillmentStatus: FulfillmentStatus | null;
+
+  /** where pushing the tracking number to the site stands (written by Fulfillment through `OrderFulfillmentStates`) */
+  @Column({ type: 'text', nullable: true })
+  trackingPushState: OrderTrackingPushState | null;
+
+  @Column({ type: 'text', nullable: true })
+  trackingPushError: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

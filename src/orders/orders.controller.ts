@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
 import { ApiProblems } from '../common/api-problems';
@@ -7,6 +8,7 @@ import { ConnectionsService } from '../connections/connections.service';
 import { SyncStartedDto } from '../jobs/sync-runs.dto';
 import type { OrderLine } from './order-line.entity';
 import type { Order } from './order.entity';
+import { orderListEtag } from './order-list-renderer';
 import { OrderSyncJobs } from './order-sync.jobs';
 import type { Page } from '../common/pagination';
 import { OrderChangeIntakeService } from './order-change-intake.service';
@@ -17,6 +19,7 @@ import {
   ListOrdersQuery,
   OrderDto,
   OrderEventDto,
+  OrderSummaryDto,
   type OrderLineDto,
   OrderTimelineQuery,
   RecheckResultDto,
@@ -67,6 +70,9 @@ export function toOrderDto(order: Order): OrderDto {
       cancelledAfterInstructionAt: order.cancelledAfterInstructionAt,
       cancelApproval: order.cancelApprovalState,
     },
+    fulfillmentStatus: order.fulfillmentStatus,
+    trackingPushState: order.trackingPushState,
+    trackingPushError: order.trackingPushError,
     refs: order.refs,
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
@@ -84,13 +90,23 @@ export class OrdersController {
     private readonly changes: OrderChangeIntakeService,
   ) {}
 
-  /** Orders, newest first, with filters; each as `GET /v1/orders/{id}` shows it, without its lines. */
+  /**
+   * Orders, newest first, with filters: each as a summary (status, recipient's name and prefecture, total,
+   * fulfillment and tracking state…); `GET /v1/orders/{id}` shows all of an order.
+   */
   @Get()
   @RequireRole('viewer')
-  @ApiPageResponse(OrderDto)
+  @ApiPageResponse(OrderSummaryDto)
   @Header('Content-Type', JSON_CONTENT_TYPE)
-  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListOrdersQuery): Promise<string> {
-    return pageJson(await this.orders.list(caller.tenantId, query));
+  async list(
+    @CurrentTenant() caller: AuthenticatedTenant,
+    @Query() query: ListOrdersQuery,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string> {
+    const page = await this.orders.list(caller.tenantId, query);
+    // set here, Express does not hash the body for one, and still answers a matching `If-None-Match` with 304
+    response.setHeader('ETag', orderListEtag(page.data, page.nextCursor));
+    return pageJson(page);
   }
 
   /** Enter an order the site can no longer hand over (waybill already printed there, or delivery started). */

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -21,6 +21,10 @@ import { IsoDateTime, NestedObject, Optional } from '../common/validation';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 import { type CancelApprovalState, SITE_STATES, type SiteState } from './order.entity';
 import { ORDER_STATUSES, type OrderStatus } from './order-state';
+import { FULFILLMENT_STATUSES, type FulfillmentStatus } from '../fulfillment/fulfillment-state';
+import type { OrderTrackingPushState } from './order-fulfillment-states';
+
+const TRACKING_PUSH_STATES = ['pending', 'sent', 'failed', 'cancelled'] as const;
 
 export const ORDER_CHANGE_FILTERS = ['cancelled_after_instruction', 'held_by_site', 'cancelled_by_site'] as const;
 export type OrderChangeFilter = (typeof ORDER_CHANGE_FILTERS)[number];
@@ -277,6 +281,14 @@ export class OrderDto {
   unmappedLineCount: number;
   confirmation: OrderConfirmationDto;
   siteChange: OrderSiteChangeDto;
+  /** the status of the order's fulfillment order (the live one, else the latest cancelled one); null: never instructed */
+  @ApiProperty({ enum: FULFILLMENT_STATUSES, nullable: true })
+  fulfillmentStatus: FulfillmentStatus | null;
+  /** where pushing the tracking number to the site stands; null: nothing to push yet */
+  @ApiProperty({ enum: TRACKING_PUSH_STATES, nullable: true })
+  trackingPushState: OrderTrackingPushState | null;
+  /** the site's words on the last failed push */
+  trackingPushError: string | null;
   /** site identifiers (Qoo10 orderNos of the pack, 11st delivery numbers…) */
   @ApiProperty({ type: 'object', additionalProperties: true })
   refs: Record<string, unknown>;
@@ -284,4 +296,40 @@ export class OrderDto {
   updatedAt: Date;
   @ApiPropertyOptional({ type: [OrderLineDto] })
   lines?: OrderLineDto[];
+}
+
+/**
+ * An order as `GET /v1/orders` lists it: what a console needs to find, sort and triage orders. Everything else
+ * (buyer, full address, lines, refs, confirmation and push errors, site change details) is on `GET /v1/orders/{id}`.
+ */
+export class OrderSummaryDto extends PickType(OrderDto, [
+  'id',
+  'site',
+  'connectionId',
+  'externalOrderId',
+  'source',
+  'status',
+  'holdReason',
+  'siteStatus',
+  'orderedAt',
+  'lineCount',
+  'total',
+  'fulfillmentStatus',
+  'trackingPushState',
+  'updatedAt',
+] as const) {
+  /** the recipient's name (`recipient.name` of the order) */
+  recipientName: string | null;
+  /** the recipient's prefecture or region (`recipient.region` of the order) */
+  recipientPrefecture: string | null;
+  /** some lines map to no SKU yet (`unmappedLineCount > 0` on the order; the `unmapped` filter) */
+  unmapped: boolean;
+  /** `confirmation.state` of the order */
+  @ApiProperty({ enum: ['not_needed', 'pending', 'confirmed', 'failed'] })
+  confirmationState: 'not_needed' | 'pending' | 'confirmed' | 'failed';
+  /** what the site now says of the order (`siteChange.state`; the `held_by_site` and `cancelled_by_site` filters) */
+  @ApiProperty({ enum: SITE_STATES })
+  siteState: SiteState;
+  /** set when the site cancelled after the warehouse had the waybill or had shipped (the `cancelled_after_instruction` filter) */
+  cancelledAfterInstructionAt: Date | null;
 }

@@ -7,20 +7,15 @@ import { ConflictProblem, NotFoundProblem } from '../common/problem';
 import { ConnectionsService } from '../connections/connections.service';
 import { LineResolutionService } from './line-resolution.service';
 import { OrderConfirmationService } from './order-confirmation.service';
-import { OrderListRenderer, type OrderVersion } from './order-list-renderer';
+import { OrderListRenderer, type OrderVersion, type RenderedOrder } from './order-list-renderer';
 import { OrderLine } from './order-line.entity';
 import { assertTransition } from './order-state';
 import { Order } from './order.entity';
 import type { UnmappedListingDto, UnmappedQuery } from '../sku-mapping/unmapped-listings.dto';
 import { type UnmappedListingsSource, UnmappedListingsSourceProvider } from '../sku-mapping/unmapped-listings';
 import { SiteCalls } from '../connections/site-calls';
+import { PreparedReads } from '../database/prepared-reads';
 import type { CreateManualOrderDto, ListOrdersQuery } from './orders.dto';
-
-/** An order of the list as its JSON text. */
-export interface OrderListItem {
-  id: string;
-  json: string;
-}
 
 interface OrderKeyRow {
   id: string;
@@ -40,14 +35,15 @@ export class OrdersService implements UnmappedListingsSource {
     private readonly resolution: LineResolutionService,
     private readonly confirmation: OrderConfirmationService,
     private readonly listRenderer: OrderListRenderer,
+    private readonly preparedReads: PreparedReads,
   ) {}
 
   /**
    * Plain SQL, not the query builder and entities: on this hot path building the query and hydrating 50
-   * entities cost more than running it. The page's rows are found first (id, version, sort key), then
-   * rendered, mostly from cache (see `OrderListRenderer`).
+   * entities cost more than running it, and the page query is a prepared statement (`PreparedReads`). The page's
+   * rows are found first (id, version, sort key), then rendered, mostly from cache (see `OrderListRenderer`).
    */
-  async list(tenantId: string, query: ListOrdersQuery): Promise<Page<OrderListItem>> {
+  async list(tenantId: string, query: ListOrdersQuery): Promise<Page<RenderedOrder>> {
     const params: unknown[] = [tenantId];
     const where = ['o.tenant_id = $1'];
     const filter = (condition: (param: string) => string, value: unknown) => {
@@ -69,7 +65,7 @@ export class OrdersService implements UnmappedListingsSource {
       filter((p) => `(o.external_order_id ILIKE ${p} OR o.recipient_name ILIKE ${p})`, pattern);
     }
     const page = await paginateSql<OrderKeyRow, OrderVersion & { orderedAt: Date }>(
-      (sql, values) => this.db.query<OrderKeyRow[]>(sql, values),
+      (sql, values) => this.preparedReads.query<OrderKeyRow>(sql, values),
       query,
       {
         // epoch milliseconds: the cursor needs only a Date, cheaper from a number than from a timestamp's text

@@ -12,14 +12,14 @@ import type { components, paths } from '../../tmp/openapi-client/mallbridge';
 import type { ConsoleReport } from './console-report';
 
 type Problem = components['schemas']['Problem'];
-type Order = components['schemas']['Order'];
+type OrderSummary = components['schemas']['OrderSummary'];
 type Sku = components['schemas']['Sku'];
 
 type Client = ReturnType<typeof createClient<paths>>;
 
 /** Every order, a page at a time, following `nextCursor` until it is null. */
-async function allOrders(client: Client, pageSize: number): Promise<{ orders: Order[]; pages: number }> {
-  const orders: Order[] = [];
+async function allOrders(client: Client, pageSize: number): Promise<{ orders: OrderSummary[]; pages: number }> {
+  const orders: OrderSummary[] = [];
   let cursor: string | undefined;
   let pages = 0;
   do {

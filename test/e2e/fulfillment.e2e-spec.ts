@@ -103,7 +103,9 @@ describe('Fulfillment', () => {
       expect((await t.http.get(`/v1/orders/${orderId}`).set(auth()).expect(200)).body).toMatchObject({
         status: 'shipping_instructed',
         holdReason: null,
+        fulfillmentStatus: 'instructed',
       });
+      expect(await orderByNumber('2001', neConnectionId)).toMatchObject({ fulfillmentStatus: 'instructed' });
       expect(await level(skuId)).toMatchObject({ onHand: 10, reserved: 2, available: 8 });
       // NextEngine takes changes of on-hand stock: the receipt arrives as +10.
       await waitFor(async () => ne.getStock('NE-TEE')!.stock === 10, { what: 'NE stock 10', timeoutMs: 30_000 });
@@ -155,7 +157,10 @@ describe('Fulfillment', () => {
         'received',
         'shipped',
       ]);
-      expect((await t.http.get(`/v1/orders/${orderId}`).set(auth()).expect(200)).body.status).toBe('shipped');
+      expect((await t.http.get(`/v1/orders/${orderId}`).set(auth()).expect(200)).body).toMatchObject({ status: 'shipped', fulfillmentStatus: 'shipped' });
+      // the list's summary follows the fulfillment order (a row the list caches by version)
+      const [listed] = (await t.http.get(`/v1/orders?q=2001&connectionId=${neConnectionId}`).set(auth()).expect(200)).body.data;
+      expect(listed).toMatchObject({ status: 'shipped', fulfillmentStatus: 'shipped' });
       expect(await level(skuId)).toMatchObject({ onHand: 8, reserved: 0, available: 8 });
       await waitFor(async () => ne.getStock('NE-TEE')!.stock === 8, { what: 'NE stock 8 after the shipment', timeoutMs: 30_000 });
       // One tracking push, never repeated.
@@ -380,7 +385,10 @@ describe('Fulfillment', () => {
       const cancelledAt = new Date();
       const cancelled = (await t.http.post(`/v1/fulfillment-orders/${otherFo.id}/cancel`).set(auth()).expect(200)).body;
       expect(cancelled.status).toBe('cancelled');
-      expect((await t.http.get(`/v1/orders/${other.id}`).set(auth()).expect(200)).body.status).toBe('confirmed');
+      expect((await t.http.get(`/v1/orders/${other.id}`).set(auth()).expect(200)).body).toMatchObject({
+        status: 'confirmed',
+        fulfillmentStatus: 'cancelled',
+      });
       // Free in the warehouse, but the sales order still stands (confirmed, waiting for a new instruction): its unit is
       // not for sale again, so Qoo10 shows 3.
       expect(await level(skuId)).toMatchObject({ onHand: 4, reserved: 0, available: 4, awaitingReservation: 1, sellable: 3 });

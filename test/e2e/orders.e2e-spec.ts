@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../../src/common/clock';
 import { NextEngineSimulator, type NeOrderSeed } from '../simulators/nextengine';
 import { Qoo10Simulator, QOO10_DEFAULT_ACCOUNT } from '../simulators/qoo10';
+import { loadOpenApi } from '../support/openapi-requests';
 import { connectNextEngine } from '../support/site-connections';
 import { startTestApp, syncingApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
@@ -54,7 +55,7 @@ describe('Order intake', () => {
 
   async function orders(query = '') {
     const response = await t.http.get(`/v1/orders?limit=200${query}`).set(auth()).expect(200);
-    return response.body.data as { id: string; externalOrderId: string; status: string; updatedAt: string; lineCount: number; recipient: { name: string } }[];
+    return response.body.data as { id: string; externalOrderId: string; status: string; updatedAt: string; lineCount: number; recipientName: string | null }[];
   }
 
   async function finishedRun(runId: string) {
@@ -125,7 +126,7 @@ describe('Order intake', () => {
       const run = await syncNow(neConnectionId);
       expect(run).toMatchObject({ status: 'succeeded', created: 1, updated: 1 });
       const [changed] = await orders('&q=1005');
-      expect(changed.recipient.name).toBe('変更 太郎');
+      expect(changed.recipientName).toBe('変更 太郎');
       expect((await orders('&q=1050')).map((o) => o.externalOrderId)).toEqual(['1050']);
     });
 
@@ -269,34 +270,127 @@ describe('Order intake', () => {
   });
 
   describe('the list', () => {
-    it('shows every order exactly as GET /v1/orders/{id} does, without its lines', async () => {
+    /** What the list shows of an order, taken from `GET /v1/orders/{id}`. */
+    function summaryOf(detail: Record<string, any>) {
+      return {
+        id: detail.id,
+        site: detail.site,
+        connectionId: detail.connectionId,
+        externalOrderId: detail.externalOrderId,
+        source: detail.source,
+        status: detail.status,
+        holdReason: detail.holdReason,
+        siteStatus: detail.siteStatus,
+        orderedAt: detail.orderedAt,
+        recipientName: detail.recipient?.name ?? null,
+        recipientPrefecture: detail.recipient?.region ?? null,
+        lineCount: detail.lineCount,
+        total: detail.total,
+        unmapped: detail.unmappedLineCount > 0,
+        confirmationState: detail.confirmation.state,
+        siteState: detail.siteChange.state,
+        cancelledAfterInstructionAt: detail.siteChange.cancelledAfterInstructionAt,
+        fulfillmentStatus: detail.fulfillmentStatus,
+        trackingPushState: detail.trackingPushState,
+        updatedAt: detail.updatedAt,
+      };
+    }
+    const detailOf = async (id: string) => (await t.http.get(`/v1/orders/${id}`).set(auth()).expect(200)).body as Record<string, any>;
+    const listed = async () => (await t.http.get('/v1/orders?limit=200').set(auth()).expect(200)).body.data as Record<string, any>[];
+
+    it('shows each order as a summary of GET /v1/orders/{id}, with exactly the fields the OpenAPI document declares', async () => {
       const response = await t.http.get('/v1/orders?limit=200').set(auth()).expect(200);
       expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
-      const items: Record<string, unknown>[] = response.body.data;
-      // the orders above cover site and manual orders, paid and unpaid, with and without totals, confirmed,
-      // cancelled and failed states: every nullable field is compared both ways
+      const items: Record<string, any>[] = response.body.data;
+      // the orders above cover site and manual orders, with and without totals and prefectures, confirmed,
+      // cancelled, mapped and unmapped ones: every nullable field is compared both ways
       expect(new Set(items.map((item) => item.source))).toEqual(new Set(['site', 'manual']));
-      expect(items.some((item) => item.paidAt === null) && items.some((item) => item.paidAt !== null)).toBe(true);
       expect(items.some((item) => item.total === null) && items.some((item) => item.total !== null)).toBe(true);
+      expect(items.some((item) => item.recipientPrefecture === null) && items.some((item) => item.recipientPrefecture !== null)).toBe(true);
+      expect(new Set(items.map((item) => item.unmapped))).toEqual(new Set([true, false]));
+      expect(new Set(items.map((item) => item.status))).toEqual(new Set(['confirmed', 'cancelled']));
+      const doc = loadOpenApi() as any; // the document `npm run openapi` writes from the compiled DTOs
+      const schema = doc.components.schemas.OrderSummary;
+      expect(doc.paths['/v1/orders'].get.responses['200'].content['application/json'].schema.allOf[1].properties.data.items).toEqual({
+        $ref: '#/components/schemas/OrderSummary',
+      });
       for (const item of items) {
-        const { lines, ...detail } = (await t.http.get(`/v1/orders/${String(item.id)}`).set(auth()).expect(200)).body;
-        expect(lines.length).toBe(item.lineCount);
-        expect(item).toEqual(detail);
+        expect(Object.keys(item).sort()).toEqual(Object.keys(schema.properties).sort());
+        expect([...schema.required].sort()).toEqual(Object.keys(schema.properties).sort());
+        const detail = await detailOf(item.id);
+        expect(item).toEqual(summaryOf(detail));
+        expect(item).not.toHaveProperty('lines');
+        expect(item).not.toHaveProperty('buyer');
       }
     });
 
-    it('shows every change made after an order was listed, whoever wrote it', async () => {
-      const listed = async () => (await t.http.get('/v1/orders?limit=200').set(auth()).expect(200)).body.data as { id: string; holdReason: string | null }[];
+    it('shows every change made after an order was listed, whoever wrote it, fulfillment and tracking included', async () => {
       const [order] = await listed();
-      // written straight to the table, updated_at left as it was: the list must not rely on any writer of
+      // written straight to the tables, updated_at left as it was: the list must not rely on any writer of
       // ours touching it
       const db = t.app.get(DataSource);
       await db.query(`UPDATE orders SET hold_reason = 'first', updated_at = updated_at WHERE id = $1`, [order.id]);
       expect((await listed()).find((item) => item.id === order.id)?.holdReason).toBe('first');
-      await db.query(`UPDATE orders SET hold_reason = 'second', updated_at = updated_at WHERE id = $1`, [order.id]);
-      const [again, detail] = [(await listed()).find((item) => item.id === order.id), (await t.http.get(`/v1/orders/${order.id}`).set(auth())).body];
-      expect(again?.holdReason).toBe('second');
-      expect(again).toEqual({ ...detail, lines: undefined });
+      await db.query(
+        `UPDATE orders SET hold_reason = 'second', recipient = recipient || '{"name": "名前 \\"引用\\"", "region": "北海道"}'::jsonb,
+                           updated_at = updated_at WHERE id = $1`,
+        [order.id],
+      );
+      const again = (await listed()).find((item) => item.id === order.id);
+      expect(again).toMatchObject({ holdReason: 'second', recipientName: '名前 "引用"', recipientPrefecture: '北海道' });
+      expect(again).toEqual(summaryOf(await detailOf(order.id)));
+
+      // a fulfillment order cancelled, then a live one: the live one is shown, whichever is newer
+      const [cancelled] = await db.query(
+        `INSERT INTO fulfillment_orders (tenant_id, order_id, connection_id, site, external_order_id, status, trigger, created_at)
+         SELECT tenant_id, id, connection_id, site, external_order_id, 'cancelled', 'manual', now() FROM orders WHERE id = $1 RETURNING id`,
+        [order.id],
+      );
+      expect((await listed()).find((item) => item.id === order.id)?.fulfillmentStatus).toBe('cancelled');
+      await db.query(
+        `INSERT INTO fulfillment_orders (tenant_id, order_id, connection_id, site, external_order_id, status, trigger, created_at)
+         SELECT tenant_id, id, connection_id, site, external_order_id, 'instructed', 'manual', now() - interval '1 hour' FROM orders WHERE id = $1`,
+        [order.id],
+      );
+      expect((await listed()).find((item) => item.id === order.id)?.fulfillmentStatus).toBe('instructed');
+      await db.query(`UPDATE fulfillment_orders SET status = 'waybill_issued' WHERE order_id = $1 AND id <> $2`, [order.id, cancelled.id]);
+      await db.query(`UPDATE orders SET tracking_push_state = 'failed', updated_at = updated_at WHERE id = $1`, [order.id]);
+      expect((await listed()).find((item) => item.id === order.id)).toMatchObject({ fulfillmentStatus: 'waybill_issued', trackingPushState: 'failed' });
+      expect((await listed()).find((item) => item.id === order.id)).toEqual(summaryOf(await detailOf(order.id)));
+      const fulfillment = (await t.http.get(`/v1/fulfillment-orders?orderId=${order.id}&status=waybill_issued`).set(auth()).expect(200)).body.data;
+      expect(fulfillment.map((fo: { orderId: string }) => fo.orderId)).toEqual([order.id]);
+    });
+  });
+
+  describe('the list ETag', () => {
+    const page = (headers: Record<string, string> = {}) => t.http.get('/v1/orders?limit=5').set({ ...auth(), ...headers });
+
+    it('answers 200 to an ETag it did not give, 304 to the current one, and a new ETag once a listed order or its fulfillment changes', async () => {
+      const first = await page().expect(200);
+      const etag: string = first.headers.etag;
+      expect(etag).toMatch(/^W\/"[\w-]+"$/);
+      await page({ 'If-None-Match': 'W/"not-ours"' }).expect(200);
+      const unchanged = await page({ 'If-None-Match': etag }).expect(304);
+      expect(unchanged.text ?? '').toBe('');
+      // another page (other rows, another cursor) has another ETag
+      expect((await t.http.get(`/v1/orders?limit=5&cursor=${first.body.nextCursor}`).set(auth()).expect(200)).headers.etag).not.toBe(etag);
+
+      const db = t.app.get(DataSource);
+      const listedId: string = first.body.data[4].id;
+      await db.query(`UPDATE orders SET hold_reason = 'etag', updated_at = updated_at WHERE id = $1`, [listedId]);
+      const afterOrder = await page({ 'If-None-Match': etag }).expect(200);
+      expect(afterOrder.headers.etag).not.toBe(etag);
+      expect(afterOrder.body.data[4].holdReason).toBe('etag');
+
+      await db.query(`UPDATE fulfillment_orders SET status = 'received' WHERE order_id = $1 AND status = 'waybill_issued'`, [first.body.data[0].id]);
+      const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM fulfillment_orders WHERE order_id = $1 AND status = 'received'`, [
+        first.body.data[0].id,
+      ]);
+      expect(count).toBe(1); // the order the test above gave a fulfillment order is on this page
+      const afterFulfillment = await page({ 'If-None-Match': afterOrder.headers.etag }).expect(200);
+      expect(afterFulfillment.headers.etag).not.toBe(afterOrder.headers.etag);
+      expect(afterFulfillment.body.data[0].fulfillmentStatus).toBe('received');
+      await page({ 'If-None-Match': afterFulfillment.headers.etag }).expect(304);
     });
   });
 

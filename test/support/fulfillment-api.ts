@@ -35,15 +35,16 @@ export interface StockLevel {
 export function fulfillmentApi(app: () => TestApp, auth: () => { Authorization: string }) {
   const http = () => app().http;
   return {
-    /** The order with this number on the connection, as the list shows it, if pulled. */
+    /** The order with this number on the connection, if pulled: found in the list, read in full (`GET /v1/orders/{id}`). */
     async orderByNumber<T extends { externalOrderId: string } = ListedOrder>(externalOrderId: string, connectionId: string): Promise<T | undefined> {
       const list = (
         await http()
           .get(`/v1/orders?connectionId=${connectionId}&q=${encodeURIComponent(externalOrderId)}`)
           .set(auth())
           .expect(200)
-      ).body.data as T[];
-      return list.find((order) => order.externalOrderId === externalOrderId);
+      ).body.data as { id: string; externalOrderId: string }[];
+      const listed = list.find((order) => order.externalOrderId === externalOrderId);
+      return listed ? ((await http().get(`/v1/orders/${listed.id}`).set(auth()).expect(200)).body as T) : undefined;
     },
 
     /** The order's fulfillment order in full, the one still instructed first, or null. */

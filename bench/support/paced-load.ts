@@ -1,0 +1,80 @@
+/**
+ * A steady load at a fixed rate, in its own process; prints its result as JSON on stdout (options as JSON in
+ * argv[2]: url, headers, rate, duration in seconds, connections).
+ *
+ * autocannon's `overallRate` is not a steady rate: each connection sends its share of a second back to back
+ * as the second starts, then idles, and its coordinated-omission correction records every slow answer again
+ * once per millisecond of its lateness. Its p99 "at 200 req/s" was the p99 of a full-speed burst, inflated.
+ * Here request i is due at start + i / rate; its latency runs from when it was due (so a stall that delays
+ * later requests counts against them too: no coordinated omission) to the end of its answer.
+ */
+import { Agent, request } from 'node:http';
+
+interface Options {
+  url: string;
+  headers: Record<string, string>;
+  rate: number;
+  duration: number;
+  connections: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+}
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.argv[2]) as Options;
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const total = Math.round(options.rate * options.duration);
+  const interval = 1000 / options.rate;
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const send = (due: number) =>
+    new Promise<void>((resolve) => {
+      const req = request(options.url, { agent, headers: options.headers }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode! < 200 || res.statusCode! >= 300) non2xx++;
+          latencies.push(performance.now() - due);
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end();
+    });
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; ) {
+    const now = performance.now();
+    for (; i < total && start + i * interval <= now; i++) inFlight.push(send(start + i * interval));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + i * interval - performance.now())));
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  const sorted = latencies.sort((a, b) => a - b);
+  const ms = (value: number) => Math.round(value * 10) / 10;
+  process.stdout.write(
+    JSON.stringify({
+      requests: { average: latencies.length / seconds, total: latencies.length },
+      latency: {
+        p50: ms(percentile(sorted, 50)),
+        p99: ms(percentile(sorted, 99)),
+        max: ms(sorted[sorted.length - 1] ?? NaN),
+        average: ms(sorted.reduce((sum, value) => sum + value, 0) / (sorted.length || 1)),
+      },
+      non2xx,
+      errors,
+      timeouts: 0,
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(String(error instanceof Error ? error.stack : error) + '\n');
+  process.exit(1);
+});
