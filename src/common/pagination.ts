@@ -62,7 +62,7 @@ function decodeCursor(cursor: string): CursorPosition {
 }
 
 /** SQLSTATE class 22 (data exception): the cursor's value does not fit the sort column, e.g. text for a time. */
-/** SQLSTATE class 22 (data exception), from TypeORM (`QueryFailedError`) or from pg itself (`PreparedReads`). */
+/** SQLSTATE class 22 (data exception), from TypeORM (`QueryFailedError`) or from pg itself (`PreparedStatements`). */
 function isDataException(error: unknown): boolean {
   return error instanceof Error && String((error as Error & { code?: unknown }).code ?? '').startsWith('22');
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config';
 import { DEFAULT_ORDER_LIST_CACHE_MB } from '../config/config.loader';
-import { PreparedReads } from '../database/prepared-reads';
+import { PreparedStatements } from '../database/prepared-statements';
 import type { OrderSummaryDto } from './orders.dto';
 
 /**
@@ -26,7 +26,7 @@ export class OrderListRenderer {
   private readonly cache: LRUCache<string, RenderedOrder> | null;
 
   constructor(
-    private readonly preparedReads: PreparedReads,
+    private readonly preparedStatements: PreparedStatements,
     config: AppConfig,
   ) {
     const megabytes = config.orderListCacheMb ?? DEFAULT_ORDER_LIST_CACHE_MB;
@@ -46,7 +46,7 @@ export class OrderListRenderer {
     }
     const stale = orders.filter((order) => !rendered.has(order.id)).map((order) => order.id);
     if (stale.length > 0) {
-      const rows = await this.preparedReads.query<OrderSummaryRow>(
+      const rows = await this.preparedStatements.query<OrderSummaryRow>(
         `SELECT ${ORDER_SUMMARY_COLUMNS} FROM orders o WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[])`,
         [tenantId, stale],
       );

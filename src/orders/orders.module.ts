@@ -15,7 +15,7 @@ import { OrderTimeline } from './order-timeline';
 import { OrderIntakeService } from './order-intake.service';
 import { OrderLine } from './order-line.entity';
 import { OrderListRenderer } from './order-list-renderer';
-import { PreparedReads } from '../database/prepared-reads';
+import { PreparedStatements } from '../database/prepared-statements';
 import { OrderSyncJobs } from './order-sync.jobs';
 import { OrderWriter } from './order-writer';
 import { Order } from './order.entity';
@@ -41,7 +41,7 @@ import { SKU_LOOKUP } from './sku-lookup';
     OrderSyncJobs,
     OrdersService,
     OrderListRenderer,
-    PreparedReads,
+    PreparedStatements,
     OrderCatalogListener,
     OrderLinesReferenceCheck,
     OrderFulfillmentStates,

@@ -14,7 +14,7 @@ import { Order } from './order.entity';
 import type { UnmappedListingDto, UnmappedQuery } from '../sku-mapping/unmapped-listings.dto';
 import { type UnmappedListingsSource, UnmappedListingsSourceProvider } from '../sku-mapping/unmapped-listings';
 import { SiteCalls } from '../connections/site-calls';
-import { PreparedReads } from '../database/prepared-reads';
+import { PreparedStatements } from '../database/prepared-statements';
 import type { CreateManualOrderDto, ListOrdersQuery } from './orders.dto';
 
 interface OrderKeyRow {
@@ -35,12 +35,12 @@ export class OrdersService implements UnmappedListingsSource {
     private readonly resolution: LineResolutionService,
     private readonly confirmation: OrderConfirmationService,
     private readonly listRenderer: OrderListRenderer,
-    private readonly preparedReads: PreparedReads,
+    private readonly preparedStatements: PreparedStatements,
   ) {}
 
   /**
    * Plain SQL, not the query builder and entities: on this hot path building the query and hydrating 50
-   * entities cost more than running it, and the page query is a prepared statement (`PreparedReads`). The page's
+   * entities cost more than running it, and the page query is a prepared statement (`PreparedStatements`). The page's
    * rows are found first (id, version, sort key), then rendered, mostly from cache (see `OrderListRenderer`).
    */
   async list(tenantId: string, query: ListOrdersQuery): Promise<Page<RenderedOrder>> {
@@ -65,7 +65,7 @@ export class OrdersService implements UnmappedListingsSource {
       filter((p) => `(o.external_order_id ILIKE ${p} OR o.recipient_name ILIKE ${p})`, pattern);
     }
     const page = await paginateSql<OrderKeyRow, OrderVersion & { orderedAt: Date }>(
-      (sql, values) => this.preparedReads.query<OrderKeyRow>(sql, values),
+      (sql, values) => this.preparedStatements.query<OrderKeyRow>(sql, values),
       query,
       {
         // epoch milliseconds: the cursor needs only a Date, cheaper from a number than from a timestamp's text

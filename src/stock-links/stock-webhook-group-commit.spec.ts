@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { PreparedStatements } from '../database/prepared-statements';
 import type { ParsedChange } from './stock-payload';
 import { WebhookGroupCommit, WebhookLinkCache } from './stock-webhook-group-commit';
 
@@ -18,7 +19,7 @@ function fakeDb() {
   const db = {
     query: (_sql: string, params: unknown[]) => new Promise((resolve, reject) => calls.push({ params, answer: resolve, fail: reject })),
   };
-  return { db: db as unknown as DataSource, calls };
+  return { db: db as unknown as PreparedStatements, calls };
 }
 
 const until = async (condition: () => boolean) => {
