@@ -37,6 +37,8 @@ interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** the paced load's failures by code (`ECONNRESET`, `HTTP 503`…) */
+  errorCodes?: Record<string, number>;
 }
 
 function load(options: Record<string, unknown>): Promise<LoadResult> {
@@ -150,6 +152,11 @@ async function main(): Promise<void> {
       const ratios = rounds.map((results) => results[name].requests.average / results.bare.requests.average);
       const fixed = fixedRounds.map((results) => results[name]);
       const errors = [...rounds.map((results) => results[name]), ...fixed].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+      // what went wrong, if anything: autocannon's non-2xx, errors and timeouts, and the paced load's codes
+      const errorKinds = [
+        ...rounds.map((results) => ({ non2xx: results[name].non2xx, errors: results[name].errors, timeouts: results[name].timeouts })),
+        ...fixed.map((result) => result.errorCodes ?? {}),
+      ].filter((kinds) => Object.values(kinds).some((count) => count > 0));
       return {
         route: name,
         path: routes[name].path,
@@ -163,6 +170,7 @@ async function main(): Promise<void> {
         p99ByRound: fixed.map((result) => result.latency.p99),
         [`achievedAt${FIXED_RATE}`]: round(median(fixed.map((result) => result.requests.average)), 0),
         errors,
+        errorKinds,
       };
     });
     process.stdout.write(

@@ -11,6 +11,10 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     migrations,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    extra: { max: 20, application_name: 'mallbridge' },
+    // Connections, once opened, are kept (up to `min`; the rest a minute, not pg-pool's 10 s): with pg-pool's
+    // defaults a steady load after a busy spell found its idle connections closed, opened new ones at the next
+    // burst (a PostgreSQL backend forked, authenticated, its caches cold), and the requests behind them waited:
+    // in `bench:api`'s 200 req/s phase the worst stall (188 ms) came as the pool grew from 7 to 11 again.
+    extra: { max: 20, min: 10, idleTimeoutMillis: 60_000, application_name: 'mallbridge' },
   };
 }
