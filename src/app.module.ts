@@ -31,6 +31,7 @@ import { SkuMappingModule } from './sku-mapping/sku-mapping.module';
 import { SchedulesModule } from './schedules/schedules';
 import { StockLinksModule } from './stock-links/stock-links.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { DatabaseModule } from './database/database.module';
 import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
@@ -54,6 +55,7 @@ export class AppModule {
           autoLoadEntities: true,
           migrationsRun: false,
         }),
+        DatabaseModule,
         ScheduleModule.forRoot(),
         PassportModule,
         ThrottlerModule.forRoot({

@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Optional } from './validation';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { isDataException } from './sql';
 import { ValidationProblem } from './problem';
 
 export const MAX_PAGE_SIZE = 200;
@@ -62,10 +63,6 @@ function decodeCursor(cursor: string): CursorPosition {
 }
 
 /** SQLSTATE class 22 (data exception): the cursor's value does not fit the sort column, e.g. text for a time. */
-/** SQLSTATE class 22 (data exception), from TypeORM (`QueryFailedError`) or from pg itself (`PreparedStatements`). */
-function isDataException(error: unknown): boolean {
-  return error instanceof Error && String((error as Error & { code?: unknown }).code ?? '').startsWith('22');
-}
 
 /**
  * Keyset pagination, newest first, on (`sortColumn`, `id`). Stable under concurrent inserts, unlike

@@ -1,3 +1,4 @@
+import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 
 /**
@@ -9,7 +10,22 @@ export function returnedRows<T>(result: unknown): T[] {
   return result as T[];
 }
 
+/**
+ * PostgreSQL's SQLSTATE of a failed statement: from TypeORM (`QueryFailedError` copies it) or from pg itself
+ * (`PreparedStatements` runs on the pg pool), undefined for any other error.
+ */
+export function sqlState(error: unknown): string | undefined {
+  if (!(error instanceof QueryFailedError) && !(error instanceof DatabaseError)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** The statement broke a unique constraint (PostgreSQL 23505): the row it would write exists already. */
 export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505';
+  return sqlState(error) === '23505';
+}
+
+/** A value the statement could not take (PostgreSQL class 22, data exception: a bad timestamp, a bad uuid…). */
+export function isDataException(error: unknown): boolean {
+  return sqlState(error)?.startsWith('22') ?? false;
 }

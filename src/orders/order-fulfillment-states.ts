@@ -49,7 +49,8 @@ export interface LiveLine {
 }
 
 /** Where the tracking-number push of an order stands, shown on the order. */
-export type OrderTrackingPushState = 'pending' | 'sent' | 'failed' | 'cancelled';
+export const ORDER_TRACKING_PUSH_STATES = ['pending', 'sent', 'failed', 'cancelled'] as const;
+export type OrderTrackingPushState = (typeof ORDER_TRACKING_PUSH_STATES)[number];
 
 /**
  * The sales-order rows Fulfillment reads and moves, always in the caller's transaction (its

@@ -22,9 +22,7 @@ import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
 import { type CancelApprovalState, SITE_STATES, type SiteState } from './order.entity';
 import { ORDER_STATUSES, type OrderStatus } from './order-state';
 import { FULFILLMENT_STATUSES, type FulfillmentStatus } from '../fulfillment/fulfillment-state';
-import type { OrderTrackingPushState } from './order-fulfillment-states';
-
-const TRACKING_PUSH_STATES = ['pending', 'sent', 'failed', 'cancelled'] as const;
+import { ORDER_TRACKING_PUSH_STATES, type OrderTrackingPushState } from './order-fulfillment-states';
 
 export const ORDER_CHANGE_FILTERS = ['cancelled_after_instruction', 'held_by_site', 'cancelled_by_site'] as const;
 export type OrderChangeFilter = (typeof ORDER_CHANGE_FILTERS)[number];
@@ -285,7 +283,7 @@ export class OrderDto {
   @ApiProperty({ enum: FULFILLMENT_STATUSES, nullable: true })
   fulfillmentStatus: FulfillmentStatus | null;
   /** where pushing the tracking number to the site stands; null: nothing to push yet */
-  @ApiProperty({ enum: TRACKING_PUSH_STATES, nullable: true })
+  @ApiProperty({ enum: ORDER_TRACKING_PUSH_STATES, nullable: true })
   trackingPushState: OrderTrackingPushState | null;
   /** the site's words on the last failed push */
   trackingPushError: string | null;

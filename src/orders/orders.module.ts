@@ -15,7 +15,6 @@ import { OrderTimeline } from './order-timeline';
 import { OrderIntakeService } from './order-intake.service';
 import { OrderLine } from './order-line.entity';
 import { OrderListRenderer } from './order-list-renderer';
-import { PreparedStatements } from '../database/prepared-statements';
 import { OrderSyncJobs } from './order-sync.jobs';
 import { OrderWriter } from './order-writer';
 import { Order } from './order.entity';
@@ -41,7 +40,6 @@ import { SKU_LOOKUP } from './sku-lookup';
     OrderSyncJobs,
     OrdersService,
     OrderListRenderer,
-    PreparedStatements,
     OrderCatalogListener,
     OrderLinesReferenceCheck,
     OrderFulfillmentStates,

@@ -17,7 +17,6 @@ import { StockLinkNotices } from './stock-link-notices';
 import { StockLinksController } from './stock-links.controller';
 import { StockLinksService } from './stock-links.service';
 import { WebhookGroupCommit, WebhookLinkCache } from './stock-webhook-group-commit';
-import { PreparedStatements } from '../database/prepared-statements';
 import { StockWebhookIntake } from './stock-webhook-intake.service';
 
 /** The Smaregi ↔ NextEngine stock bridge (DESIGN §7). Needs `AppConfig`, `Clock` and `JobQueue` from the root. */
@@ -37,7 +36,6 @@ import { StockWebhookIntake } from './stock-webhook-intake.service';
     StockWebhookIntake,
     WebhookLinkCache,
     WebhookGroupCommit,
-    PreparedStatements,
     NeOrderShipments,
   ],
   exports: [StockLinkJobs],

@@ -521,6 +521,8 @@ describe('Fulfillment', () => {
       );
       expect(responses.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(409)]);
       expect(await level(extra)).toMatchObject({ reserved: 1 });
+      // the nine that lost left nothing on the order: one fulfillment order, instructed
+      expect((await t.http.get(`/v1/orders/${created.body.id}`).set(auth()).expect(200)).body.fulfillmentStatus).toBe('instructed');
     });
 
     it('stock never goes below what is reserved: a loss or a count under it is refused', async () => {

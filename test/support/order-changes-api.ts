@@ -22,6 +22,8 @@ export interface ChangedOrder {
     cancelledAfterInstructionAt: string | null;
     cancelApproval: string | null;
   };
+  /** the status of the order's fulfillment order (the live one, else the latest cancelled one) */
+  fulfillmentStatus: string | null;
   lines?: Array<{ externalLineId: string; quantity: number; cancelledQuantity: number }>;
 }
 

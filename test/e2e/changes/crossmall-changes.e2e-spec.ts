@@ -243,6 +243,8 @@ describe('CROSS MALL: cancels, holds, 同梱 and address changes after intake re
       cancelledAfterInstructionAt: null,
     });
     expect((await t.http.get(`/v1/fulfillment-orders/${fo.id}`).set(auth()).expect(200)).body.status).toBe('cancelled');
+    // the order's own summary follows the fulfillment order the site change cancelled (kept by the database)
+    expect(cancelled.fulfillmentStatus).toBe('cancelled');
     expect(await level(skuId(SOCKS_NAVY))).toMatchObject({
       onHand: before.onHand,
       reserved: before.reserved - 2,
@@ -313,6 +315,8 @@ describe('CROSS MALL: cancels, holds, 同梱 and address changes after intake re
     expect(flagged.status).toBe('shipping_instructed');
     expect(flagged.siteChange.state).toBe('cancelled');
     expect((await t.http.get(`/v1/fulfillment-orders/${fo.id}`).set(auth()).expect(200)).body.status).toBe('waybill_issued');
+    // a cancel that came too late leaves the warehouse's state on the order, not "cancelled"
+    expect(flagged.fulfillmentStatus).toBe('waybill_issued');
     expect(await level(skuId(TOWEL))).toMatchObject({ onHand: before.onHand, reserved: before.reserved });
     expect(siteStock(TOWEL)).toBe(shown);
     const listed = await changes.listedWithChange('cancelled_after_instruction', connectionId);
