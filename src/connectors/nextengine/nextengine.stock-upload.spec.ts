@@ -39,15 +39,23 @@ const form = (body: unknown) => Object.fromEntries(new URLSearchParams(String(bo
  */
 describe('NextEngineStockUploader: a lost upload answer is never a resend', () => {
   const sleeps: number[] = [];
-  const uploader = new NextEngineStockUploader(new NextEngineClient(), {
-    firstPollDelayMs: 1_000,
-    maxPollDelayMs: 4_000,
-    maxWaitMs: 10_000,
-    uploadTimeoutMs: 50,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  });
+  /**
+   * Two uploaders: a timeout only where a test means one. A 50 ms timeout on every test raced the dropped
+   * connection's error on a loaded CI machine and turned a NETWORK outcome into a TIMEOUT one.
+   */
+  const uploaderTimingOutAfter = (uploadTimeoutMs: number) =>
+    new NextEngineStockUploader(new NextEngineClient(), {
+      firstPollDelayMs: 1_000,
+      maxPollDelayMs: 4_000,
+      maxWaitMs: 10_000,
+      uploadTimeoutMs,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+  const uploader = uploaderTimingOutAfter(30_000);
+  /** Gives up on the upload's answer after 50 ms; `timedOut` answers only after a second. */
+  const impatientUploader = uploaderTimingOutAfter(50);
   const context = () =>
     testConnectionContext(NEXTENGINE_DESCRIPTOR, { credentials: { accessToken: 'AT1', refreshToken: 'RT1' }, now: () => NOW });
 
@@ -140,7 +148,7 @@ describe('NextEngineStockUploader: a lost upload answer is never a resend', () =
     site({ stock: [{ 'ABC-001': 10 }, { 'ABC-001': 10 }], queue: [[queueRow('41', '1')]] });
     upload(timedOut);
 
-    const [result] = await uploader.uploadDeltas(context(), [{ goodsCode: 'ABC-001', delta: 3 }]);
+    const [result] = await impatientUploader.uploadDeltas(context(), [{ goodsCode: 'ABC-001', delta: 3 }]);
 
     expect(result).toMatchObject({ key: 'ABC-001', ok: false, retryable: false, siteCode: 'TIMEOUT' });
     expect(result.message).toContain('queue jobs 41 still waiting or running');
@@ -173,7 +181,7 @@ describe('NextEngineStockUploader: a lost upload answer is never a resend', () =
     });
     upload(timedOut);
 
-    const results = await uploader.uploadDeltas(context(), [
+    const results = await impatientUploader.uploadDeltas(context(), [
       { goodsCode: 'ABC-001', delta: 3 },
       { goodsCode: 'ABC-002', delta: -1 },
     ]);
