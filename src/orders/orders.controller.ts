@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
@@ -97,16 +97,13 @@ export class OrdersController {
   @Get()
   @RequireRole('viewer')
   @ApiPageResponse(OrderSummaryDto)
-  @Header('Content-Type', JSON_CONTENT_TYPE)
-  async list(
-    @CurrentTenant() caller: AuthenticatedTenant,
-    @Query() query: ListOrdersQuery,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<string> {
+  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListOrdersQuery, @Res() response: Response): Promise<void> {
     const page = await this.orders.list(caller.tenantId, query);
     // set here, Express does not hash the body for one, and still answers a matching `If-None-Match` with 304
     response.setHeader('ETag', orderListEtag(page.data, page.nextCursor));
-    return pageJson(page);
+    // the body is bytes already: sent as they are (Nest would serialize a returned Buffer as a JSON object)
+    response.setHeader('Content-Type', JSON_CONTENT_TYPE);
+    response.send(pageJson(page));
   }
 
   /** Enter an order the site can no longer hand over (waybill already printed there, or delivery started). */
