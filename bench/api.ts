@@ -9,8 +9,8 @@
  * numbers, which depend on the machine. The routes are measured in alternating rounds (BENCH_ROUNDS, default 3;
  * BENCH_SECONDS each), every list against the bare route of its own round, and the median ratio is reported. Each
  * round then runs every route at a steady 200 requests/s (bench/support/paced-load.ts: autocannon's `overallRate`
- * sends each second's requests in one burst) for its p99; the median p99 is reported, so one stall of
- * the machine (this VM shows some of 100–200 ms, the bare route included) does not decide the figure alone.
+ * sends each second's requests in one burst), after BENCH_WARMUP seconds (default 2) of the same load unmeasured;
+ * the p99 reported is that of all rounds' requests together (ROUNDS × SECONDS × 200), each round's beside it.
  * Targets (issue 19): the filtered lists ≥ 0.6 of the bare route's rate; p99 < 30 ms at 200 req/s.
  *
  * The list renders each order once per row version and keeps it in memory (`ORDER_LIST_CACHE_MB`), so a
@@ -30,6 +30,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const FIXED_RATE = 200;
+/** seconds of unmeasured load before each paced run (bench/support/paced-load.ts) */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 
 interface LoadResult {
   requests: { average: number; total: number };
@@ -39,6 +41,14 @@ interface LoadResult {
   timeouts: number;
   /** the paced load's failures by code (`ECONNRESET`, `HTTP 503`…) */
   errorCodes?: Record<string, number>;
+  /** the paced load's every latency, ms */
+  latencies?: number[];
+}
+
+/** The p-th percentile of every latency of the given paced runs together. */
+function pooledPercentile(results: LoadResult[], p: number): number {
+  const all = results.flatMap((result) => result.latencies ?? []).sort((a, b) => a - b);
+  return all.length ? all[Math.min(all.length - 1, Math.ceil((p / 100) * all.length) - 1)] : NaN;
 }
 
 function load(options: Record<string, unknown>): Promise<LoadResult> {
@@ -142,7 +152,14 @@ async function main(): Promise<void> {
       const fixedResults: Record<string, LoadResult> = {};
       for (const name of names) results[name] = await load({ url: target(routes[name]), headers, connections: CONNECTIONS, duration: SECONDS });
       for (const name of names) {
-        fixedResults[name] = await runPacedLoad<LoadResult>({ url: target(routes[name]), headers, connections: CONNECTIONS, duration: SECONDS, rate: FIXED_RATE });
+        fixedResults[name] = await runPacedLoad<LoadResult>({
+          url: target(routes[name]),
+          headers,
+          connections: CONNECTIONS,
+          duration: SECONDS,
+          rate: FIXED_RATE,
+          warmup: WARMUP,
+        });
       }
       rounds.push(results);
       fixedRounds.push(fixedResults);
@@ -166,7 +183,8 @@ async function main(): Promise<void> {
         ratioToBare: round(median(ratios), 2),
         ratiosByRound: ratios.map((ratio) => round(ratio, 2)),
         [`p50At${FIXED_RATE}Ms`]: median(fixed.map((result) => result.latency.p50)),
-        [`p99At${FIXED_RATE}Ms`]: median(fixed.map((result) => result.latency.p99)),
+        // every round's requests together: the p99 of all ROUNDS × SECONDS × 200 requests, the target's figure
+        [`p99At${FIXED_RATE}Ms`]: pooledPercentile(fixed, 99),
         p99ByRound: fixed.map((result) => result.latency.p99),
         [`achievedAt${FIXED_RATE}`]: round(median(fixed.map((result) => result.requests.average)), 0),
         errors,
@@ -190,7 +208,7 @@ async function main(): Promise<void> {
     const worstP99 = Math.max(...lists.map((row) => row[`p99At${FIXED_RATE}Ms`] as number));
     process.stdout.write(
       `\norders list at ${worstRatio.toFixed(2)} of the bare route's rate (median of ${ROUNDS} rounds; target ≥ 0.60: ${worstRatio >= 0.6 ? 'met' : 'NOT met'}); ` +
-        `p99 at ${FIXED_RATE} req/s ${worstP99} ms (median of ${ROUNDS} rounds; target < 30: ${worstP99 < 30 ? 'met' : 'NOT met'}; the bare route's: ${rows[0][`p99At${FIXED_RATE}Ms`]} ms); ` +
+        `p99 at ${FIXED_RATE} req/s ${worstP99} ms (all ${ROUNDS} rounds' requests together; target < 30: ${worstP99 < 30 ? 'met' : 'NOT met'}; the bare route's: ${rows[0][`p99At${FIXED_RATE}Ms`]} ms); ` +
         `errors ${rows.reduce((n, row) => n + row.errors, 0)}.\n` +
         `With the list cache off, every order read and rendered on each request: ${uncached.ratioToBare.toFixed(2)} of the bare route, ` +
         `p99 at ${FIXED_RATE} req/s ${uncached[`p99At${FIXED_RATE}Ms`]} ms.\n`,

@@ -9,8 +9,20 @@ export function runAutocannon<T>(options: Record<string, unknown>): Promise<T> {
   return runLoadProcess<T>('load.ts', options);
 }
 
+export interface PacedLoadOptions {
+  url: string;
+  headers: Record<string, string>;
+  /** requests a second */
+  rate: number;
+  /** seconds measured */
+  duration: number;
+  connections: number;
+  /** seconds of unmeasured load first */
+  warmup?: number;
+}
+
 /** A steady load at `rate` requests a second in its own process (bench/support/paced-load.ts), for latency at a fixed rate. */
-export function runPacedLoad<T>(options: { url: string; headers: Record<string, string>; rate: number; duration: number; connections: number }): Promise<T> {
+export function runPacedLoad<T>(options: PacedLoadOptions): Promise<T> {
   return runLoadProcess<T>('paced-load.ts', options);
 }
 

@@ -7,32 +7,30 @@
  * once per millisecond of its lateness. Its p99 "at 200 req/s" was the p99 of a full-speed burst, inflated.
  * Here request i is due at start + i / rate; its latency runs from when it was due (so a stall that delays
  * later requests counts against them too: no coordinated omission) to the end of its answer.
+ *
+ * `warmup` seconds of the same load come first, unmeasured, on the same sockets: this process is new for every
+ * run, and its own first seconds (connections opened, its code compiled by V8 on the same two cores as the app
+ * and PostgreSQL) showed as a cluster of 50–100 ms answers at the start of every run, the bare route's included.
+ * `latencies` lists every measured latency, so runs can be pooled into one percentile.
  */
 import { Agent, request } from 'node:http';
+import type { PacedLoadOptions } from './autocannon-process';
 
-interface Options {
-  url: string;
-  headers: Record<string, string>;
-  rate: number;
-  duration: number;
-  connections: number;
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 }
 
 async function main(): Promise<void> {
-  const options = JSON.parse(process.argv[2]) as Options;
+  const options = JSON.parse(process.argv[2]) as PacedLoadOptions;
   // fifo: every socket is used in turn. Node's default (lifo) leaves some idle past the server's keep-alive
   // timeout at a low rate, and a request sent as the server closes one fails (ECONNRESET) for no fault of the app.
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections, scheduling: 'fifo' });
-  const total = Math.round(options.rate * options.duration);
   const interval = 1000 / options.rate;
-  const latencies: number[] = [];
+  let latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
-  const errorCodes: Record<string, number> = {};
+  let errorCodes: Record<string, number> = {};
   const send = (due: number) =>
     new Promise<void>((resolve) => {
       const req = request(options.url, { agent, headers: options.headers }, (res) => {
@@ -53,18 +51,32 @@ async function main(): Promise<void> {
       });
       req.end();
     });
-  const start = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; ) {
-    const now = performance.now();
-    for (; i < total && start + i * interval <= now; i++) inFlight.push(send(start + i * interval));
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + i * interval - performance.now())));
+  /** Sends `total` requests, each at its due time, and waits for their answers; returns when the first was due. */
+  const paced = async (total: number): Promise<number> => {
+    const start = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < total; ) {
+      const now = performance.now();
+      for (; i < total && start + i * interval <= now; i++) inFlight.push(send(start + i * interval));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + i * interval - performance.now())));
+    }
+    await Promise.all(inFlight);
+    return start;
+  };
+  if (options.warmup) {
+    await paced(Math.round(options.rate * options.warmup));
+    // the warm-up's answers are not the result; its failures would show again below
+    latencies = [];
+    non2xx = 0;
+    errors = 0;
+    errorCodes = {};
   }
-  await Promise.all(inFlight);
+  const start = await paced(Math.round(options.rate * options.duration));
   const seconds = (performance.now() - start) / 1000;
   agent.destroy();
-  const sorted = latencies.sort((a, b) => a - b);
   const ms = (value: number) => Math.round(value * 10) / 10;
+  const measured = latencies.map(ms);
+  const sorted = [...latencies].sort((a, b) => a - b);
   process.stdout.write(
     JSON.stringify({
       requests: { average: latencies.length / seconds, total: latencies.length },
@@ -78,6 +90,7 @@ async function main(): Promise<void> {
       errors,
       errorCodes,
       timeouts: 0,
+      latencies: measured,
     }),
   );
 }
