@@ -15,6 +15,14 @@ export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 
+/**
+ * Constant-time comparison of two hex digests of one algorithm (a digest's length is no secret). Where both
+ * sides are digests already, hashing them once more (`secretsEqual`) only costs time.
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'));
+}
+
 /** Constant-time comparison of two secrets of possibly different length. */
 export function secretsEqual(a: string, b: string): boolean {
   const left = createHash('sha256').update(a, 'utf8').digest();

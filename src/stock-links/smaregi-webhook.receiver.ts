@@ -35,7 +35,8 @@ export class SmaregiWebhookReceiver implements NestMiddleware {
         body: request.body as unknown,
       })
       .then(
-        (accepted) => response.status(200).json(accepted),
+        // written as is: `json()` would also hash the answer for an ETag, which an answer to a POST never uses
+        (accepted) => response.status(200).type('application/json').end(JSON.stringify(accepted)),
         (error: unknown) => {
           const status = error instanceof HttpException ? error.getStatus() : 500;
           // a 5xx is logged by the exception filter, with its stack

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
-import { secretsEqual } from '../auth/api-key-secret';
+import { digestsEqual } from '../auth/api-key-secret';
 import { NotFoundProblem, ProblemException } from '../common/problem';
 import { StockLinkJobs } from './stock-link.jobs';
 import { hashSecretCode } from './stock-links.service';
@@ -74,9 +74,9 @@ export class StockWebhookIntake {
   }
 }
 
-/** Both sides are SHA-256 digests of equal length: the comparison takes the same time whatever matches. */
+/** Both sides are SHA-256 hex digests: the comparison takes the same time whatever matches. */
 function matches(code: string | undefined, link: WebhookLinkAuth): boolean {
-  return code !== undefined && secretsEqual(hashSecretCode(code), link.secretHash);
+  return code !== undefined && digestsEqual(hashSecretCode(code), link.secretHash);
 }
 
 function notStored(detail: string): ProblemException {

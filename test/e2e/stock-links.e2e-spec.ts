@@ -226,6 +226,9 @@ describe('Stock links (Smaregi ↔ NextEngine)', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded', sncode: link.secretCode },
         body: new URLSearchParams({ params: JSON.stringify({ data: [{ table_name: 'Product', rows: [{ productId: '8000001', price: '100' }] }] }) }).toString(),
       });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(response.headers.get('etag')).toBeNull();
       expect(await response.json()).toEqual({ accepted: 0, duplicates: 0, unrecognised: 1 });
       expect((await view(link.id)).unrecognisedEvents).toBe(1);
       const [kept] = (await events(link.id)).filter((e) => e.kind === 'unrecognised');
