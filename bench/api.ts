@@ -2,8 +2,9 @@
  * `npm run bench:api` — `GET /v1/orders` under load with one million orders in the database.
  *
  * One tenant holds BENCH_ORDERS orders (default 1,000,000; seeded with SQL in seconds) over six connections,
- * four sites, weighted statuses and two years of order dates. The app runs in this process; autocannon runs in
- * a child process so the two never share an event loop. Two filtered first pages of 50 are measured beside a
+ * four sites, weighted statuses and two years of order dates. The app measured runs in its own process
+ * (bench/support/api-app-process.ts), as in production, and so does autocannon: none shares an event loop or a
+ * heap with another. Two filtered first pages of 50 are measured beside a
  * bare route of the same app (`GET /v1/bench/bare`, mounted through `AppModule.register`'s `extraModules`, so
  * it crosses the same middleware, API-key guard and interceptors): the ratio is the figure, not the absolute
  * numbers, which depend on the machine. The routes are measured in alternating rounds (BENCH_ROUNDS, default 3;
@@ -14,14 +15,13 @@
  * Targets (issue 19): the filtered lists ≥ 0.6 of the bare route's rate; p99 < 30 ms at 200 req/s.
  *
  * The list renders each order once per row version and keeps it in memory (`ORDER_LIST_CACHE_MB`), so a
- * repeated page is served from that cache. A second app on the same database runs with the cache off, and
+ * repeated page is served from that cache. A second app (another process) on the same database runs with the cache off, and
  * the status+site page is measured there too: what every request would cost if each hit orders never read.
  */
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createApp } from '../src/app.factory';
 import type { Order } from '../src/orders/order.entity';
-import { BenchBareModule } from './support/bare.module';
-import { benchConfig, benchDatabase, startBenchApp } from './support/bench-app';
+import { benchConfig, benchDatabase, startBenchApp, startProcess } from './support/bench-app';
 import { seedOrders } from './support/seed-orders';
 import { runAutocannon, runPacedLoad } from './support/autocannon-process';
 
@@ -91,12 +91,14 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const database = await benchDatabase();
-  const config = benchConfig(database.url);
-  const { app, url, apiKey } = await startBenchApp(config, { extraModules: [BenchBareModule] });
+  // this process's app seeds, makes the API key and explains; the apps measured run each in its own process
+  const { app, apiKey } = await startBenchApp(benchConfig(database.url));
   const db = app.get(DataSource);
-  const uncachedApp = await createApp(benchConfig(database.url, { orderListCacheMb: 0 }), { extraModules: [BenchBareModule] });
-  await uncachedApp.listen(0, '127.0.0.1');
-  const uncachedUrl = (await uncachedApp.getUrl()).replace('[::1]', '127.0.0.1');
+  const appProcess = join(__dirname, 'support', 'api-app-process.ts');
+  const measured = await startProcess(appProcess, { DATABASE_URL: database.url });
+  const uncached = await startProcess(appProcess, { DATABASE_URL: database.url, ORDER_LIST_CACHE_MB: '0' });
+  const url = measured.url;
+  const uncachedUrl = uncached.url;
   try {
     const [{ id: tenantId }] = await db.query(`SELECT tenant_id AS id FROM api_keys LIMIT 1`);
     process.stdout.write(`Seeding ${ORDERS.toLocaleString()} orders with SQL...\n`);
@@ -216,7 +218,8 @@ async function main(): Promise<void> {
   } finally {
     // the last fixed-rate run may leave requests in flight for a moment
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await uncachedApp.close();
+    await uncached.stop();
+    await measured.stop();
     await app.close();
     await database.stop();
   }
