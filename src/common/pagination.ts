@@ -62,8 +62,6 @@ function decodeCursor(cursor: string): CursorPosition {
   return parsed;
 }
 
-/** SQLSTATE class 22 (data exception): the cursor's value does not fit the sort column, e.g. text for a time. */
-
 /**
  * Keyset pagination, newest first, on (`sortColumn`, `id`). Stable under concurrent inserts, unlike
  * OFFSET, and an index on (tenant_id, sortColumn DESC, id DESC) keeps every page equally cheap.

@@ -5,7 +5,8 @@ import type { OrderStatus } from './order-state';
 import type { FulfillmentStatus } from '../fulfillment/fulfillment-state';
 import type { OrderTrackingPushState } from './order-fulfillment-states';
 
-export type ConfirmationState = 'not_needed' | 'pending' | 'confirmed' | 'failed';
+export const CONFIRMATION_STATES = ['not_needed', 'pending', 'confirmed', 'failed'] as const;
+export type ConfirmationState = (typeof CONFIRMATION_STATES)[number];
 
 /**
  * What the site now says of the order after intake (DESIGN §5a), beside our own `status`: Orders records it

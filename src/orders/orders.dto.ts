@@ -19,7 +19,7 @@ import {
 import { PageQuery } from '../common/pagination';
 import { IsoDateTime, NestedObject, Optional } from '../common/validation';
 import { SITE_IDS, type SiteId } from '../connectors/sales-site-connector';
-import { type CancelApprovalState, SITE_STATES, type SiteState } from './order.entity';
+import { type CancelApprovalState, CONFIRMATION_STATES, type ConfirmationState, SITE_STATES, type SiteState } from './order.entity';
 import { ORDER_STATUSES, type OrderStatus } from './order-state';
 import { FULFILLMENT_STATUSES, type FulfillmentStatus } from '../fulfillment/fulfillment-state';
 import { ORDER_TRACKING_PUSH_STATES, type OrderTrackingPushState } from './order-fulfillment-states';
@@ -240,8 +240,8 @@ export class OrderSiteChangeDto {
 }
 
 export class OrderConfirmationDto {
-  @ApiProperty({ enum: ['not_needed', 'pending', 'confirmed', 'failed'] })
-  state: 'not_needed' | 'pending' | 'confirmed' | 'failed';
+  @ApiProperty({ enum: CONFIRMATION_STATES })
+  state: ConfirmationState;
   /** the site's words on the last failure */
   error: string | null;
   attempts: number;
@@ -323,8 +323,8 @@ export class OrderSummaryDto extends PickType(OrderDto, [
   /** some lines map to no SKU yet (`unmappedLineCount > 0` on the order; the `unmapped` filter) */
   unmapped: boolean;
   /** `confirmation.state` of the order */
-  @ApiProperty({ enum: ['not_needed', 'pending', 'confirmed', 'failed'] })
-  confirmationState: 'not_needed' | 'pending' | 'confirmed' | 'failed';
+  @ApiProperty({ enum: CONFIRMATION_STATES })
+  confirmationState: ConfirmationState;
   /** what the site now says of the order (`siteChange.state`; the `held_by_site` and `cancelled_by_site` filters) */
   @ApiProperty({ enum: SITE_STATES })
   siteState: SiteState;

@@ -64,8 +64,9 @@ export type StoreOutcome = { kind: 'stored'; inserted: number } | { kind: 'link-
 /**
  * Group commit of the webhook's changes. Concurrent requests are stored by ONE statement (one transaction, one
  * WAL flush) and each is answered only after that commit: durable before the 200, as with one INSERT per request,
- * at a fraction of the fsyncs and round trips. The statement is prepared once per connection (`PreparedStatements`),
- * not parsed and planned for every group (`npm run bench:webhook`, median of 5 runs: 0.50 → 0.58 of the bare route). A request waits at most for the groups already in flight (at most
+ * at a fraction of the fsyncs and round trips. The statement is prepared once per connection
+ * (`PreparedStatements`), not parsed and planned for every group (`npm run bench:webhook`, median of 5 runs:
+ * 0.50 → 0.58 of the bare route). A request waits at most for the groups already in flight (at most
  * MAX_IN_FLIGHT, each bounded by MAX_GROUP_ROWS) — no timer: a lone request is written at once (next tick).
  * If the statement fails, every request of the group is rejected (the intake answers 503, Smaregi resends);
  * nothing of the group is stored, the transaction being one.
