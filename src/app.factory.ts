@@ -7,6 +7,8 @@ import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
+import { MallbridgeExpressAdapter } from './runtime/express-adapter';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
@@ -42,7 +44,8 @@ export function corsOptions(origins: string[]): CorsOptionsDelegate<Request> {
 
 /** Everything about the HTTP app that both `main.ts` and the e2e tests need, so tests run what ships. */
 export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, options), {
+  installLeanAsyncResourceBind();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, options), new MallbridgeExpressAdapter(), {
     bufferLogs: true,
     bodyParser: false,
   });

@@ -1,3 +1,4 @@
+import './runtime/pretenuring'; // first: before anything allocates (see the file)
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';

@@ -4,6 +4,7 @@
  * baseline: `POST /bench/bare`, a route on the same Express app behind the same middleware (helmet, body
  * parsers) doing nothing. Prints `READY <url>` once it listens.
  */
+import '../../src/runtime/pretenuring'; // first, as in src/main.ts
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/config.loader';
 
