@@ -24,6 +24,7 @@ import type { Order } from '../src/orders/order.entity';
 import { benchConfig, benchDatabase, startBenchApp, startProcess } from './support/bench-app';
 import { seedOrders } from './support/seed-orders';
 import { runAutocannon, runPacedLoad } from './support/autocannon-process';
+import { type GcStats, readGcStats } from './support/gc-stats';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -43,6 +44,8 @@ interface LoadResult {
   errorCodes?: Record<string, number>;
   /** the paced load's every latency, ms */
   latencies?: number[];
+  /** the serving app's garbage collections during the paced run (its warm-up included) */
+  gc?: GcStats;
 }
 
 /** The p-th percentile of every latency of the given paced runs together. */
@@ -152,8 +155,11 @@ async function main(): Promise<void> {
       );
       const results: Record<string, LoadResult> = {};
       const fixedResults: Record<string, LoadResult> = {};
-      for (const name of names) results[name] = await load({ url: target(routes[name]), headers, connections: CONNECTIONS, duration: SECONDS });
+      for (const name of names)
+        results[name] = await load({ url: target(routes[name]), headers, connections: CONNECTIONS, duration: SECONDS });
       for (const name of names) {
+        const serving = 'base' in routes[name] ? uncached : measured;
+        await readGcStats(serving.child); // from here on
         fixedResults[name] = await runPacedLoad<LoadResult>({
           url: target(routes[name]),
           headers,
@@ -162,6 +168,7 @@ async function main(): Promise<void> {
           rate: FIXED_RATE,
           warmup: WARMUP,
         });
+        fixedResults[name].gc = await readGcStats(serving.child);
       }
       rounds.push(results);
       fixedRounds.push(fixedResults);
@@ -189,6 +196,17 @@ async function main(): Promise<void> {
         [`p99At${FIXED_RATE}Ms`]: pooledPercentile(fixed, 99),
         p99ByRound: fixed.map((result) => result.latency.p99),
         [`achievedAt${FIXED_RATE}`]: round(median(fixed.map((result) => result.requests.average)), 0),
+        // the app's collections over every paced run of the route together: what stalls its answers
+        gcAt200: fixed.reduce(
+          (sum, { gc }) => ({
+            scavenges: sum.scavenges + (gc?.scavenges ?? 0),
+            scavengeMs: round(sum.scavengeMs + (gc?.scavengeMs ?? 0)),
+            majors: sum.majors + (gc?.majors ?? 0),
+            majorMs: round(sum.majorMs + (gc?.majorMs ?? 0)),
+            maxPauseMs: round(Math.max(sum.maxPauseMs, gc?.maxPauseMs ?? 0)),
+          }),
+          { scavenges: 0, scavengeMs: 0, majors: 0, majorMs: 0, maxPauseMs: 0 },
+        ),
         errors,
         errorKinds,
       };
@@ -204,16 +222,26 @@ async function main(): Promise<void> {
           `              ${String(row[`p50At${FIXED_RATE}Ms`]).padStart(3)}ms ${String(row[`p99At${FIXED_RATE}Ms`]).padStart(4)}ms (${row.p99ByRound.join(' ')})\n`,
       );
     }
+    process.stdout.write(
+      `\nthe app's garbage collections in the paced runs (${ROUNDS} × ${WARMUP + SECONDS} s per route, warm-up included):\n`,
+    );
+    for (const row of rows) {
+      const gc = row.gcAt200;
+      process.stdout.write(
+        `${row.route.padEnd(12)} ${String(gc.scavenges).padStart(4)} scavenges, ${gc.scavengeMs} ms in all; ` +
+          `${gc.majors} major (mark-compact), ${gc.majorMs} ms; longest pause ${gc.maxPauseMs} ms\n`,
+      );
+    }
     const lists = rows.filter((row) => row.route !== 'bare' && row.route !== 'no cache');
-    const uncached = rows.find((row) => row.route === 'no cache')!;
+    const uncachedRow = rows.find((row) => row.route === 'no cache')!;
     const worstRatio = Math.min(...lists.map((row) => row.ratioToBare));
     const worstP99 = Math.max(...lists.map((row) => row[`p99At${FIXED_RATE}Ms`] as number));
     process.stdout.write(
       `\norders list at ${worstRatio.toFixed(2)} of the bare route's rate (median of ${ROUNDS} rounds; target ≥ 0.60: ${worstRatio >= 0.6 ? 'met' : 'NOT met'}); ` +
         `p99 at ${FIXED_RATE} req/s ${worstP99} ms (all ${ROUNDS} rounds' requests together; target < 30: ${worstP99 < 30 ? 'met' : 'NOT met'}; the bare route's: ${rows[0][`p99At${FIXED_RATE}Ms`]} ms); ` +
         `errors ${rows.reduce((n, row) => n + row.errors, 0)}.\n` +
-        `With the list cache off, every order read and rendered on each request: ${uncached.ratioToBare.toFixed(2)} of the bare route, ` +
-        `p99 at ${FIXED_RATE} req/s ${uncached[`p99At${FIXED_RATE}Ms`]} ms.\n`,
+        `With the list cache off, every order read and rendered on each request: ${uncachedRow.ratioToBare.toFixed(2)} of the bare route, ` +
+        `p99 at ${FIXED_RATE} req/s ${uncachedRow[`p99At${FIXED_RATE}Ms`]} ms.\n`,
     );
   } finally {
     // the last fixed-rate run may leave requests in flight for a moment

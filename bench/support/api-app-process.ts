@@ -2,13 +2,17 @@
  * An app for `npm run bench:api`, in its own OS process, as in production: one app per process, so the app
  * under load shares its heap and its garbage collector with nothing else (two apps in the bench's process
  * made one's collections stall the other's requests). Configured by the bench (`benchConfig`) on DATABASE_URL,
- * with ORDER_LIST_CACHE_MB, and the bench's bare route (`BenchBareModule`). Prints `READY <url>` once it listens.
+ * with ORDER_LIST_CACHE_MB, and the bench's bare route (`BenchBareModule`). Prints `READY <url>` once it listens,
+ * and its garbage collections since the last ask on SIGUSR2 (bench/support/gc-stats.ts).
  */
+import '../../src/runtime/pretenuring'; // first, as in src/main.ts
 import { createApp } from '../../src/app.factory';
 import { BenchBareModule } from './bare.module';
 import { benchConfig } from './bench-app';
+import { reportGcOnSignal } from './gc-stats';
 
 async function main(): Promise<void> {
+  reportGcOnSignal();
   const cacheMb = process.env.ORDER_LIST_CACHE_MB;
   const config = benchConfig(process.env.DATABASE_URL!, cacheMb === undefined ? {} : { orderListCacheMb: Number(cacheMb) });
   const app = await createApp(config, { extraModules: [BenchBareModule] });
