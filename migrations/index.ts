@@ -19,5 +19,6 @@ import { People1765000000000 } from './1765000000000-people';
 import { TenantEvents1765000001000 } from './1765000001000-tenant-events';
 import { OutboundWebhooks1765000002000 } from './1765000002000-outbound-webhooks';
 import { OrderFulfillmentStatus1765000003000 } from './1765000003000-order-fulfillment-status';
+import { OrdersSiteStatusOrdered1765000004000 } from './1765000004000-orders-site-status-ordered';
 
-export const migrations = [Foundation1763856000000, Connections1763856100000, Orders1763856200000, SkuCatalog1763856300000, Fulfillment1763856400000, StockLinks1763856500000, MillisecondTimestamps1763856600000, OrderChanges1763856700000, StockCorrectness1763856800000, StockBridgeTravel1763856900000, StockLinkShipments1763856901000, StockLinkNotices1763856902000, DemandMarksOpenOrdersOnly1763856903000, People1765000000000, TenantEvents1765000001000, OutboundWebhooks1765000002000, OrderFulfillmentStatus1765000003000];
+export const migrations = [Foundation1763856000000, Connections1763856100000, Orders1763856200000, SkuCatalog1763856300000, Fulfillment1763856400000, StockLinks1763856500000, MillisecondTimestamps1763856600000, OrderChanges1763856700000, StockCorrectness1763856800000, StockBridgeTravel1763856900000, StockLinkShipments1763856901000, StockLinkNotices1763856902000, DemandMarksOpenOrdersOnly1763856903000, People1765000000000, TenantEvents1765000001000, OutboundWebhooks1765000002000, OrderFulfillmentStatus1765000003000, OrdersSiteStatusOrdered1765000004000];
