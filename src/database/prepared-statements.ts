@@ -1,34 +1,83 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
+export interface StatementOptions {
+  /**
+   * Plan the statement for its values on each run, as PostgreSQL chooses for a prepared statement: for one
+   * whose best plan depends on the values (a text search's pattern). Otherwise it is planned once per
+   * connection, for any values.
+   */
+  planForValues?: boolean;
+}
+
 /**
- * Statements on a hot path as named prepared statements, straight on TypeORM's pg pool.
+ * Statements on a hot path as named prepared statements on pg pools, beside TypeORM.
  *
  * `DataSource.query` sends each statement to be parsed and planned again, and wraps it in a query runner. For
- * a statement run many times a second (the orders list's page query, the Smaregi webhook's group insert)
- * PostgreSQL's parse and plan cost about as much as running it, and on a small machine PostgreSQL shares the
- * cores with the app. A named statement is prepared once per pooled connection (pg remembers which are) and
- * then only bound and run. Statements are named by their text, so the same text always has the same name;
- * callers keep the number of texts bounded (one per filter combination, values always as parameters). Each
- * runs on its own, outside any transaction of the caller's (one statement is one transaction).
+ * a statement run many times a second (the API-key check, the orders list's page query, the Smaregi
+ * webhook's group insert) PostgreSQL's parse and plan cost about as much as running it, and on a small machine
+ * PostgreSQL shares the cores with the app. A named statement is prepared once per pooled connection (pg
+ * remembers which are) and then only bound and run. Statements are named by their text, so the same text
+ * always has the same name; callers keep the number of texts bounded (one per filter combination, values
+ * always as parameters). Each runs on its own, outside any transaction of the caller's (one statement is one
+ * transaction).
+ *
+ * Planned once: a prepared statement still gets a new plan for its values on every run while PostgreSQL
+ * judges that plan cheaper than its generic one, and for the orders list's page query it always did: planning
+ * it against the dozen indexes of `orders` cost PostgreSQL ~190 µs a request, more than running it (bench:api's
+ * machine, CPU per request read from /proc). These statements' plans do not depend on their values (equality
+ * on indexed columns, a keyset walk with LIMIT, a lookup by key), so they run on a pool of their own whose
+ * connections use the generic plan (`plan_cache_mode = force_generic_plan`, set on each new connection); the
+ * rest of the app keeps PostgreSQL's choice, and so does a statement asked with `planForValues`.
  */
 @Injectable()
-export class PreparedStatements {
+export class PreparedStatements implements OnApplicationShutdown {
   private readonly names = new Map<string, string>();
+  private plannedOnce?: Pool;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async query<Row>(text: string, values: unknown[]): Promise<Row[]> {
+  async query<Row>(text: string, values: unknown[], options: StatementOptions = {}): Promise<Row[]> {
     let name = this.names.get(text);
     if (name === undefined) {
       name = `mb_${createHash('sha1').update(text).digest('base64url')}`;
       this.names.set(text, name);
     }
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
+    const pool = options.planForValues ? this.typeOrmPool() : this.plannedOncePool();
     return (await pool.query({ name, text, values })).rows as Row[];
+  }
+
+  /** When TypeORM closes its pool (its module's shutdown hook): after the last request has been answered. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.plannedOnce?.end();
+  }
+
+  private typeOrmPool(): Pool {
+    return (this.db.driver as PostgresDriver).master as Pool;
+  }
+
+  private plannedOncePool(): Pool {
+    if (!this.plannedOnce) {
+      // TypeORM's pool options (the database URL, TLS), a smaller pool, connections kept as TypeORM's are
+      const pool = new Pool({
+        ...this.typeOrmPool().options,
+        max: 10,
+        min: 4,
+        idleTimeoutMillis: 60_000,
+        application_name: 'mallbridge-prepared',
+      });
+      // a SET, not the `options` startup parameter, which options in the database URL would override; a
+      // client runs its queries in order, so the SET comes before the first statement
+      // (a connection it failed on is broken, and so is the statement that follows on it)
+      pool.on('connect', (client: PoolClient) => void client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined));
+      // an idle connection's failure (the server restarted) is pg-pool's to replace; unhandled, it would end the process
+      pool.on('error', () => undefined);
+      this.plannedOnce = pool;
+    }
+    return this.plannedOnce;
   }
 }

@@ -65,7 +65,8 @@ export class OrdersService implements UnmappedListingsSource {
       filter((p) => `(o.external_order_id ILIKE ${p} OR o.recipient_name ILIKE ${p})`, pattern);
     }
     const page = await paginateSql<OrderKeyRow, OrderVersion & { orderedAt: Date }>(
-      (sql, values) => this.preparedStatements.query<OrderKeyRow>(sql, values),
+      // a text search's best plan depends on its pattern (how many rows the trigram indexes find)
+      (sql, values) => this.preparedStatements.query<OrderKeyRow>(sql, values, { planForValues: query.q !== undefined }),
       query,
       {
         // epoch milliseconds: the cursor needs only a Date, cheaper from a number than from a timestamp's text

@@ -1,0 +1,64 @@
+import { DataSource } from 'typeorm';
+import { PreparedStatements } from '../../src/database/prepared-statements';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
+
+/**
+ * Hot-path statements run planned once, for any values, on a pool of their own; a statement whose plan
+ * depends on its values (`planForValues`) and the rest of the app keep PostgreSQL's choice.
+ */
+describe('PreparedStatements', () => {
+  let t: TestApp;
+  let statements: PreparedStatements;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    statements = t.app.get(PreparedStatements);
+    db = t.app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const planCacheMode = `SELECT current_setting('plan_cache_mode') AS mode, $1::int AS n`;
+
+  it('runs a statement on connections set to plan it once, whichever connection of the pool it lands on', async () => {
+    // more at once than the pool's kept connections, so new ones are opened and each must be set
+    const rows = await Promise.all(Array.from({ length: 12 }, (_, n) => statements.query<{ mode: string; n: number }>(planCacheMode, [n])));
+    expect(rows.map(([row]) => row)).toEqual(Array.from({ length: 12 }, (_, n) => ({ mode: 'force_generic_plan', n })));
+  });
+
+  it('leaves a statement asked with planForValues, and TypeORM’s own queries, to PostgreSQL’s choice', async () => {
+    const [row] = await statements.query<{ mode: string }>(planCacheMode, [1], { planForValues: true });
+    expect(row.mode).toBe('auto');
+    const [own] = await db.query(`SELECT current_setting('plan_cache_mode') AS mode`);
+    expect(own.mode).toBe('auto');
+  });
+
+  it('lists orders searched by text and filtered by status alike (the two pools answer the same API)', async () => {
+    const tenant = await t.createTenant('Plans');
+    const auth = { Authorization: `Bearer ${tenant.apiKey}` };
+    const filtered = await t.http.get('/v1/orders?status=new&limit=5').set(auth).expect(200);
+    const searched = await t.http.get('/v1/orders?q=nothing-like-this&limit=5').set(auth).expect(200);
+    expect(filtered.body).toEqual({ data: [], nextCursor: null });
+    expect(searched.body).toEqual({ data: [], nextCursor: null });
+  });
+
+  it('closes its pool with the app: no connection of it is left on the server', async () => {
+    const other = await startTestApp();
+    const [{ name }] = await other.app.get(DataSource).query(`SELECT current_database() AS name`);
+    await other.app.get(PreparedStatements).query(planCacheMode, [1]);
+    const open = async () =>
+      (
+        await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'mallbridge-prepared' AND datname = $1`, [
+          name,
+        ])
+      )[0].n as number;
+    expect(await open()).toBeGreaterThan(0);
+    await other.close();
+    // a backend leaves pg_stat_activity as it exits, a moment after its client hung up
+    await waitFor(async () => (await open()) === 0, { what: 'the closed app’s prepared-statement connections to end' });
+  });
+});
