@@ -1,8 +1,9 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
-import { installLeanAsyncResourceBind } from './async-resource-bind';
+import { installLeanAsyncResourceBind, nodeAsyncResourceBind } from './async-resource-bind';
 
 describe('installLeanAsyncResourceBind', () => {
-  const nodeBind = AsyncResource.prototype.bind;
+  // the process's one AsyncResource: an app made by an earlier test file may have installed it already
+  const nodeBind = nodeAsyncResourceBind();
   beforeAll(() => installLeanAsyncResourceBind());
 
   it('replaces Node 20 bind, whose bound functions carry the deprecated asyncResource accessor', () => {

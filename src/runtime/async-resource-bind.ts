@@ -16,6 +16,7 @@ type AnyFunction = (...args: unknown[]) => unknown;
  * `thisArg`, `length`, and its own argument error.
  */
 export function installLeanAsyncResourceBind(): void {
+  if (nodeAsyncResourceBind() !== AsyncResource.prototype.bind) return; // installed already
   const nodeBind = AsyncResource.prototype.bind as (this: AsyncResource, fn: unknown, thisArg?: unknown) => AnyFunction;
   const probe = nodeBind.call(new AsyncResource('mallbridge-probe'), () => undefined);
   if (!Object.prototype.hasOwnProperty.call(probe, 'asyncResource')) return; // this Node no longer adds it
@@ -31,5 +32,17 @@ export function installLeanAsyncResourceBind(): void {
     Object.defineProperty(bound, 'length', { configurable: true, enumerable: false, value: fn.length, writable: false });
     return bound;
   }
+  Object.defineProperty(bind, NODE_BIND, { value: nodeBind });
   AsyncResource.prototype.bind = bind as typeof AsyncResource.prototype.bind;
 }
+
+/** Node's own `AsyncResource.prototype.bind`, whether or not the lean one is installed (the process has one `AsyncResource`). */
+export function nodeAsyncResourceBind(): typeof AsyncResource.prototype.bind {
+  const current = AsyncResource.prototype.bind as typeof AsyncResource.prototype.bind & {
+    [NODE_BIND]?: typeof AsyncResource.prototype.bind;
+  };
+  return current[NODE_BIND] ?? current;
+}
+
+// Symbol.for: the one registry of the process, so a second copy of this module (a test runner's) finds it too
+const NODE_BIND = Symbol.for('mallbridge.nodeAsyncResourceBind');
