@@ -62,14 +62,9 @@ export class PreparedStatements implements OnApplicationShutdown {
 
   private plannedOncePool(): Pool {
     if (!this.plannedOnce) {
-      // TypeORM's pool options (the database URL, TLS), a smaller pool, connections kept as TypeORM's are
-      const pool = new Pool({
-        ...this.typeOrmPool().options,
-        max: 10,
-        min: 4,
-        idleTimeoutMillis: 60_000,
-        application_name: 'mallbridge-prepared',
-      });
+      // TypeORM's pool options (the database URL, TLS, how long idle connections are kept: data-source-options.ts),
+      // in a smaller pool, named apart in pg_stat_activity
+      const pool = new Pool({ ...this.typeOrmPool().options, max: 10, min: 4, application_name: 'mallbridge-prepared' });
       // a SET, not the `options` startup parameter, which options in the database URL would override; a
       // client runs its queries in order, so the SET comes before the first statement
       // (a connection it failed on is broken, and so is the statement that follows on it)

@@ -44,6 +44,20 @@ describe('Foundation: tenants, API keys, errors, idempotency, operations', () =>
       await t.http.get('/v1/api-keys').set(as(tenantA.apiKey)).expect(200);
     });
 
+    it('records a key\'s first use (lastUsedAt from null to a time), and not again on every request', async () => {
+      const created = await t.http.post('/v1/api-keys').set(as(tenantA.apiKey)).send({ name: 'last use' }).expect(201);
+      const lastUsed = async () => {
+        const keys = await t.http.get('/v1/api-keys').set(as(tenantA.apiKey)).expect(200);
+        return (keys.body.data as { id: string; lastUsedAt: string | null }[]).find((key) => key.id === created.body.id)!.lastUsedAt;
+      };
+      expect(await lastUsed()).toBeNull();
+      await t.http.get('/v1/orders').set(as(created.body.key)).expect(200);
+      const first = await lastUsed();
+      expect(first).toEqual(expect.any(String));
+      await t.http.get('/v1/orders').set(as(created.body.key)).expect(200);
+      expect(await lastUsed()).toBe(first); // written at most once a minute: a read-heavy console is not a write per request
+    });
+
     it('stores keys hashed: the plain key is nowhere in the database', async () => {
       const created = await t.http.post('/v1/api-keys').set(as(tenantA.apiKey)).send({ name: 'hash check' }).expect(201);
       const dataSource = t.app.get(require('typeorm').DataSource);
