@@ -59,9 +59,10 @@ describe('paginate', () => {
       params: ['tenant'],
       sortColumn: 'r.created_at',
       idColumn: 'r.id',
-      map: (row: (typeof rows)[number]) => ({ id: row.id, createdAt: row.created_at }),
+      items: (page: typeof rows) => page.map(toItem),
       sortProperty: 'createdAt' as const,
     };
+    const toItem = (row: (typeof rows)[number]) => ({ id: row.id, createdAt: row.created_at });
 
     it("appends the keyset condition, order and limit + 1 after the caller's parameters, and keeps the cursor format", async () => {
       const run = jest.fn(async () => rows);
@@ -70,7 +71,7 @@ describe('paginate', () => {
         'SELECT r.id, r.created_at FROM runs r WHERE r.tenant_id = $1 AND (r.created_at, r.id) < ($2, $3) ORDER BY r.created_at DESC, r.id DESC LIMIT $4',
         ['tenant', '2026-02-01T00:00:00.000Z', ID, 3],
       );
-      expect(page.data).toEqual(rows.slice(0, 2).map(sqlOptions.map));
+      expect(page.data).toEqual(rows.slice(0, 2).map(toItem));
       expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString('utf8'))).toEqual({
         v: '2026-01-02T00:00:00.000Z',
         id: rows[1].id,
@@ -80,7 +81,39 @@ describe('paginate', () => {
 
     it('answers the last page with no cursor', async () => {
       const page = await paginateSql(async () => rows, { limit: 3 }, sqlOptions);
-      expect(page).toEqual({ data: rows.map(sqlOptions.map), nextCursor: null });
+      expect(page).toEqual({ data: rows.map(toItem), nextCursor: null });
+    });
+
+    it('gives the items the page rows only (not the extra one that tells a next page exists), and takes the cursor from the last item', async () => {
+      const items = jest.fn(async (page: typeof rows) => page.map((row) => ({ id: row.id, sortKey: `key of ${row.id}` })));
+      const page = await paginateSql(async () => rows, { limit: 2 }, { ...sqlOptions, items, sortProperty: 'sortKey' as const });
+      expect(items).toHaveBeenCalledWith(rows.slice(0, 2));
+      expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString('utf8'))).toEqual({
+        v: `key of ${rows[1].id}`,
+        id: rows[1].id,
+      });
+    });
+
+    it('takes the cursor from the last item there is when the last row vanished before its item was read', async () => {
+      const page = await paginateSql(
+        async () => rows,
+        { limit: 2 },
+        { ...sqlOptions, items: (page: typeof rows) => page.slice(0, 1).map(toItem) },
+      );
+      expect(page.data).toEqual([toItem(rows[0])]);
+      expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString('utf8'))).toEqual({
+        v: rows[0].created_at.toISOString(),
+        id: rows[0].id,
+      });
+    });
+
+    it('asks again for a page whose every row vanished, instead of ending the list there', async () => {
+      const run = jest.fn().mockResolvedValueOnce(rows).mockResolvedValueOnce(rows.slice(1));
+      const items = async (page: typeof rows) => page.filter((row) => row !== rows[0]).map(toItem);
+      const page = await paginateSql(run, { limit: 1 }, { ...sqlOptions, items });
+      expect(run).toHaveBeenCalledTimes(2);
+      expect(page.data).toEqual([toItem(rows[1])]);
+      expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString('utf8'))).toMatchObject({ id: rows[1].id });
     });
 
     it('turns a value the sort column cannot take into a 400 on `cursor`', async () => {

@@ -78,6 +78,7 @@ export function paginate<T extends ObjectLiteral & { id: string }>(
       if (after) query.andWhere(`(${sort}, ${options.alias}.id) < (:cursorValue, :cursorId)`, { cursorValue: after.v, cursorId: after.id });
       return query.orderBy(sort, 'DESC').addOrderBy(`${options.alias}.id`, 'DESC').limit(take).getMany();
     },
+    (rows) => rows,
     (row) => row[options.sortProperty] as unknown,
   );
 }
@@ -85,7 +86,9 @@ export function paginate<T extends ObjectLiteral & { id: string }>(
 /**
  * `paginate` over plain SQL, for hot lists where building the query with TypeORM and hydrating entities
  * cost more than running it. `where` refers to `params` as $1…; the keyset condition, order and limit are
- * appended here, so the same cursors work. Rows go through `map`, whose `sortProperty` makes the cursor.
+ * appended here, so the same cursors work. The page's rows become its items in one step (`items`, which may read
+ * more, and may leave out a row gone since it was found); the cursor is the last item's `sortProperty`, so the
+ * page query need not read the sort value of every row when `items` has it anyway.
  */
 export function paginateSql<Row, T extends { id: string }>(
   run: (sql: string, params: unknown[]) => Promise<Row[]>,
@@ -98,13 +101,13 @@ export function paginateSql<Row, T extends { id: string }>(
     /** the sort and id columns as SQL, e.g. `o.ordered_at`, `o.id` */
     sortColumn: string;
     idColumn: string;
-    map: (row: Row) => T;
+    items: (rows: Row[]) => T[] | Promise<T[]>;
     sortProperty: keyof T & string;
   },
 ): Promise<Page<T>> {
   return keysetPage(
     page,
-    async (after, take) => {
+    (after, take) => {
       const where = [...query.where];
       const params = [...query.params];
       if (after) {
@@ -112,13 +115,13 @@ export function paginateSql<Row, T extends { id: string }>(
         where.push(`(${query.sortColumn}, ${query.idColumn}) < ($${params.length - 1}, $${params.length})`);
       }
       params.push(take);
-      const rows = await run(
+      return run(
         `SELECT ${query.select} FROM ${query.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
           ` ORDER BY ${query.sortColumn} DESC, ${query.idColumn} DESC LIMIT $${params.length}`,
         params,
       );
-      return rows.map(query.map);
     },
+    query.items,
     (item) => item[query.sortProperty] as unknown,
   );
 }
@@ -142,30 +145,36 @@ export function pageJson(page: Page<{ json: Buffer }>): Buffer {
   return Buffer.concat(parts);
 }
 
-async function keysetPage<T extends { id: string }>(
+async function keysetPage<Row, T extends { id: string }>(
   page: PageQuery,
-  fetch: (after: CursorPosition | null, take: number) => Promise<T[]>,
+  fetch: (after: CursorPosition | null, take: number) => Promise<Row[]>,
+  toItems: (rows: Row[]) => T[] | Promise<T[]>,
   sortValue: (item: T) => unknown,
 ): Promise<Page<T>> {
   const limit = page.limit ?? DEFAULT_PAGE_SIZE;
   const after = page.cursor ? decodeCursor(page.cursor) : null;
-  let rows: T[];
-  try {
-    rows = await fetch(after, limit + 1);
-  } catch (error) {
-    if (after && isDataException(error)) throw invalidCursor();
-    throw error;
+  // A row can be gone by the time `toItems` reads it. The cursor comes from the last item there is: the rows after
+  // it that vanished are not skipped, there is nothing left of them. A page whose every row vanished is asked again.
+  for (let attempt = 1; ; attempt++) {
+    let rows: Row[];
+    try {
+      rows = await fetch(after, limit + 1);
+    } catch (error) {
+      if (after && isDataException(error)) throw invalidCursor();
+      throw error;
+    }
+    const data = await toItems(rows.slice(0, limit));
+    const hasMore = rows.length > limit;
+    if (hasMore && data.length === 0 && attempt < 3) continue;
+    const last = data[data.length - 1];
+    let nextCursor: string | null = null;
+    if (hasMore && last) {
+      const value = sortValue(last);
+      nextCursor = encodeCursor({ v: value instanceof Date ? value.toISOString() : (value as string | number), id: last.id });
+    }
+    return { data, nextCursor };
   }
-  const data = rows.slice(0, limit);
-  const last = data[data.length - 1];
-  let nextCursor: string | null = null;
-  if (rows.length > limit && last) {
-    const value = sortValue(last);
-    nextCursor = encodeCursor({ v: value instanceof Date ? value.toISOString() : (value as string | number), id: last.id });
-  }
-  return { data, nextCursor };
 }
-
 /** Documents a `{ data: Item[], nextCursor }` response in OpenAPI. */
 export function ApiPageResponse(item: ClassType<unknown>, description?: string) {
   return applyDecorators(

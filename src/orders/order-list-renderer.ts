@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config';
 import { DEFAULT_ORDER_LIST_CACHE_MB } from '../config/config.loader';
@@ -53,7 +53,7 @@ export class OrderListRenderer {
         [tenantId, stale],
       );
       for (const row of rows) {
-        const entry = { id: row.id, version: row.version, json: utf8(JSON.stringify(toOrderSummary(row))) };
+        const entry = { id: row.id, version: row.version, orderedAt: row.ordered_at, json: utf8(JSON.stringify(toOrderSummary(row))) };
         rendered.set(row.id, entry);
         this.cache?.set(row.id, entry);
       }
@@ -72,6 +72,8 @@ export interface OrderVersion {
 }
 
 export interface RenderedOrder extends OrderVersion {
+  /** for the next page's cursor, so the list's page query reads only ids and versions (see `OrdersService.list`) */
+  orderedAt: Date;
   /** the order's `OrderSummaryDto` as JSON, UTF-8 */
   json: Buffer;
 }
@@ -152,7 +154,7 @@ const SUMMARY_FORMAT = 2;
  * order gives it a new version) at a fraction of the cost.
  */
 export function orderListEtag(items: readonly OrderVersion[], nextCursor: string | null): string {
-  // one string, one update: each call into the hash costs more than the few bytes it adds
+  // one string, one-shot `hash`: a `Hash` object and each call into it cost more than the few bytes they hash
   const source = `${SUMMARY_FORMAT}|${nextCursor ?? ''}|${items.map((item) => `${item.id}:${item.version}`).join('|')}`;
-  return `W/"${createHash('sha1').update(source).digest('base64url')}"`;
+  return `W/"${hash('sha1', source, 'base64url')}"`;
 }

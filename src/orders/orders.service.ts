@@ -17,12 +17,6 @@ import { SiteCalls } from '../connections/site-calls';
 import { PreparedStatements } from '../database/prepared-statements';
 import type { CreateManualOrderDto, ListOrdersQuery } from './orders.dto';
 
-interface OrderKeyRow {
-  id: string;
-  version: string;
-  ordered_at: number;
-}
-
 @UnmappedListingsSourceProvider()
 @Injectable()
 export class OrdersService implements UnmappedListingsSource {
@@ -64,23 +58,23 @@ export class OrdersService implements UnmappedListingsSource {
       const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       filter((p) => `(o.external_order_id ILIKE ${p} OR o.recipient_name ILIKE ${p})`, pattern);
     }
-    const page = await paginateSql<OrderKeyRow, OrderVersion & { orderedAt: Date }>(
+    return paginateSql<OrderVersion, RenderedOrder>(
       // a text search's best plan depends on its pattern (how many rows the trigram indexes find)
-      (sql, values) => this.preparedStatements.query<OrderKeyRow>(sql, values, { planForValues: query.q !== undefined }),
+      (sql, values) => this.preparedStatements.query<OrderVersion>(sql, values, { planForValues: query.q !== undefined }),
       query,
       {
-        // epoch milliseconds: the cursor needs only a Date, cheaper from a number than from a timestamp's text
-        select: 'o.id, o.xmin::text AS version, floor(extract(epoch FROM o.ordered_at) * 1000)::float8 AS ordered_at',
+        // ids and versions only: the sort value of the cursor comes from the rendered last order, mostly cached, and
+        // computing it for every row was a third of the query's cost in PostgreSQL (measured with the generic plan)
+        select: 'o.id, o.xmin::text AS version',
         from: 'orders o',
         where,
         params,
         sortColumn: 'o.ordered_at',
         idColumn: 'o.id',
-        map: (row) => ({ id: row.id, version: row.version, orderedAt: new Date(row.ordered_at) }),
+        items: (rows) => this.listRenderer.render(tenantId, rows),
         sortProperty: 'orderedAt',
       },
     );
-    return { data: await this.listRenderer.render(tenantId, page.data), nextCursor: page.nextCursor };
   }
 
   async get(tenantId: string, id: string): Promise<Order> {
