@@ -3,12 +3,11 @@ import type { Response } from 'express';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
 import { ApiProblems } from '../common/api-problems';
-import { ApiPageResponse, JSON_CONTENT_TYPE, pageJson } from '../common/pagination';
+import { ApiPageResponse, JSON_CONTENT_TYPE } from '../common/pagination';
 import { ConnectionsService } from '../connections/connections.service';
 import { SyncStartedDto } from '../jobs/sync-runs.dto';
 import type { OrderLine } from './order-line.entity';
 import type { Order } from './order.entity';
-import { orderListEtag } from './order-list-renderer';
 import { OrderSyncJobs } from './order-sync.jobs';
 import type { Page } from '../common/pagination';
 import { OrderChangeIntakeService } from './order-change-intake.service';
@@ -100,10 +99,10 @@ export class OrdersController {
   async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListOrdersQuery, @Res() response: Response): Promise<void> {
     const page = await this.orders.list(caller.tenantId, query);
     // set here, Express does not hash the body for one, and still answers a matching `If-None-Match` with 304
-    response.setHeader('ETag', orderListEtag(page.data, page.nextCursor));
+    response.setHeader('ETag', page.etag);
     // the body is bytes already: sent as they are (Nest would serialize a returned Buffer as a JSON object)
     response.setHeader('Content-Type', JSON_CONTENT_TYPE);
-    response.send(pageJson(page));
+    response.send(page.body);
   }
 
   /** Enter an order the site can no longer hand over (waybill already printed there, or delivery started). */

@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { type DataSource, Repository } from 'typeorm';
-import { type Page, paginateSql } from '../common/pagination';
+import { paginateSql } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem } from '../common/problem';
 import { ConnectionsService } from '../connections/connections.service';
 import { LineResolutionService } from './line-resolution.service';
 import { OrderConfirmationService } from './order-confirmation.service';
-import { OrderListRenderer, type OrderVersion, type RenderedOrder } from './order-list-renderer';
+import { type OrderListResponse, OrderListRenderer, type OrderVersion, type RenderedOrder } from './order-list-renderer';
 import { OrderLine } from './order-line.entity';
 import { assertTransition } from './order-state';
 import { Order } from './order.entity';
@@ -35,9 +35,10 @@ export class OrdersService implements UnmappedListingsSource {
   /**
    * Plain SQL, not the query builder and entities: on this hot path building the query and hydrating 50
    * entities cost more than running it, and the page query is a prepared statement (`PreparedStatements`). The page's
-   * rows are found first (id, version, sort key), then rendered, mostly from cache (see `OrderListRenderer`).
+   * rows are found first (ids and versions), then rendered, mostly from cache, and answered as the response body
+   * with its ETag (see `OrderListRenderer`).
    */
-  async list(tenantId: string, query: ListOrdersQuery): Promise<Page<RenderedOrder>> {
+  async list(tenantId: string, query: ListOrdersQuery): Promise<OrderListResponse> {
     const params: unknown[] = [tenantId];
     const where = ['o.tenant_id = $1'];
     const filter = (condition: (param: string) => string, value: unknown) => {
@@ -58,7 +59,7 @@ export class OrdersService implements UnmappedListingsSource {
       const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       filter((p) => `(o.external_order_id ILIKE ${p} OR o.recipient_name ILIKE ${p})`, pattern);
     }
-    return paginateSql<OrderVersion, RenderedOrder>(
+    const page = await paginateSql<OrderVersion, RenderedOrder>(
       // a text search's best plan depends on its pattern (how many rows the trigram indexes find)
       (sql, values) => this.preparedStatements.query<OrderVersion>(sql, values, { planForValues: query.q !== undefined }),
       query,
@@ -75,6 +76,7 @@ export class OrdersService implements UnmappedListingsSource {
         sortProperty: 'orderedAt',
       },
     );
+    return this.listRenderer.response(tenantId, page);
   }
 
   async get(tenantId: string, id: string): Promise<Order> {
