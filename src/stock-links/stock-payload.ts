@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * What Smaregi posts to a link's customer URL, read tolerantly (DESIGN §7, specs/smaregi.md §B and §C.5).
@@ -145,7 +145,7 @@ function legacyRow(entry: unknown): ParsedChange {
   if (!row || !productId || !SMAREGI_ID.test(productId) || !storeId || !SMAREGI_ID.test(storeId) || !amount || !INTEGER.test(amount)) {
     return { kind: 'unrecognised', reason: 'Stock row without a numeric productId, storeId and integer stockAmount', raw: entry ?? null };
   }
-  const contentHash = createHash('sha256').update(canonicalJson(row)).digest('hex');
+  const contentHash = hash('sha256', canonicalJson(row), 'hex');
   const identified = scalar(row.id) !== undefined || scalar(row.updDateTime) !== undefined;
   return {
     kind: 'legacy',
