@@ -93,7 +93,7 @@ export interface OrderVersion {
 }
 
 export interface OrderListResponse {
-  /** weak: the same summaries, not necessarily the same bytes (a summary's JSON is not promised byte for byte) */
+  /** weak (`W/"…"`): it promises the same summaries, not the same bytes */
   etag: string;
   body: Buffer;
 }
