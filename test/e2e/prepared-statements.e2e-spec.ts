@@ -46,6 +46,27 @@ describe('PreparedStatements', () => {
     expect(searched.body).toEqual({ data: [], nextCursor: null });
   });
 
+  it('keeps serving when PostgreSQL ends its connections (a restart, a failover, a proxy’s idle timeout)', async () => {
+    const tenant = await t.createTenant('Ended connections');
+    const auth = { Authorization: `Bearer ${tenant.apiKey}` };
+    await t.http.get('/v1/orders?status=new&limit=5').set(auth).expect(200);
+    const [{ name }] = await db.query(`SELECT current_database() AS name`);
+    const ours = async () =>
+      (await db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'mallbridge-prepared' AND datname = $1`, [name])).map(
+        (row: { pid: number }) => row.pid,
+      ) as number[];
+    const ended = await ours();
+    expect(ended.length).toBeGreaterThan(0);
+    await db.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [ended]);
+    await waitFor(async () => (await ours()).every((pid) => !ended.includes(pid)), { what: 'the ended backends to leave' });
+
+    // every pooled connection is gone: the key check and the page query run on new ones, and the process lives
+    const after = await Promise.all(Array.from({ length: 6 }, () => t.http.get('/v1/orders?status=new&limit=5').set(auth)));
+    expect(after.map((response) => response.status)).toEqual(Array(6).fill(200));
+    const [row] = await statements.query<{ mode: string }>(planCacheMode, [1]);
+    expect(row.mode).toBe('force_generic_plan');
+  });
+
   it('closes its pool with the app: no connection of it is left on the server', async () => {
     const other = await startTestApp();
     const [{ name }] = await other.app.get(DataSource).query(`SELECT current_database() AS name`);
