@@ -175,6 +175,7 @@ async function keysetPage<Row, T extends { id: string }>(
     return { data, nextCursor };
   }
 }
+
 /** Documents a `{ data: Item[], nextCursor }` response in OpenAPI. */
 export function ApiPageResponse(item: ClassType<unknown>, description?: string) {
   return applyDecorators(

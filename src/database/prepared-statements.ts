@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
@@ -44,7 +44,7 @@ export class PreparedStatements implements OnApplicationShutdown {
   async query<Row>(text: string, values: unknown[], options: StatementOptions = {}): Promise<Row[]> {
     let name = this.names.get(text);
     if (name === undefined) {
-      name = `mb_${createHash('sha1').update(text).digest('base64url')}`;
+      name = `mb_${hash('sha1', text, 'base64url')}`;
       this.names.set(text, name);
     }
     const pool = options.planForValues ? this.typeOrmPool() : this.plannedOncePool();
