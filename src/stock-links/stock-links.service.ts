@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import { type DataSource, IsNull, type Repository } from 'typeorm';
 import { CredentialCipher, maskSecret } from '../common/credential-cipher';
 import { type Page, paginate } from '../common/pagination';
@@ -44,9 +44,12 @@ export interface StockUploadRow {
 /** How long a switch of the store filter or master waits for a background run of the same link. */
 const SWITCH_LOCK_WAIT_MS = 30_000;
 
-/** The secret code is random and long: a fast hash is a safe lookup/verification hash (like API keys). */
+/**
+ * The secret code is random and long: a fast hash is a safe lookup/verification hash (like API keys). One-shot
+ * `hash`, as for API keys: every webhook post runs it.
+ */
 export function hashSecretCode(code: string): string {
-  return createHash('sha256').update(code, 'utf8').digest('hex');
+  return hash('sha256', code, 'hex');
 }
 
 /**

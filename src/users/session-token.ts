@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Distinct from API keys' `mb_`, so the bearer strategy knows which table to look in without trying both. */
 const SESSION_TOKEN_PREFIX = 'mbs_';
@@ -9,8 +9,9 @@ export function generateSessionToken(): { token: string; hash: Buffer } {
   return { token, hash: hashSessionToken(token) };
 }
 
+// one-shot `hash`, as for API keys: every console request runs it
 export function hashSessionToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  return hash('sha256', token, 'buffer');
 }
 
 export function isSessionToken(token: string): boolean {
