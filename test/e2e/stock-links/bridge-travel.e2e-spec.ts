@@ -265,5 +265,37 @@ describe('Stock bridge: what travels, switches, order of arrival', () => {
       await emit({ kind: 'sale', storeId: '1', productId, quantity: 1 });
       await waitFor(async () => neStock(productId) === NE_START - 4, { what: 'the next sale' });
     });
+
+    it("without Smaregi's history, an older amount pushed again after a newer one changes nothing; new amounts still travel", async () => {
+      // A Platform-credentialled link knows no legacy history floor: legacy pushes travel by their absolute amounts, and
+      // only the receipts themselves can tell a late old amount (StockBridge.staleResends).
+      const productId = '7100006';
+      const link = await createLink({ smaregiConnectionId: platformConnectionId, stockMaster: 'smaregi' });
+      const push = async (stockAmount: number) => {
+        const delivery = await sr.sendLegacyStockPush(link.customerUrl, [{ productId, storeId: '1', stockAmount: String(stockAmount) }], {
+          sncode: link.secretCode,
+        });
+        expect(delivery.status).toBe(200);
+        await flush(link);
+      };
+
+      await push(19); // Smaregi's baseline is 20
+      await push(17);
+      expect(neStock(productId)).toBe(NE_START - 3);
+      await push(19); // the first push again, after the newer 17: a resend, not a return to 19
+      expect(neStock(productId)).toBe(NE_START - 3);
+      await push(17); // the same amount as the last one applied: nothing changed
+      expect(neStock(productId)).toBe(NE_START - 3);
+      await push(16);
+      expect(neStock(productId)).toBe(NE_START - 4);
+      // the two pushes that changed nothing are kept as 'zero' (whether as a resend or as no change is the bridge's call)
+      expect((await statuses(link, productId)).map(([, status, delta]) => (status === 'zero' ? 'zero' : `${status} ${delta}`))).toEqual([
+        'uploaded -1',
+        'uploaded -2',
+        'zero',
+        'zero',
+        'uploaded -1',
+      ]);
+    });
   });
 });
