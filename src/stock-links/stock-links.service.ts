@@ -210,10 +210,11 @@ export class StockLinksService {
   }
 
   async status(link: StockLink): Promise<StockLinkStatus> {
+    // Two counts, each on its partial index (stock_events_work, stock_events_unrecognised): one filter over all four
+    // statuses matches neither index, and PostgreSQL read every tenant's events (~100 ms a link at 1,000,000).
     const [counts] = (await this.db.query(
-      `SELECT count(*) FILTER (WHERE status IN ('received', 'pending', 'uploading'))::int AS pending,
-              count(*) FILTER (WHERE status = 'unrecognised')::int AS unrecognised
-         FROM stock_events WHERE link_id = $1 AND status IN ('received', 'pending', 'uploading', 'unrecognised')`,
+      `SELECT (SELECT count(*) FROM stock_events WHERE link_id = $1 AND status IN ('received', 'pending', 'uploading'))::int AS pending,
+              (SELECT count(*) FROM stock_events WHERE link_id = $1 AND status = 'unrecognised')::int AS unrecognised`,
       [link.id],
     )) as Array<{ pending: number; unrecognised: number }>;
     const [upload] = (await this.db.query(
