@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { PlannedOnceJobDb } from './planned-once-job-db';
 
 export interface QueueDefinition {
   name: string;
@@ -24,15 +25,15 @@ export type JobHandler<T> = (data: T, job: { id: string; retryCount: number; ret
 export class JobQueue implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobQueue.name);
   private readonly boss: PgBoss;
+  private readonly db: PlannedOnceJobDb;
   private readonly queues = new Map<string, QueueDefinition>();
   private started: Promise<void> | null = null;
 
   constructor(private readonly config: AppConfig) {
+    this.db = new PlannedOnceJobDb(config.databaseUrl, (error) => this.logger.warn({ err: error }, 'A job queue connection failed'));
     this.boss = new PgBoss({
-      connectionString: config.databaseUrl,
+      db: this.db,
       schema: 'pgboss',
-      max: 5,
-      application_name: 'mallbridge-jobs',
       supervise: config.workersEnabled,
       schedule: false, // schedules are ours (@nestjs/schedule); pg-boss only queues
       migrate: true,
@@ -45,8 +46,9 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.started) return;
-    await this.boss.stop({ graceful: true, timeout: 10_000, close: true }).catch(() => undefined);
+    if (this.started) await this.boss.stop({ graceful: true, timeout: 10_000, close: true }).catch(() => undefined);
+    // the connection is ours (pg-boss's `db` option): pg-boss stops without closing it
+    await this.db.end();
   }
 
   ensureStarted(): Promise<void> {
@@ -85,7 +87,13 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
       singletonKey: options.singletonKey,
       startAfter: options.startAfterSeconds,
       ...(transaction
-        ? { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: (await transaction.queryRunner!.query(text, values, true)).records }) } }
+        ? {
+            db: {
+              executeSql: async (text: string, values: unknown[]) => ({
+                rows: (await transaction.queryRunner!.query(text, values, true)).records,
+              }),
+            },
+          }
         : {}),
     });
   }
