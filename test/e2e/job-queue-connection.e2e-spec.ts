@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { JobQueue } from '../../src/jobs/job-queue.service';
 import { PlannedOnceJobDb } from '../../src/jobs/planned-once-job-db';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { endBackends } from '../support/end-backends';
 import { waitFor } from '../support/wait-for';
 
 /** pg-boss on a connection of ours: its statements prepared and planned once; its migrations and failures as before. */
@@ -38,15 +39,7 @@ describe('The job queue’s connection', () => {
   it('keeps queueing and running jobs after PostgreSQL ended its connections', async () => {
     const queue = t.app.get(JobQueue);
     await queue.define({ name: 'test.connection', retryLimit: 0, retryDelaySeconds: 1, expireInSeconds: 60 });
-    const [{ name }] = await db.query(`SELECT current_database() AS name`);
-    const ours = async () =>
-      (await db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'mallbridge-jobs' AND datname = $1`, [name])).map(
-        (row: { pid: number }) => row.pid,
-      ) as number[];
-    const ended = await ours();
-    expect(ended.length).toBeGreaterThan(0);
-    await db.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [ended]);
-    await waitFor(async () => (await ours()).every((pid) => !ended.includes(pid)), { what: 'the ended backends to leave' });
+    expect(await endBackends(db, 'mallbridge-jobs')).toBeGreaterThan(0);
 
     const done: string[] = [];
     await queue.work<{ value: string }>('test.connection', 1, async (data) => void done.push(data.value));

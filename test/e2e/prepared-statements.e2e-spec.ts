@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { PreparedStatements } from '../../src/database/prepared-statements';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { endBackends } from '../support/end-backends';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -50,15 +51,7 @@ describe('PreparedStatements', () => {
     const tenant = await t.createTenant('Ended connections');
     const auth = { Authorization: `Bearer ${tenant.apiKey}` };
     await t.http.get('/v1/orders?status=new&limit=5').set(auth).expect(200);
-    const [{ name }] = await db.query(`SELECT current_database() AS name`);
-    const ours = async () =>
-      (await db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'mallbridge-prepared' AND datname = $1`, [name])).map(
-        (row: { pid: number }) => row.pid,
-      ) as number[];
-    const ended = await ours();
-    expect(ended.length).toBeGreaterThan(0);
-    await db.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [ended]);
-    await waitFor(async () => (await ours()).every((pid) => !ended.includes(pid)), { what: 'the ended backends to leave' });
+    expect(await endBackends(db, 'mallbridge-prepared')).toBeGreaterThan(0);
 
     // every pooled connection is gone: the key check and the page query run on new ones, and the process lives
     const after = await Promise.all(Array.from({ length: 6 }, () => t.http.get('/v1/orders?status=new&limit=5').set(auth)));
