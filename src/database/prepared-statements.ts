@@ -1,9 +1,9 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { hash } from 'node:crypto';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { plannedOncePool, StatementNames } from './planned-once-pool';
 
 export interface StatementOptions {
   /**
@@ -36,17 +36,14 @@ export interface StatementOptions {
  */
 @Injectable()
 export class PreparedStatements implements OnApplicationShutdown {
-  private readonly names = new Map<string, string>();
+  private readonly names = new StatementNames('mb_');
   private plannedOnce?: Pool;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async query<Row>(text: string, values: unknown[], options: StatementOptions = {}): Promise<Row[]> {
-    let name = this.names.get(text);
-    if (name === undefined) {
-      name = `mb_${hash('sha1', text, 'base64url')}`;
-      this.names.set(text, name);
-    }
+    // callers keep their texts bounded (values always as parameters), so every text is named
+    const name = this.names.of(text)!;
     const pool = options.planForValues ? this.typeOrmPool() : this.plannedOncePool();
     return (await pool.query({ name, text, values })).rows as Row[];
   }
@@ -61,18 +58,12 @@ export class PreparedStatements implements OnApplicationShutdown {
   }
 
   private plannedOncePool(): Pool {
-    if (!this.plannedOnce) {
-      // TypeORM's pool options (the database URL, TLS, how long idle connections are kept: data-source-options.ts),
-      // in a smaller pool, named apart in pg_stat_activity
-      const pool = new Pool({ ...this.typeOrmPool().options, max: 10, min: 4, application_name: 'mallbridge-prepared' });
-      // a SET, not the `options` startup parameter, which options in the database URL would override; a
-      // client runs its queries in order, so the SET comes before the first statement
-      // (a connection it failed on is broken, and so is the statement that follows on it)
-      pool.on('connect', (client: PoolClient) => void client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined));
-      // an idle connection's failure (the server restarted) is pg-pool's to replace; unhandled, it would end the process
-      pool.on('error', () => undefined);
-      this.plannedOnce = pool;
-    }
+    // TypeORM's pool options (the database URL, TLS, how long idle connections are kept: data-source-options.ts),
+    // in a smaller pool, named apart in pg_stat_activity
+    this.plannedOnce ??= plannedOncePool(
+      { ...this.typeOrmPool().options, max: 10, min: 4, application_name: 'mallbridge-prepared' },
+      () => undefined,
+    );
     return this.plannedOnce;
   }
 }

@@ -1,5 +1,5 @@
-import { hash } from 'node:crypto';
-import { Pool, type PoolClient, type QueryResult } from 'pg';
+import type { Pool, QueryResult } from 'pg';
+import { plannedOncePool, StatementNames } from '../database/planned-once-pool';
 
 /** More distinct texts than pg-boss has statements means some text carries a value: run the rest unnamed. */
 const MAX_NAMED = 200;
@@ -20,33 +20,20 @@ const MAX_NAMED = 200;
  */
 export class PlannedOnceJobDb {
   private readonly pool: Pool;
-  private readonly names = new Map<string, string>();
+  private readonly names = new StatementNames('boss_', MAX_NAMED);
 
   constructor(connectionString: string | undefined, onIdleError: (error: Error) => void) {
-    this.pool = new Pool({ connectionString, max: 5, application_name: 'mallbridge-jobs' });
-    // a client runs its queries in order, so the SET comes before the first statement
-    this.pool.on('connect', (client: PoolClient) => void client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined));
-    // an idle connection's failure (the server restarted) is pg-pool's to replace; unhandled, it would end the process
-    this.pool.on('error', onIdleError);
+    this.pool = plannedOncePool({ connectionString, max: 5, application_name: 'mallbridge-jobs' }, onIdleError);
   }
 
   executeSql(text: string, values?: unknown[]): Promise<QueryResult> {
     if (!values || values.length === 0) return this.pool.query(text);
-    const name = this.nameOf(text);
+    const name = this.names.of(text);
     return name ? this.pool.query({ name, text, values }) : this.pool.query(text, values);
   }
 
   /** After pg-boss has stopped. */
   end(): Promise<void> {
     return this.pool.ending ? Promise.resolve() : this.pool.end();
-  }
-
-  private nameOf(text: string): string | undefined {
-    let name = this.names.get(text);
-    if (name === undefined && this.names.size < MAX_NAMED) {
-      name = `boss_${hash('sha1', text, 'base64url')}`;
-      this.names.set(text, name);
-    }
-    return name;
   }
 }
