@@ -13,7 +13,7 @@ const STORES = [
   { storeId: '2', storeName: '支店' },
 ];
 /** Smaregi product ids; unlisted in the code map, so the NextEngine goods codes are the same. */
-const PRODUCTS = ['7100001', '7100002', '7100003', '7100004', '7100005', '7100006'];
+const PRODUCTS = ['7100001', '7100002', '7100003', '7100004', '7100005', '7100006', '7100007'];
 const NE_START = 50;
 
 interface Link {
@@ -296,6 +296,20 @@ describe('Stock bridge: what travels, switches, order of arrival', () => {
         'zero',
         'uploaded -1',
       ]);
+    });
+  });
+
+  describe('at once', () => {
+    it('three flushes at once, beside the background job (as two instances would), apply a change exactly once', async () => {
+      const productId = '7100007';
+      const link = await createLink({ smaregiConnectionId: legacyConnectionId, stockMaster: 'smaregi' });
+      await legacyEmitter(link)({ kind: 'sale', storeId: '1', productId, quantity: 2 });
+      const answers = await Promise.all([1, 2, 3].map(() => t.http.post(`/v1/stock-links/${link.id}/flush`).set(auth())));
+      // each one runs under the link's lock or is told it is busy; none fails
+      expect(answers.every((answer) => answer.status === 200 || answer.status === 409)).toBe(true);
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 2);
+      expect(await statuses(link, productId)).toEqual([['1', 'uploaded', '-2']]);
     });
   });
 });
