@@ -1,11 +1,11 @@
 import type { DataSource } from 'typeorm';
 import type { PreparedStatements } from '../database/prepared-statements';
 import type { ParsedChange } from './stock-payload';
-import { WebhookGroupCommit, WebhookLinkCache } from './stock-webhook-group-commit';
+import { countInserted, WebhookGroupCommit, WebhookLinkCache } from './stock-webhook-group-commit';
 
-const change = (amount: number): ParsedChange => ({
+const change = (amount: number, sourceKey: string | null = null): ParsedChange => ({
   kind: 'legacy',
-  sourceKey: null,
+  sourceKey,
   contentHash: `h${amount}`,
   productId: '8000001',
   storeId: '1',
@@ -53,18 +53,16 @@ describe('WebhookGroupCommit', () => {
     const second = groups.store(link, [change(2)]);
     await until(() => calls.length === 2);
     // both slots busy: these three wait, then go as one group
-    const waiting = [3, 4, 5].map((amount) => groups.store(link, [change(amount)]));
+    const waiting = [3, 4, 5].map((amount) => groups.store(link, [change(amount, `lg:${amount}`)]));
     await new Promise((resolve) => setImmediate(resolve));
     expect(calls).toHaveLength(2);
-    calls[0].answer([{ g: 0, inserted: 1 }]);
+    calls[0].answer([{ live: [true], insertedKeys: [] }]);
     await until(() => calls.length === 3);
-    expect(calls[2].params[3]).toEqual([0, 1, 2]); // the request index of each change
-    expect(calls[2].params[9]).toEqual([3, 4, 5]); // the amounts, in arrival order
-    calls[1].answer([{ g: 0, inserted: 1 }]);
-    calls[2].answer([
-      { g: 0, inserted: 1 },
-      { g: 1, inserted: 0 },
-    ]); // request 2's link was deleted meanwhile
+    expect(calls[2].params[2]).toEqual([1, 2, 3]); // the request of each change
+    expect(calls[2].params[8]).toEqual([3, 4, 5]); // the amounts, in arrival order
+    calls[1].answer([{ live: [true], insertedKeys: [] }]);
+    // request 4's key was stored before; request 5's link was deleted meanwhile
+    calls[2].answer([{ live: [true, true, false], insertedKeys: [`${link.id}:lg:3`] }]);
     expect(await first).toEqual({ kind: 'stored', inserted: 1 });
     expect(await second).toEqual({ kind: 'stored', inserted: 1 });
     expect(await Promise.all(waiting)).toEqual([
@@ -72,6 +70,34 @@ describe('WebhookGroupCommit', () => {
       { kind: 'stored', inserted: 0 },
       { kind: 'link-changed' },
     ]);
+  });
+});
+
+describe('countInserted', () => {
+  const other = { id: '00000000-0000-4000-8000-000000000002', secretHash: 'b'.repeat(64) };
+  const one = { id: '00000000-0000-4000-8000-000000000001', secretHash: 'a'.repeat(64) };
+
+  it('a key repeated in the group counts for its first occurrence only, and per link', () => {
+    const group = [
+      { link: one, changes: [change(1, 'pf:1'), change(2, 'pf:2')] },
+      { link: one, changes: [change(1, 'pf:1')] }, // a resend of request 1's first change, same group
+      { link: other, changes: [change(1, 'pf:1')] }, // the same key on another link is another change
+    ];
+    const outcomes = countInserted(group, [true, true, true], [`${one.id}:pf:1`, `${one.id}:pf:2`, `${other.id}:pf:1`]);
+    expect(outcomes).toEqual([
+      { kind: 'stored', inserted: 2 },
+      { kind: 'stored', inserted: 0 },
+      { kind: 'stored', inserted: 1 },
+    ]);
+  });
+
+  it('changes without a key always count; unrecognised ones too; a dead link counts nothing', () => {
+    const unrecognised: ParsedChange = { kind: 'unrecognised', reason: 'not a Stock table', raw: {} };
+    const group = [
+      { link: one, changes: [change(1), change(1), unrecognised] },
+      { link: other, changes: [change(2)] },
+    ];
+    expect(countInserted(group, [true, false], [])).toEqual([{ kind: 'stored', inserted: 3 }, { kind: 'link-changed' }]);
   });
 });
 

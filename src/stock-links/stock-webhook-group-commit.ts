@@ -121,38 +121,42 @@ export class WebhookGroupCommit {
   }
 
   /**
-   * One statement: the links still live with the secret hash each request was authenticated against, then the
-   * changes of those requests inserted in arrival order (ids drawn in that order), idempotent on the source key.
+   * One statement: which requests' links are still live with the secret hash each was authenticated against,
+   * then the changes of those requests inserted in arrival order (ids drawn in that order), idempotent on the
+   * source key. It answers one row: a flag per request, and the keys it inserted. Each request's count is made
+   * here, not by joining the inserted rows back to the changes in SQL: PostgreSQL planned that join, on its estimate
+   * of a handful of rows, as a nested loop, quadratic in the group's rows — one stocktake push of 2,000 rows cost
+   * 376 ms of PostgreSQL CPU (54 ms now), 512 rows 36 ms (15 ms now). The link is read by its primary key alone
+   * (liveness and secret compared after), so no plan can walk a partial index of every live link instead.
+   * Every step below is linear: a primary-key probe per request, an array subscript per change.
    */
   private async write(group: Pending[]): Promise<StoreOutcome[]> {
-    const changes = group.flatMap((pending, index) => pending.changes.map((change) => ({ index, change })));
+    const changes = group.flatMap((pending, index) => pending.changes.map((change) => ({ request: index + 1, change })));
     const column = <T>(pick: (change: ParsedChange) => T) => changes.map(({ change }) => pick(change));
-    const rows = await this.statements.query<{ g: number; inserted: number }>(
+    const [result] = await this.statements.query<{ live: boolean[]; insertedKeys: string[] }>(
       `WITH live AS (
-         SELECT c.g, l.id
-           FROM unnest($1::int[], $2::uuid[], $3::text[]) AS c(g, link, hash)
-           JOIN stock_links l ON l.id = c.link AND l.secret_hash = c.hash AND l.deleted_at IS NULL
-       ),
-       src AS MATERIALIZED (
-         SELECT nextval('stock_events_id_seq'::regclass) AS id, live.id AS link_id, t.*
-           FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[], $12::jsonb[])
-                WITH ORDINALITY AS t(g, k, s, h, st, p, a, r, j, n)
-           JOIN live ON live.g = t.g
-          ORDER BY t.n
+         SELECT array_agg(
+                  coalesce((SELECT l.deleted_at IS NULL AND l.secret_hash = c.hash FROM stock_links l WHERE l.id = c.link), false)
+                  ORDER BY c.request) AS flags
+           FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS c(link, hash, request)
        ),
        ins AS (
-         INSERT INTO stock_events (id, link_id, kind, source_key, content_hash, store_id, product_id, amount_after, status, reason, raw)
-         SELECT id, link_id, k, s, h, st, p, a, CASE WHEN k = 'unrecognised' THEN 'unrecognised' ELSE 'received' END, r, j
-           FROM src ORDER BY id
+         INSERT INTO stock_events (link_id, kind, source_key, content_hash, store_id, product_id, amount_after, status, reason, raw)
+         SELECT ($1::uuid[])[t.request], k, s, h, st, p, a, CASE WHEN k = 'unrecognised' THEN 'unrecognised' ELSE 'received' END, r, j
+           FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::jsonb[])
+                WITH ORDINALITY AS t(request, k, s, h, st, p, a, r, j, n), live
+          WHERE live.flags[t.request]
+          ORDER BY t.n
          ON CONFLICT (link_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
-         RETURNING id
+         RETURNING link_id, source_key
        )
-       SELECT src.g, count(ins.id)::int AS inserted FROM src LEFT JOIN ins ON ins.id = src.id GROUP BY src.g`,
+       SELECT live.flags AS live,
+              ARRAY(SELECT link_id::text || ':' || source_key FROM ins WHERE source_key IS NOT NULL) AS "insertedKeys"
+         FROM live`,
       [
-        group.map((_, index) => index),
         group.map((pending) => pending.link.id),
         group.map((pending) => pending.link.secretHash),
-        changes.map(({ index }) => index),
+        changes.map(({ request }) => request),
         column((c) => c.kind),
         column((c) => (c.kind === 'unrecognised' ? null : c.sourceKey)),
         column((c) => (c.kind === 'legacy' ? c.contentHash : null)),
@@ -163,10 +167,28 @@ export class WebhookGroupCommit {
         column((c) => JSON.stringify(c.raw ?? null)),
       ],
     );
-    const inserted = new Map(rows.map((row) => [Number(row.g), row.inserted]));
-    return group.map((_, index): StoreOutcome => {
-      const count = inserted.get(index);
-      return count === undefined ? { kind: 'link-changed' } : { kind: 'stored', inserted: count };
-    });
+    return countInserted(group, result.live, result.insertedKeys);
   }
+}
+
+/**
+ * Each request's outcome from the statement's answer. A change without a source key is always inserted (the unique
+ * index holds only keyed rows); a keyed one was inserted if its key came back — and only for its first occurrence in
+ * the group, the one PostgreSQL inserted (in arrival order) before skipping the repeats.
+ */
+export function countInserted(
+  group: ReadonlyArray<{ link: WebhookLinkAuth; changes: ParsedChange[] }>,
+  live: boolean[],
+  insertedKeys: string[],
+): StoreOutcome[] {
+  const unclaimed = new Set(insertedKeys);
+  return group.map((pending, index): StoreOutcome => {
+    if (!live[index]) return { kind: 'link-changed' };
+    let inserted = 0;
+    for (const change of pending.changes) {
+      const sourceKey = change.kind === 'unrecognised' ? null : change.sourceKey;
+      if (sourceKey === null || unclaimed.delete(`${pending.link.id}:${sourceKey}`)) inserted++;
+    }
+    return { kind: 'stored', inserted };
+  });
 }

@@ -201,6 +201,42 @@ describe('Smaregi webhook: group commit and cached link lookup', () => {
     expect(await storedAmounts(link.id)).toEqual([5]);
   });
 
+  it('a stocktake push of 1,500 keyed rows sent three times at once is stored once, and every row is counted once', async () => {
+    const link = await createLink();
+    const rows = [...Array(1500).keys()].map((i) => ({
+      productId: String(8100000 + i),
+      storeId: '1',
+      stockAmount: String(i % 17),
+      updDateTime: '2026-12-07 09:00:00',
+    }));
+    const params = JSON.stringify({ data: [{ table_name: 'Stock', rows }] });
+    const send = () =>
+      fetch(link.customerUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', sncode: link.secretCode },
+        body: new URLSearchParams({ params }).toString(),
+      });
+    // a first part of it arrived before (then the connection dropped, say): those rows are duplicates now
+    const part = JSON.stringify({ data: [{ table_name: 'Stock', rows: rows.slice(0, 100) }] });
+    const first = await fetch(link.customerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', sncode: link.secretCode },
+      body: new URLSearchParams({ params: part }).toString(),
+    });
+    expect(await first.json()).toEqual({ accepted: 100, duplicates: 0, unrecognised: 0 });
+
+    const answers = await Promise.all([send(), send(), send()]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as Array<{ accepted: number; duplicates: number }>;
+    expect(bodies.reduce((sum, body) => sum + body.accepted, 0)).toBe(1400);
+    expect(bodies.reduce((sum, body) => sum + body.duplicates, 0)).toBe(3 * 1500 - 1400);
+    const [{ stored, products }] = (await db.query(
+      `SELECT count(*)::int AS stored, count(DISTINCT product_id)::int AS products FROM stock_events WHERE link_id = $1`,
+      [link.id],
+    )) as Array<{ stored: number; products: number }>;
+    expect({ stored, products }).toEqual({ stored: 1500, products: 1500 });
+  });
+
   describe('the cached link lookup', () => {
     it('a link deleted through the API answers 404 at once, though its lookup was cached', async () => {
       const link = await createLink();
