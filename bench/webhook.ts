@@ -12,6 +12,8 @@
  * 2. Crash: the same load on a fresh link, and the app is killed with SIGKILL halfway through. Every change
  *    answered 2xx must be stored (stored >= 2xx; more is allowed: committed, answer lost — Smaregi resends and a
  *    legacy resend is harmless). The bench fails if one is missing.
+ * 1b. Stocktake: one push of 2,000 rows (a store's stocktake in one API送信) against one-row pushes, sequentially: the
+ *    time per row of the big push as a share of a one-row push's whole answer.
  * 3. End to end (after a restart on the same database): the delay from a webhook to the delta applied in the
  *    NextEngine simulator (jobs, code conversion, the CSV upload and the upload-queue poll), sequential samples.
  *
@@ -33,6 +35,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const STOCKTAKE_ROWS = 2_000;
+const STOCKTAKES = 10;
 const CONTRACT = 'smaregi-demo';
 const ADMIN_KEY = `bench-admin-${randomBytes(12).toString('hex')}`;
 
@@ -224,6 +228,37 @@ async function main(): Promise<void> {
     const stored = await storedFor(database.url, intakeLink.id);
     const answered = rounds.reduce((sum, round) => sum + round.intake.ok, 0);
 
+    // 1b. a stocktake: one push of STOCKTAKE_ROWS rows, against one of a single row, sequentially on a fresh link
+    //     (its statement's cost must grow with its rows, not with their square)
+    const stocktakeLink = await newLink(3600);
+    const push = async (rows: number, batch: number): Promise<number> => {
+      const body = new URLSearchParams({
+        params: JSON.stringify({
+          data: [
+            {
+              table_name: 'Stock',
+              rows: Array.from({ length: rows }, (_, i) => ({
+                productId: String(9000000 + batch * rows + i),
+                storeId: '1',
+                stockAmount: String(i % 50),
+              })),
+            },
+          ],
+        }),
+      }).toString();
+      const sent = performance.now();
+      const answer = await fetch(stocktakeLink.customerUrl, { method: 'POST', headers: headers(stocktakeLink), body });
+      if (answer.status !== 200) throw new Error(`stocktake push refused: ${answer.status} ${await answer.text()}`);
+      await answer.arrayBuffer();
+      return performance.now() - sent;
+    };
+    const singles: number[] = [];
+    const stocktakes: number[] = [];
+    for (let i = 0; i < STOCKTAKES; i++) {
+      for (let j = 0; j < 5; j++) singles.push(await push(1, i * 5 + j));
+      stocktakes.push(await push(STOCKTAKE_ROWS, i));
+    }
+
     // 2. kill -9 halfway through a load: nothing answered 2xx may be missing.
     const crashLink = await newLink(3600);
     const crashLoad = load(crashLink.customerUrl, headers(crashLink), form, SECONDS);
@@ -277,6 +312,12 @@ async function main(): Promise<void> {
         `intake / bare throughput ratio ${median(ratios).toFixed(2)} (each round: ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')}; target ≥ 0.5)`,
     );
     console.log(`stored changes: ${stored} (2xx answers: ${answered})${stored >= answered ? '' : '   MISSING CHANGES'}`);
+    const single = median(singles);
+    const stocktake = median(stocktakes);
+    console.log(
+      `stocktake push of ${STOCKTAKE_ROWS.toLocaleString('en')} rows answered in ${stocktake.toFixed(1)} ms (median of ${STOCKTAKES}; ` +
+        `a one-row push: ${single.toFixed(2)} ms): ${(stocktake / STOCKTAKE_ROWS / single).toFixed(3)} of a one-row push's time per row`,
+    );
     console.log(
       `kill -9 after ${(killAfterMs / 1000).toFixed(1)} s: ${crash.ok} answered 2xx, ${storedAfterCrash} stored` +
         (storedAfterCrash >= crash.ok ? ' — none lost' : `   ${crash.ok - storedAfterCrash} LOST`),
