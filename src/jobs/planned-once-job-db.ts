@@ -26,7 +26,15 @@ export class PlannedOnceJobDb {
     this.pool = plannedOncePool({ connectionString, max: 5, application_name: 'mallbridge-jobs' }, onIdleError);
   }
 
+  /**
+   * After `end`, nothing is sent and the answer is undefined, as from pg-boss's own connection once closed: a job
+   * still running when pg-boss stopped (its graceful wait over) then completes or fails without a write — the
+   * job stays active, expires and runs again — and pg-boss, which does not wait for those writes, gets no
+   * rejection nobody handles (that ended the process, at shutdown, before).
+   */
   executeSql(text: string, values?: unknown[]): Promise<QueryResult> {
+    // undefined whatever pg-boss's type says: its own connection answers so once closed, and pg-boss allows for it
+    if (this.pool.ending) return Promise.resolve(undefined as unknown as QueryResult);
     if (!values || values.length === 0) return this.pool.query(text);
     const name = this.names.of(text);
     return name ? this.pool.query({ name, text, values }) : this.pool.query(text, values);

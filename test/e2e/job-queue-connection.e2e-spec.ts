@@ -36,6 +36,15 @@ describe('The job queue’s connection', () => {
     expect(results.map((result) => result.rows)).toEqual([[{ a: 1 }], [{ b: 2 }]]);
   });
 
+  it('once ended, answers nothing and rejects nothing, as pg-boss’s own connection (it does not wait for a late job’s completion)', async () => {
+    const ended = new PlannedOnceJobDb(t.database.url, () => undefined);
+    await ended.executeSql(`SELECT $1::int AS n`, [1]);
+    await ended.end();
+    // what pg-boss sends for a job that outlived its graceful stop: a rejection here ended the whole process
+    await expect(ended.executeSql(`SELECT $1::int AS n`, [2])).resolves.toBeUndefined();
+    await expect(ended.executeSql(`SELECT 1`)).resolves.toBeUndefined();
+  });
+
   it('keeps queueing and running jobs after PostgreSQL ended its connections', async () => {
     const queue = t.app.get(JobQueue);
     await queue.define({ name: 'test.connection', retryLimit: 0, retryDelaySeconds: 1, expireInSeconds: 60 });
