@@ -1,3 +1,4 @@
+import { DatabaseError } from 'pg';
 import { BadRequestException, Body, Controller, type ExecutionContext, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { lastValueFrom, of } from 'rxjs';
@@ -108,6 +109,17 @@ describe('ProblemFilter: domain errors get their HTTP meaning only here', () => 
     const problem = filter.toProblem(new InvalidInputError('Qoo10 needs the API key issued in QSM', 'credentials.apiKey'), request());
     expect(problem.status).toBe(400);
     expect(problem.errors).toEqual([{ field: 'credentials.apiKey', message: 'Qoo10 needs the API key issued in QSM' }]);
+  });
+
+  it('answers a statement the database gave up on (statement timeout) with 503, without the statement', () => {
+    const timedOut = Object.assign(new DatabaseError('canceling statement due to statement timeout', 0, 'error'), { code: '57014' });
+    expect(filter.toProblem(timedOut, request())).toEqual({
+      type: expect.stringMatching(/\/database-busy$/),
+      title: 'Service unavailable',
+      status: 503,
+      detail: expect.stringContaining('did not answer in time'),
+      instance: '/v1/things/x',
+    });
   });
 
   it('keeps other errors unexplained: a 500 without details', () => {

@@ -2,6 +2,10 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { IllegalTransitionError, InvalidInputError } from './domain-errors';
 import { type FieldError, PROBLEM_BASE, type ProblemDocument, ProblemException, ValidationProblem } from './problem';
+import { isStatementHeldUp } from './sql';
+
+/** Seconds a client is asked to wait before it tries a request the database held up again. */
+const DATABASE_BUSY_RETRY_AFTER_SECONDS = 2;
 
 const TITLES: Record<number, [slug: string, title: string]> = {
   400: ['bad-request', 'Bad request'],
@@ -77,6 +81,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (problem.status === 429 && exception instanceof ProblemException && exception.extensions.retryAfterSeconds) {
       response.setHeader('Retry-After', String(exception.extensions.retryAfterSeconds));
     }
+    if (problem.type === PROBLEM_BASE + 'database-busy') response.setHeader('Retry-After', String(DATABASE_BUSY_RETRY_AFTER_SECONDS));
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
@@ -132,6 +137,15 @@ export class ProblemFilter implements ExceptionFilter {
         detail,
         ...base,
         ...(parserStatus === 400 ? { errors: [{ field: 'body', message: detail }] } : {}),
+      };
+    }
+    if (isStatementHeldUp(exception)) {
+      return {
+        type: PROBLEM_BASE + 'database-busy',
+        title: 'Service unavailable',
+        status: 503,
+        detail: 'The database did not answer in time (a lock or a long statement held it up). Try again shortly.',
+        ...base,
       };
     }
     return {

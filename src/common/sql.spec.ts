@@ -1,6 +1,6 @@
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
-import { isDataException, isUniqueViolation, sqlState } from './sql';
+import { isDataException, isStatementHeldUp, isUniqueViolation, sqlState } from './sql';
 
 /** A pg error as the pg pool raises it (what `PreparedStatements` callers see). */
 function pgError(code: string): DatabaseError {
@@ -31,5 +31,12 @@ describe('SQLSTATE helpers', () => {
     expect(sqlState(lookalike)).toBeUndefined();
     expect(isUniqueViolation(lookalike)).toBe(false);
     expect(isDataException(Object.assign(new Error('ENOTFOUND'), { code: '22' }))).toBe(false);
+  });
+
+  it('tell a statement PostgreSQL gave up on (timeout, lock refused) from one that failed', () => {
+    expect(isStatementHeldUp(pgError('57014'))).toBe(true);
+    expect(isStatementHeldUp(typeormError('55P03'))).toBe(true);
+    expect(isStatementHeldUp(pgError('40P01'))).toBe(false); // a deadlock victim failed: it is not a wait
+    expect(isStatementHeldUp(Object.assign(new Error('timeout'), { code: '57014' }))).toBe(false);
   });
 });

@@ -29,3 +29,12 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isDataException(error: unknown): boolean {
   return sqlState(error)?.startsWith('22') ?? false;
 }
+
+/**
+ * PostgreSQL gave up on the statement rather than fail it: cancelled at the statement timeout (57014) or refused a
+ * lock it would have waited for (55P03). Nothing of it happened; the same request may succeed a moment later.
+ */
+export function isStatementHeldUp(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === '57014' || state === '55P03';
+}

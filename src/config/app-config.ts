@@ -46,6 +46,11 @@ export class AppConfig {
   siteMinIntervalCapMs?: number;
   /** authenticated requests a tenant may make per minute, per instance; 0 turns the limit off (default 1200) */
   apiRateLimitPerMinute?: number;
+  /**
+   * how long one of the statements that answer requests (the orders page, the API-key lookup, the Smaregi webhook's
+   * insert) may run, or wait for a lock, before PostgreSQL cancels it and the request answers 503 (default 10000)
+   */
+  requestStatementTimeoutMs?: number;
   /** memory per process for rendered orders-list items; 0 turns the cache off (default 32) */
   orderListCacheMb?: number;
   /** browser origins allowed to call the API (CORS); empty → no CORS headers at all */

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
     expect(config.egressIps).toEqual([]);
     expect(config.orderListCacheMb).toBe(32);
+    expect(config.requestStatementTimeoutMs).toBe(10_000);
     expect(config.apiRateLimitPerMinute).toBe(1200);
     expect(config.corsOrigins).toEqual([]);
     expect(config.sessionTtlHours).toBe(12);
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
     [{ WORKERS_ENABLED: 'maybe' }, 'WORKERS_ENABLED'],
     [{ PUBLIC_BASE_URL: 'ftp://x' }, 'PUBLIC_BASE_URL'],
     [{ ORDER_LIST_CACHE_MB: '-1' }, 'ORDER_LIST_CACHE_MB'],
+    [{ REQUEST_STATEMENT_TIMEOUT_MS: '0' }, 'REQUEST_STATEMENT_TIMEOUT_MS'],
     [{ API_RATE_LIMIT_PER_MINUTE: 'lots' }, 'API_RATE_LIMIT_PER_MINUTE'],
   ])('stops on %j naming %s', (env, variable) => {
     const run = () => loadConfig({ DATA_DIR: dataDir(), ...env });

@@ -31,6 +31,7 @@ function port(env: Env, name: string, fallback: number): number {
 }
 
 export const DEFAULT_ORDER_LIST_CACHE_MB = 32;
+export const DEFAULT_REQUEST_STATEMENT_TIMEOUT_MS = 10_000;
 export const DEFAULT_API_RATE_LIMIT_PER_MINUTE = 1200;
 
 function number(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -145,6 +146,7 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
     siteRetryBaseDelayMs: number(env, 'SITE_RETRY_BASE_DELAY_MS', 500, 1, 60_000),
     ...(env.SITE_MIN_INTERVAL_CAP_MS ? { siteMinIntervalCapMs: number(env, 'SITE_MIN_INTERVAL_CAP_MS', 0, 0, 60_000) } : {}),
     apiRateLimitPerMinute: number(env, 'API_RATE_LIMIT_PER_MINUTE', DEFAULT_API_RATE_LIMIT_PER_MINUTE, 0, 1_000_000_000),
+    requestStatementTimeoutMs: number(env, 'REQUEST_STATEMENT_TIMEOUT_MS', DEFAULT_REQUEST_STATEMENT_TIMEOUT_MS, 100, 600_000),
     orderListCacheMb: number(env, 'ORDER_LIST_CACHE_MB', DEFAULT_ORDER_LIST_CACHE_MB, 0, 4096),
     corsOrigins,
     sessionTtlHours: number(env, 'SESSION_TTL_HOURS', 12, 0.01, 24 * 365),

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { AppConfig } from '../config/app-config';
+import { DEFAULT_REQUEST_STATEMENT_TIMEOUT_MS } from '../config/config.loader';
 import { plannedOncePool, StatementNames } from './planned-once-pool';
 
 export interface StatementOptions {
@@ -39,7 +41,10 @@ export class PreparedStatements implements OnApplicationShutdown {
   private readonly names = new StatementNames('mb_');
   private plannedOnce?: Pool;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
   async query<Row>(text: string, values: unknown[], options: StatementOptions = {}): Promise<Row[]> {
     // callers keep their texts bounded (values always as parameters), so every text is named
@@ -59,9 +64,18 @@ export class PreparedStatements implements OnApplicationShutdown {
 
   private plannedOncePool(): Pool {
     // TypeORM's pool options (the database URL, TLS, how long idle connections are kept: data-source-options.ts),
-    // in a smaller pool, named apart in pg_stat_activity
+    // in a smaller pool, named apart in pg_stat_activity. These statements answer requests: one held up (a lock
+    // taken by a migration's index build, a stalled disk) is cancelled by PostgreSQL after the request timeout and
+    // its request answers 503 (the Smaregi webhook: not stored, so Smaregi sends it again), instead of holding the
+    // request, and the webhook's group slots, for as long as the hold lasts.
     this.plannedOnce ??= plannedOncePool(
-      { ...this.typeOrmPool().options, max: 10, min: 4, application_name: 'mallbridge-prepared' },
+      {
+        ...this.typeOrmPool().options,
+        max: 10,
+        min: 4,
+        application_name: 'mallbridge-prepared',
+        statement_timeout: this.config.requestStatementTimeoutMs ?? DEFAULT_REQUEST_STATEMENT_TIMEOUT_MS,
+      },
       () => undefined,
     );
     return this.plannedOnce;

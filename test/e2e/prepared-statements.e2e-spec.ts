@@ -75,4 +75,50 @@ describe('PreparedStatements', () => {
     // a backend leaves pg_stat_activity as it exits, a moment after its client hung up
     await waitFor(async () => (await open()) === 0, { what: 'the closed app’s prepared-statement connections to end' });
   });
+
+  describe('a statement held up past the request timeout', () => {
+    let held: TestApp;
+
+    beforeAll(async () => {
+      held = await startTestApp({ requestStatementTimeoutMs: 500 });
+    });
+
+    afterAll(async () => {
+      await held?.close();
+    });
+
+    it('is cancelled by PostgreSQL, and its request answers 503 problem+json with Retry-After; once the lock is gone it serves', async () => {
+      const tenant = await held.createTenant('Held up');
+      const auth = { Authorization: `Bearer ${tenant.apiKey}` };
+      await held.http.get('/v1/orders?status=new&limit=5').set(auth).expect(200);
+
+      // what a migration's table rewrite holds: the page query waits for it, and would wait as long as it lasts
+      const locker = held.app.get(DataSource).createQueryRunner();
+      await locker.connect();
+      await locker.startTransaction();
+      let answer: { status: number; headers: Record<string, string>; body: Record<string, unknown> };
+      try {
+        await locker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+        answer = await held.http.get('/v1/orders?status=new&limit=5').set(auth);
+      } finally {
+        await locker.rollbackTransaction();
+        await locker.release();
+      }
+      expect(answer.status).toBe(503);
+      expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(answer.headers['retry-after']).toBe('2');
+      expect(answer.body).toMatchObject({ type: expect.stringMatching(/\/database-busy$/), status: 503, instance: '/v1/orders' });
+      expect(held.logs.some((line) => line.includes('canceling statement due to statement timeout'))).toBe(true);
+
+      await held.http.get('/v1/orders?status=new&limit=5').set(auth).expect(200);
+    });
+
+    it('bounds only the statements that answer requests: TypeORM’s connections (jobs, transactions) keep none', async () => {
+      const [prepared] = await held.app
+        .get(PreparedStatements)
+        .query<{ timeout: string }>(`SELECT current_setting('statement_timeout') AS timeout, $1::int AS n`, [1]);
+      const [own] = await held.app.get(DataSource).query(`SELECT current_setting('statement_timeout') AS timeout`);
+      expect({ prepared: prepared.timeout, own: own.timeout }).toEqual({ prepared: '500ms', own: '0' });
+    });
+  });
 });
