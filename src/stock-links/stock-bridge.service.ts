@@ -27,6 +27,13 @@ const HISTORY_ATTEMPTS = 5;
 /** A retryable NextEngine refusal (not enough free stock yet) is tried again this many times. */
 const UPLOAD_ATTEMPTS = 5;
 const PROCESS_BATCH = 5000;
+/**
+ * The (store, product)s one fold takes on: each may cost Smaregi history reads, one after another at Smaregi's pace
+ * (≥ 100 ms apiece). A stocktake touches every product at once; folded whole, 5,000 products took longer than the
+ * job may run (15 min) at a slow answer, and the fold — one transaction — was cut off and started over, never
+ * finishing. In folds of this many it commits as it goes, and the rest follows in the next.
+ */
+export const MAX_FOLD_PRODUCTS = 200;
 const UPLOAD_BATCH = 20000;
 
 interface ReceivedEvent {
@@ -115,16 +122,17 @@ export class StockBridge {
 
   /** Received changes → deltas. Must run under the link's lock (baselines are read-modify-write). */
   async process(link: StockLink): Promise<ProcessResult> {
-    const events = (await this.db.query(
+    const received = (await this.db.query(
       `SELECT id::text, kind, source_key AS "sourceKey", store_id AS "storeId", product_id AS "productId",
               amount_after::text AS "amountAfter", attempts
          FROM stock_events WHERE link_id = $1 AND status = 'received' ORDER BY id LIMIT ${PROCESS_BATCH}`,
       [link.id],
     )) as ReceivedEvent[];
-    if (events.length === 0) return { processed: 0, retryLater: false };
+    if (received.length === 0) return { processed: 0, retryLater: false };
 
     const rule = travelRule(link);
     const inFilter = (event: ReceivedEvent) => !link.storeId || event.storeId === link.storeId;
+    const events = withinProducts(received, inFilter, MAX_FOLD_PRODUCTS);
     const travelling = events.filter(inFilter);
     const histories = await this.histories(link, travelling);
     const baselines = await this.baselines(link.id, travelling);
@@ -253,7 +261,7 @@ export class StockBridge {
       }
     });
     const processed = outcomes.filter((o) => o.status !== 'received').length;
-    const more = events.length === PROCESS_BATCH;
+    const more = received.length === PROCESS_BATCH || events.length < received.length;
     return { processed, retryLater: retryLater || more };
   }
 
@@ -583,6 +591,27 @@ function keptReason(rule: TravelRule, kept: FoldOutcome['kept']): string | null 
       ? 'without its history a return cannot be told from a receipt or a transfer-in'
       : `only 在庫区分 ${rule.neMasterDivisions.join(', ') || '(none)'} (sales and returns) travel`;
   return `NextEngine is the stock master: ${parts.join(', ')} stays in Smaregi; ${why}`;
+}
+
+/**
+ * The changes of the first `max` travelling (store, product)s, in arrival order, with every change of each, and every
+ * change that does not travel (it needs no read). The others wait for the next fold: per (store, product), changes
+ * are still folded in the order they came, since a product's changes are either all in or all left.
+ */
+export function withinProducts<T extends { storeId: string; productId: string }>(
+  events: T[],
+  travels: (event: T) => boolean,
+  max: number,
+): T[] {
+  const products = new Set<string>();
+  return events.filter((event) => {
+    if (!travels(event)) return true;
+    const key = baselineKey(event.storeId, event.productId);
+    if (products.has(key)) return true;
+    if (products.size >= max) return false;
+    products.add(key);
+    return true;
+  });
 }
 
 function baselineKey(storeId: string, productId: string): string {

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { NextEngineSimulator } from '../../simulators/nextengine';
+import { MAX_FOLD_PRODUCTS } from '../../../src/stock-links/stock-bridge.service';
 import { SmaregiSimulator, type StockChange, type StockChangeResult } from '../../simulators/smaregi';
 import { connectNextEngine } from '../../support/site-connections';
 import { startTestApp, syncingApp, type TestApp } from '../../support/test-app';
@@ -15,6 +16,9 @@ const STORES = [
 /** Smaregi product ids; unlisted in the code map, so the NextEngine goods codes are the same. */
 const PRODUCTS = ['7100001', '7100002', '7100003', '7100004', '7100005', '7100006', '7100007'];
 const NE_START = 50;
+/** A contract of its own for the stocktake: more products than one fold takes on (MAX_FOLD_PRODUCTS). */
+const STOCKTAKE = { contractId: 'travel-stocktake', accessToken: 'travel-stocktake-token' };
+const STOCKTAKE_PRODUCTS = Array.from({ length: MAX_FOLD_PRODUCTS + 50 }, (_, i) => String(7200001 + i));
 
 interface Link {
   id: string;
@@ -46,6 +50,14 @@ describe('Stock bridge: what travels, switches, order of arrival', () => {
     sr.addContract({ contractId: LEGACY.contractId, accessToken: LEGACY.accessToken, stores: STORES, products, stock });
     sr.addContract({ contractId: PLATFORM.contractId, apps: [PLATFORM.app], stores: STORES, products, stock });
     for (const goodsId of PRODUCTS) ne.addGoods({ goodsId, goodsName: `商品${goodsId}`, stockQuantity: NE_START });
+    sr.addContract({
+      contractId: STOCKTAKE.contractId,
+      accessToken: STOCKTAKE.accessToken,
+      stores: [STORES[0]],
+      products: STOCKTAKE_PRODUCTS.map((productId) => ({ productId, productCode: productId, productName: `棚卸${productId}`, categoryId: '1' })),
+      stock: STOCKTAKE_PRODUCTS.map((productId) => ({ storeId: '1', productId, stockAmount: 20 })),
+    });
+    for (const goodsId of STOCKTAKE_PRODUCTS) ne.addGoods({ goodsId, goodsName: `棚卸${goodsId}`, stockQuantity: NE_START });
     await ne.start();
     await sr.start();
     t = await startTestApp(syncingApp(ne.url));
@@ -297,6 +309,38 @@ describe('Stock bridge: what travels, switches, order of arrival', () => {
         'uploaded -1',
       ]);
     });
+  });
+
+  describe('a stocktake', () => {
+    it('of more products than one fold takes on is folded in parts that each commit, and reaches NextEngine whole', async () => {
+      const connectionId = await smaregiConnection(STOCKTAKE.contractId, { accessToken: STOCKTAKE.accessToken });
+      // an hour's upload delay: the folds are looked at before the upload (which rewrites the rows)
+      const link = await createLink({ smaregiConnectionId: connectionId, stockMaster: 'smaregi', uploadDelaySeconds: 3600 });
+      await waitFor(async () => (await t.http.get(`/v1/stock-links/${link.id}`).set(auth())).body.seededAt, { what: 'the link seeded' });
+      // the store's count: every product counted 1 to 5 short of the 20 on record, all in one push, as Smaregi sends it
+      const rows = STOCKTAKE_PRODUCTS.flatMap(
+        (productId, i) =>
+          sr.applyStockChange({ kind: 'stocktake', storeId: '1', productId, counted: 20 - (1 + (i % 5)) }, STOCKTAKE.contractId).legacyRows,
+      );
+      expect((await sr.sendLegacyStockPush(link.customerUrl, rows, { sncode: link.secretCode })).status).toBe(200);
+
+      const left = async () =>
+        ((await db.query(`SELECT count(*)::int AS n FROM stock_events WHERE link_id = $1 AND status = 'received'`, [link.id])) as Array<{
+          n: number;
+        }>)[0].n;
+      await waitFor(async () => (await left()) === 0, { what: 'the stocktake folded', timeoutMs: 90_000 });
+      // each fold is one transaction (its own now()): more than one, none with more products than a fold takes
+      const folds = (await db.query(
+        `SELECT count(DISTINCT product_id)::int AS products FROM stock_events WHERE link_id = $1 GROUP BY processed_at ORDER BY min(id)`,
+        [link.id],
+      )) as Array<{ products: number }>;
+      expect(folds.length).toBeGreaterThan(1);
+      expect(folds.every((fold) => fold.products <= MAX_FOLD_PRODUCTS)).toBe(true);
+      expect(folds.reduce((sum, fold) => sum + fold.products, 0)).toBe(STOCKTAKE_PRODUCTS.length);
+
+      await flush(link);
+      expect(STOCKTAKE_PRODUCTS.map((code) => neStock(code))).toEqual(STOCKTAKE_PRODUCTS.map((_, i) => NE_START - (1 + (i % 5))));
+    }, 150_000);
   });
 
   describe('at once', () => {
