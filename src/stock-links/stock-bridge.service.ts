@@ -29,9 +29,10 @@ const UPLOAD_ATTEMPTS = 5;
 const PROCESS_BATCH = 5000;
 /**
  * The (store, product)s one fold takes on: each may cost Smaregi history reads, one after another at Smaregi's pace
- * (≥ 100 ms apiece). A stocktake touches every product at once; folded whole, 5,000 products took longer than the
- * job may run (15 min) at a slow answer, and the fold — one transaction — was cut off and started over, never
- * finishing. In folds of this many it commits as it goes, and the rest follows in the next.
+ * (≥ 100 ms apiece). A stocktake touches every product at once. Folded whole — one transaction under the link's
+ * lock — nothing of it travelled until the last product was read (5,000 products: 8 minutes and more), a flush
+ * request waited as long, and at a slow answer the job outlived its 15 minutes, so pg-boss counted it failed while
+ * it still ran. In folds of this many products it commits as it goes, and the next fold follows at once (`more`).
  */
 export const MAX_FOLD_PRODUCTS = 200;
 const UPLOAD_BATCH = 20000;
@@ -60,6 +61,8 @@ export interface ProcessResult {
   processed: number;
   /** some changes wait for Smaregi to show their history record */
   retryLater: boolean;
+  /** changes were left for the next fold (a full batch, or more products than a fold takes on): fold again now */
+  more?: boolean;
 }
 
 export interface UploadResult {
@@ -262,7 +265,7 @@ export class StockBridge {
     });
     const processed = outcomes.filter((o) => o.status !== 'received').length;
     const more = received.length === PROCESS_BATCH || events.length < received.length;
-    return { processed, retryLater: retryLater || more };
+    return { processed, retryLater, more };
   }
 
   /**

@@ -129,7 +129,9 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
       () => this.requestProcessing(linkId, BUSY_RETRY_SECONDS),
       async (link) => {
         const result = await this.bridge.process(link);
+        // a history record Smaregi does not show yet is given time; changes merely left for the next fold are not
         if (result.retryLater) await this.requestProcessing(linkId, HISTORY_RETRY_SECONDS);
+        else if (result.more) await this.requestProcessing(linkId);
         if (await this.hasUploadWork(linkId)) await this.requestUpload(linkId, link.uploadDelaySeconds);
       },
     );
@@ -140,7 +142,8 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
       linkId,
       () => this.requestUpload(linkId, BUSY_RETRY_SECONDS),
       async (link) => {
-        await this.bridge.process(link);
+        const folded = await this.bridge.process(link);
+        if (folded.more && !folded.retryLater) await this.requestProcessing(linkId);
         const result = await this.bridge.upload(link, 'schedule');
         if (result.retryLater) await this.requestUpload(linkId, UPLOAD_RETRY_SECONDS);
       },
