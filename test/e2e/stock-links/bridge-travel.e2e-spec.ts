@@ -14,7 +14,7 @@ const STORES = [
   { storeId: '2', storeName: '支店' },
 ];
 /** Smaregi product ids; unlisted in the code map, so the NextEngine goods codes are the same. */
-const PRODUCTS = ['7100001', '7100002', '7100003', '7100004', '7100005', '7100006', '7100007'];
+const PRODUCTS = ['7100001', '7100002', '7100003', '7100004', '7100005', '7100006', '7100007', '7100008'];
 const NE_START = 50;
 /** A contract of its own for the stocktake: more products than one fold takes on (MAX_FOLD_PRODUCTS). */
 const STOCKTAKE = { contractId: 'travel-stocktake', accessToken: 'travel-stocktake-token' };
@@ -341,6 +341,54 @@ describe('Stock bridge: what travels, switches, order of arrival', () => {
       await flush(link);
       expect(STOCKTAKE_PRODUCTS.map((code) => neStock(code))).toEqual(STOCKTAKE_PRODUCTS.map((_, i) => NE_START - (1 + (i % 5))));
     }, 150_000);
+  });
+
+  describe('a connection lost mid-fold', () => {
+    it('loses nothing and doubles nothing: the fold is one transaction, and the job runs it again', async () => {
+      const productId = '7100008';
+      const link = await createLink({ smaregiConnectionId: legacyConnectionId, stockMaster: 'smaregi' });
+      await waitFor(async () => (await t.http.get(`/v1/stock-links/${link.id}`).set(auth())).body.seededAt, { what: 'the link seeded' });
+      // The fold writes the changes' outcomes, then the baselines: a trigger holds it between the two, on a lock the
+      // test keeps, so its connection can be cut at that point (a failover, a proxy's timeout, an OOM-killed backend).
+      const HOLD = 4_242_008;
+      await db.query(`
+        CREATE OR REPLACE FUNCTION test_hold_fold() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.link_id = '${link.id}'::uuid THEN PERFORM pg_advisory_xact_lock(${HOLD}); END IF;
+          RETURN NEW;
+        END $$`);
+      await db.query(`CREATE TRIGGER test_hold_fold BEFORE INSERT ON stock_baselines FOR EACH ROW EXECUTE FUNCTION test_hold_fold()`);
+      const holder = db.createQueryRunner();
+      await holder.connect();
+      try {
+        await holder.query(`SELECT pg_advisory_lock(${HOLD})`);
+        await legacyEmitter(link)({ kind: 'sale', storeId: '1', productId, quantity: 2 });
+        const waiting = async () => {
+          const rows = (await db.query(
+            `SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database AND d.datname = current_database()
+              WHERE l.locktype = 'advisory' AND l.objid = ${HOLD} AND NOT l.granted`,
+          )) as Array<{ pid: number }>;
+          return rows.length ? rows : null;
+        };
+        const [{ pid }] = await waitFor(waiting, { what: 'the fold held between its two writes' });
+        const [{ ended }] = await db.query(`SELECT pg_terminate_backend($1) AS ended`, [pid]);
+        expect(ended).toBe(true);
+      } finally {
+        await db.query(`DROP TRIGGER IF EXISTS test_hold_fold ON stock_baselines`);
+        await holder.query(`SELECT pg_advisory_unlock_all()`);
+        await holder.release();
+      }
+      // the cut transaction left nothing half-done (an outcome written without its baseline would count the first
+      // sale again in the next change's history): the retry folds it once, and the next change is its own delta
+      await waitFor(async () => neStock(productId) === NE_START - 2, { what: 'the change in NextEngine after the retry', timeoutMs: 60_000 });
+      await legacyEmitter(link)({ kind: 'sale', storeId: '1', productId, quantity: 1 });
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 3);
+      expect(await statuses(link, productId)).toEqual([
+        ['1', 'uploaded', '-2'],
+        ['1', 'uploaded', '-1'],
+      ]);
+    }, 120_000);
   });
 
   describe('at once', () => {
