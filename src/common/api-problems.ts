@@ -31,7 +31,7 @@ export class ProblemSchema {
   @ApiPropertyOptional({ description: 'quote it when reporting a problem' })
   requestId?: string;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'on a 429: seconds to wait before retrying (also in `Retry-After`)' })
+  @ApiPropertyOptional({ type: 'integer', description: 'on a 429 or a 503: seconds to wait before retrying (also in `Retry-After`)' })
   retryAfterSeconds?: number;
 }
 

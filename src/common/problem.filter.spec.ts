@@ -118,6 +118,7 @@ describe('ProblemFilter: domain errors get their HTTP meaning only here', () => 
       title: 'Service unavailable',
       status: 503,
       detail: expect.stringContaining('did not answer in time'),
+      retryAfterSeconds: 2,
       instance: '/v1/things/x',
     });
   });

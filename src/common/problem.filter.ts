@@ -78,10 +78,8 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id, path: request.path }, 'Unhandled error');
     }
     if (response.headersSent) return;
-    if (problem.status === 429 && exception instanceof ProblemException && exception.extensions.retryAfterSeconds) {
-      response.setHeader('Retry-After', String(exception.extensions.retryAfterSeconds));
-    }
-    if (problem.type === PROBLEM_BASE + 'database-busy') response.setHeader('Retry-After', String(DATABASE_BUSY_RETRY_AFTER_SECONDS));
+    // a problem that says when to come back (a 429, a database held up) says it in the header too
+    if (typeof problem.retryAfterSeconds === 'number') response.setHeader('Retry-After', String(problem.retryAfterSeconds));
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
@@ -145,6 +143,7 @@ export class ProblemFilter implements ExceptionFilter {
         title: 'Service unavailable',
         status: 503,
         detail: 'The database did not answer in time (a lock or a long statement held it up). Try again shortly.',
+        retryAfterSeconds: DATABASE_BUSY_RETRY_AFTER_SECONDS,
         ...base,
       };
     }
