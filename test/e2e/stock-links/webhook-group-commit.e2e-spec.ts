@@ -72,16 +72,19 @@ describe('Smaregi webhook: group commit and cached link lookup', () => {
     return response.body as Link;
   }
 
-  /** One API送信 push of product 8000001 at store 1 whose stock after the change is `amount` (it identifies the request). */
-  function post(url: string, code: string, amount: number): Promise<Response> {
-    const params = JSON.stringify({
-      data: [{ table_name: 'Stock', rows: [{ productId: '8000001', storeId: '1', stockAmount: String(amount) }] }],
-    });
+  /** One API送信 push of these Stock rows, as Smaregi posts it: the form field `params`, the code in a header. */
+  function push(url: string, code: string, rows: Array<Record<string, string>>): Promise<Response> {
+    const params = JSON.stringify({ data: [{ table_name: 'Stock', rows }] });
     return fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', sncode: code },
       body: new URLSearchParams({ params }).toString(),
     });
+  }
+
+  /** One API送信 push of product 8000001 at store 1 whose stock after the change is `amount` (it identifies the request). */
+  function post(url: string, code: string, amount: number): Promise<Response> {
+    return push(url, code, [{ productId: '8000001', storeId: '1', stockAmount: String(amount) }]);
   }
 
   async function storedAmounts(linkId: string): Promise<number[]> {
@@ -186,15 +189,10 @@ describe('Smaregi webhook: group commit and cached link lookup', () => {
   it('a resend in the same group as its original is stored once (idempotent on the source key)', async () => {
     const link = await createLink();
     // a row with its own identity (updDateTime) is keyed: the same row twice is one change
-    const params = JSON.stringify({
-      data: [{ table_name: 'Stock', rows: [{ productId: '8000001', storeId: '1', stockAmount: '5', updDateTime: '2026-12-06 10:00:00' }] }],
-    });
     const send = () =>
-      fetch(link.customerUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', sncode: link.secretCode },
-        body: new URLSearchParams({ params }).toString(),
-      });
+      push(link.customerUrl, link.secretCode, [
+        { productId: '8000001', storeId: '1', stockAmount: '5', updDateTime: '2026-12-06 10:00:00' },
+      ]);
     const answers = await Promise.all([send(), send(), send(), send()]);
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
     const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as Array<{ accepted: number; duplicates: number }>;
@@ -213,20 +211,9 @@ describe('Smaregi webhook: group commit and cached link lookup', () => {
       stockAmount: String(i % 17),
       updDateTime: '2026-12-07 09:00:00',
     }));
-    const params = JSON.stringify({ data: [{ table_name: 'Stock', rows }] });
-    const send = () =>
-      fetch(link.customerUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', sncode: link.secretCode },
-        body: new URLSearchParams({ params }).toString(),
-      });
+    const send = () => push(link.customerUrl, link.secretCode, rows);
     // a first part of it arrived before (then the connection dropped, say): those rows are duplicates now
-    const part = JSON.stringify({ data: [{ table_name: 'Stock', rows: rows.slice(0, 100) }] });
-    const first = await fetch(link.customerUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', sncode: link.secretCode },
-      body: new URLSearchParams({ params: part }).toString(),
-    });
+    const first = await push(link.customerUrl, link.secretCode, rows.slice(0, 100));
     expect(await first.json()).toEqual({ accepted: 100, duplicates: 0, unrecognised: 0 });
 
     const answers = await Promise.all([send(), send(), send()]);
