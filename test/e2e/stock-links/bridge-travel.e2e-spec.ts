@@ -14,7 +14,7 @@ const STORES = [
   { storeId: '2', storeName: '支店' },
 ];
 /** Smaregi product ids; unlisted in the code map, so the NextEngine goods codes are the same. */
-const PRODUCTS = ['7100001', '7100002', '7100003', '7100004', '7100005', '7100006', '7100007', '7100008'];
+const PRODUCTS = ['7100001', '7100002', '7100003', '7100004', '7100005', '7100006', '7100007', '7100008', '7100009'];
 const NE_START = 50;
 /** A contract of its own for the stocktake: more products than one fold takes on (MAX_FOLD_PRODUCTS). */
 const STOCKTAKE = { contractId: 'travel-stocktake', accessToken: 'travel-stocktake-token' };
@@ -309,6 +309,33 @@ describe('Stock bridge: what travels, switches, order of arrival', () => {
         'uploaded -1',
       ]);
     });
+  });
+
+  describe('Smaregi late with its own record', () => {
+    it('a pos:stock event that comes before Smaregi shows its history record is looked for again, and applied once when it appears', async () => {
+      const productId = '7100009';
+      const link = await createLink({ smaregiConnectionId: platformConnectionId, stockMaster: 'smaregi' });
+      const nextId = String(Math.max(0, ...sr.stockHistory(PLATFORM.contractId).map((h) => Number(h.id))) + 1);
+      // the webhook for a change whose record Smaregi's history API does not show yet
+      const early = await fetch(link.customerUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'smaregi-event': 'pos:stock', sncode: link.secretCode },
+        body: JSON.stringify({ contractId: PLATFORM.contractId, event: 'pos:stock', action: 'edited', ids: [{ id: nextId, productId, storeId: '1' }] }),
+      });
+      expect(early.status).toBe(200);
+      const looked = async () => {
+        const [row] = (await db.query(`SELECT status, attempts FROM stock_events WHERE link_id = $1`, [link.id])) as Array<{ status: string; attempts: number }>;
+        return row?.status === 'received' && row.attempts >= 1 ? row : null;
+      };
+      await waitFor(looked, { what: 'the fold to look for the record and keep the change for later' });
+
+      const made = sr.applyStockChange({ kind: 'sale', storeId: '1', productId, quantity: 3 }, PLATFORM.contractId);
+      expect(made.historyIds).toEqual([nextId]);
+      await waitFor(async () => neStock(productId) === NE_START - 3, { what: 'the change once its record shows', timeoutMs: 40_000 });
+      await flush(link);
+      expect(neStock(productId)).toBe(NE_START - 3);
+      expect(await statuses(link, productId)).toEqual([['1', 'uploaded', '-3']]);
+    }, 60_000);
   });
 
   describe('a stocktake', () => {
