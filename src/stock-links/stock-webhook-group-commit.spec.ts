@@ -45,31 +45,40 @@ describe('WebhookGroupCommit', () => {
     expect(settled).toEqual(['rejected', 'rejected', 'rejected']);
   });
 
-  it('requests arriving while groups are in flight wait and are written together in one statement, in arrival order', async () => {
+  it('requests arriving while a group is in flight wait and are written together in one statement, in arrival order', async () => {
     const { db, calls } = fakeDb();
     const groups = new WebhookGroupCommit(db);
     const first = groups.store(link, [change(1)]);
     await until(() => calls.length === 1);
-    const second = groups.store(link, [change(2)]);
-    await until(() => calls.length === 2);
-    // both slots busy: these three wait, then go as one group
+    // the one slot is busy: these three wait, then go as one group
     const waiting = [3, 4, 5].map((amount) => groups.store(link, [change(amount, `lg:${amount}`)]));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(calls).toHaveLength(2);
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toHaveLength(1);
     calls[0].answer([{ live: [true], insertedKeys: [] }]);
-    await until(() => calls.length === 3);
-    expect(calls[2].params[2]).toEqual([1, 2, 3]); // the request of each change
-    expect(calls[2].params[8]).toEqual([3, 4, 5]); // the amounts, in arrival order
-    calls[1].answer([{ live: [true], insertedKeys: [] }]);
+    await until(() => calls.length === 2);
+    expect(calls[1].params[2]).toEqual([1, 2, 3]); // the request of each change
+    expect(calls[1].params[8]).toEqual([3, 4, 5]); // the amounts, in arrival order
     // request 4's key was stored before; request 5's link was deleted meanwhile
-    calls[2].answer([{ live: [true, true, false], insertedKeys: [`${link.id}:lg:3`] }]);
+    calls[1].answer([{ live: [true, true, false], insertedKeys: [`${link.id}:lg:3`] }]);
     expect(await first).toEqual({ kind: 'stored', inserted: 1 });
-    expect(await second).toEqual({ kind: 'stored', inserted: 1 });
     expect(await Promise.all(waiting)).toEqual([
       { kind: 'stored', inserted: 1 },
       { kind: 'stored', inserted: 0 },
       { kind: 'link-changed' },
     ]);
+  });
+
+  it('a group that fails frees its slot: the requests that waited behind it are written next', async () => {
+    const { db, calls } = fakeDb();
+    const groups = new WebhookGroupCommit(db);
+    const first = groups.store(link, [change(1)]).catch((error: Error) => error.message);
+    await until(() => calls.length === 1);
+    const second = groups.store(link, [change(2)]);
+    calls[0].fail(new Error('connection lost'));
+    await until(() => calls.length === 2);
+    calls[1].answer([{ live: [true], insertedKeys: [] }]);
+    expect(await first).toBe('connection lost');
+    expect(await second).toEqual({ kind: 'stored', inserted: 1 });
   });
 });
 
