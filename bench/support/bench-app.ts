@@ -81,7 +81,9 @@ export async function startBenchApp(config: AppConfig, options: AppModuleOptions
 
 /** Runs a TypeScript file in its own process and waits for its `READY <url>` line. */
 export async function startProcess(file: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', file], {
+  // BENCH_PROFILE=<dir>: the process writes a CPU profile there when it stops (open it in Chrome DevTools)
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', file], {
     cwd: join(__dirname, '..', '..'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
