@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsString, Matches, ValidateNested } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, ValidateNested } from 'class-validator';
 import { createValidationPipe, IsoDateTime, NestedObject, Optional } from './validation';
 import { ValidationProblem } from './problem';
 
@@ -117,5 +117,51 @@ describe('validation pipe', () => {
       Object.assign(new Patch(), { jan: null }),
     );
     expect(await fieldsOf({ jan: 'x' }, { type: 'body', metatype: Patch })).toEqual(['jan']);
+  });
+
+  describe('a query string that passed is remembered', () => {
+    let transforms = 0;
+    class ListQuery {
+      @Optional()
+      @Transform(({ value }: { value: unknown }) => {
+        transforms++;
+        return value;
+      })
+      @IsIn(['new', 'shipped'])
+      status?: string;
+      @Optional()
+      @IsoDateTime()
+      orderedFrom?: Date;
+      @Optional()
+      @IsString({ each: true })
+      tags?: string[];
+    }
+    const query = { status: 'new', orderedFrom: '2026-01-02T03:04:05Z', tags: ['a', 'b'] };
+
+    it('the same query gives the same DTO without transforming it again, and each request its own copy', async () => {
+      const pipe = createValidationPipe();
+      transforms = 0;
+      const first = (await pipe.transform({ ...query, tags: [...query.tags] }, { type: 'query', metatype: ListQuery })) as ListQuery;
+      first.orderedFrom!.setUTCFullYear(1999);
+      first.tags!.push('changed by a handler');
+      const second = (await pipe.transform({ ...query, tags: [...query.tags] }, { type: 'query', metatype: ListQuery })) as ListQuery;
+      expect(transforms).toBe(1);
+      expect(second).toBeInstanceOf(ListQuery);
+      expect(second).toEqual(Object.assign(new ListQuery(), { status: 'new', orderedFrom: new Date('2026-01-02T03:04:05Z'), tags: ['a', 'b'] }));
+      const other = (await pipe.transform({ status: 'shipped' }, { type: 'query', metatype: ListQuery })) as ListQuery;
+      expect(other.status).toBe('shipped');
+      expect(transforms).toBe(2);
+    });
+
+    it('a refused query is refused every time, with its fields; screening runs first, every time', async () => {
+      const pipe = createValidationPipe();
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const error = await pipe.transform({ status: 'lost', extra: '1' }, { type: 'query', metatype: ListQuery }).catch((e: unknown) => e);
+        expect((error as ValidationProblem).fieldErrors.map((e) => e.field).sort()).toEqual(['extra', 'status']);
+      }
+      await pipe.transform({ status: 'new' }, { type: 'query', metatype: ListQuery });
+      const screened = await pipe.transform({ status: 'new\u0000' }, { type: 'query', metatype: ListQuery }).catch((e: unknown) => e);
+      expect((screened as ValidationProblem).fieldErrors.map((e) => e.field)).toEqual(['status']);
+    });
   });
 });
