@@ -6,18 +6,23 @@ import { SiteError } from '../connections/site-calls';
 import { NeOrderShipments } from './ne-order-shipments.service';
 import { LinkConnectionError } from './link-sites';
 import { StockBridge } from './stock-bridge.service';
+import { StockLinkJobs } from './stock-link.jobs';
 import type { StockLink } from './stock-link.entity';
 import type { FlushResultDto } from './stock-links.dto';
 
 /** How long a flush waits for a background run of the same link to finish. */
 const FLUSH_LOCK_WAIT_MS = 30_000;
 
-/** `POST /v1/stock-links/{id}/flush`: the link's whole cycle now, in the request. */
+/**
+ * `POST /v1/stock-links/{id}/flush`: the link's cycle now, in the request — one fold (at most MAX_FOLD_PRODUCTS
+ * products, so a request stays short) and one upload. What it leaves goes on in the background at once.
+ */
 @Injectable()
 export class StockLinkFlush {
   constructor(
     private readonly bridge: StockBridge,
     private readonly shipments: NeOrderShipments,
+    private readonly jobs: StockLinkJobs,
     private readonly clock: Clock,
   ) {}
 
@@ -25,9 +30,10 @@ export class StockLinkFlush {
     try {
       const ran = await this.bridge.withLinkLock(link.id, FLUSH_LOCK_WAIT_MS, async () => {
         const shipments = link.shipmentsEnabled ? await this.shipments.importOrders(link, this.clock.now()) : null;
-        const { processed } = await this.bridge.process(link);
-        const { upload } = await this.bridge.upload(link, 'flush');
-        return { processed, upload: upload ?? undefined, shipments: shipments ?? undefined };
+        const folded = await this.bridge.process(link);
+        const uploaded = await this.bridge.upload(link, 'flush');
+        const continuesInBackground = await this.jobs.continueAfterFlush(link.id, folded, uploaded);
+        return { processed: folded.processed, upload: uploaded.upload ?? undefined, shipments: shipments ?? undefined, continuesInBackground };
       });
       if (!ran) {
         throw new ProblemException(

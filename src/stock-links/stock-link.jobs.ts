@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { JobQueue } from '../jobs/job-queue.service';
 import { NeOrderShipments } from './ne-order-shipments.service';
-import { StockBridge } from './stock-bridge.service';
+import { type ProcessResult, StockBridge, type UploadResult } from './stock-bridge.service';
 import type { StockLink } from './stock-link.entity';
 
 export const STOCK_PROCESS = 'stock-links.process';
@@ -98,6 +98,26 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
 
   requestProcessing(linkId: string, afterSeconds = 0): Promise<string | null> {
     return this.queue.send<LinkJob>(STOCK_PROCESS, { linkId }, { singletonKey: linkId, startAfterSeconds: afterSeconds });
+  }
+
+  /**
+   * What a flush left for the background, asked for now rather than at the next tick: the rest of a fold that took
+   * on as many products as one does, the changes whose history record Smaregi does not show yet, the deltas
+   * NextEngine refused for now. Says whether anything was left. An enqueue that fails is logged; the tick asks again.
+   */
+  async continueAfterFlush(linkId: string, folded: ProcessResult, uploaded: UploadResult): Promise<boolean> {
+    const asks: Array<() => Promise<unknown>> = [];
+    if (folded.retryLater) asks.push(() => this.requestProcessing(linkId, HISTORY_RETRY_SECONDS));
+    else if (folded.more) asks.push(() => this.requestProcessing(linkId));
+    if (uploaded.retryLater) asks.push(() => this.requestUpload(linkId, UPLOAD_RETRY_SECONDS));
+    for (const ask of asks) {
+      try {
+        await ask();
+      } catch (error) {
+        this.logger.warn({ err: error, linkId }, 'Could not enqueue what a flush left; the tick will');
+      }
+    }
+    return asks.length > 0;
   }
 
   requestUpload(linkId: string, afterSeconds: number): Promise<string | null> {

@@ -220,6 +220,12 @@ export class FlushResultDto {
   upload?: StockUploadDto;
   /** NextEngine orders imported as Smaregi shipments; absent when the link does not import them */
   shipments?: ShipmentImportDto;
+  /**
+   * true when the flush left work that goes on in the background, already asked for: the rest of a stocktake
+   * (a flush folds at most 200 products), changes whose Smaregi history record is not shown yet (looked for again
+   * in seconds), or deltas NextEngine refused for now (tried again in 2 minutes). The link's events show them.
+   */
+  continuesInBackground: boolean;
 }
 
 export class WebhookAcceptedDto {

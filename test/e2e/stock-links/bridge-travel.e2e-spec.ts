@@ -95,8 +95,11 @@ describe('Stock bridge: what travels, switches, order of arrival', () => {
   const neStock = (code: string) => ne.getStock(code)?.stock;
 
   /** Processes and uploads everything received, in the request (the background jobs may have done it already). */
-  async function flush(link: Link): Promise<void> {
-    await t.http.post(`/v1/stock-links/${link.id}/flush`).set(auth()).expect(200);
+  async function flush(link: Link): Promise<{ processed: number; continuesInBackground: boolean }> {
+    return (await t.http.post(`/v1/stock-links/${link.id}/flush`).set(auth()).expect(200)).body as {
+      processed: number;
+      continuesInBackground: boolean;
+    };
   }
 
   async function uploads(link: Link): Promise<number> {
@@ -328,6 +331,8 @@ describe('Stock bridge: what travels, switches, order of arrival', () => {
         return row?.status === 'received' && row.attempts >= 1 ? row : null;
       };
       await waitFor(looked, { what: 'the fold to look for the record and keep the change for later' });
+      // a flush meanwhile cannot fold it either, and says so: the change goes on in the background
+      expect(await flush(link)).toMatchObject({ processed: 0, continuesInBackground: true });
 
       const made = sr.applyStockChange({ kind: 'sale', storeId: '1', productId, quantity: 3 }, PLATFORM.contractId);
       expect(made.historyIds).toEqual([nextId]);
@@ -364,7 +369,7 @@ describe('Stock bridge: what travels, switches, order of arrival', () => {
       expect(folds.every((fold) => fold.products <= MAX_FOLD_PRODUCTS)).toBe(true);
       expect(folds.reduce((sum, fold) => sum + fold.products, 0)).toBe(STOCKTAKE_PRODUCTS.length);
 
-      await flush(link);
+      expect(await flush(link)).toMatchObject({ processed: 0, continuesInBackground: false });
       expect(STOCKTAKE_PRODUCTS.map((code) => neStock(code))).toEqual(STOCKTAKE_PRODUCTS.map((_, i) => NE_START - (1 + (i % 5))));
     }, 150_000);
   });
