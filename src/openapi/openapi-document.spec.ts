@@ -72,7 +72,7 @@ describe('openapi/openapi.json', () => {
     }
   });
 
-  it('documents 401, 403 (with the required role), 429 with a problem body, and the rate-limit and idempotency headers', () => {
+  it('documents 401, 403 (with the required role), 429 and 503 with a problem body and Retry-After, and the rate-limit and idempotency headers', () => {
     for (const { key, method, operation } of operations) {
       const statuses = Object.keys(operation.responses);
       if (isPublic(operation)) continue;
@@ -83,6 +83,16 @@ describe('openapi/openapi.json', () => {
         key,
         problem: { $ref: '#/components/schemas/Problem' },
       });
+      // the API-key check runs under the request statement timeout: held up, any tenant route answers 503 database-busy
+      for (const status of ['429', '503']) {
+        const response = operation.responses[status];
+        expect({ key, status, problem: response?.content?.['application/problem+json']?.schema, retryAfter: !!response?.headers?.['Retry-After'] }).toEqual({
+          key,
+          status,
+          problem: { $ref: '#/components/schemas/Problem' },
+          retryAfter: true,
+        });
+      }
       const success = Object.entries(operation.responses as Json).filter(([status]) => /^2/.test(status));
       for (const [, response] of success)
         expect({ key, headers: Object.keys(response.headers ?? {}) }).toEqual({

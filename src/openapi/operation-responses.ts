@@ -108,6 +108,15 @@ export function describeResponses(document: OpenAPIObject): void {
         ...problem(429, 'Too many requests from this account; retry after the `Retry-After` seconds.'),
         headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
       });
+      // the API-key check runs under REQUEST_STATEMENT_TIMEOUT_MS (PreparedStatements): held up by a lock, it gives up
+      addResponse(operation, 503, {
+        ...problem(
+          503,
+          'The database is held up (`database-busy`: a lock, such as a migration building an index): nothing was done; ' +
+            'retry after the `Retry-After` seconds.',
+        ),
+        headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+      });
     }
     for (const [status, response] of Object.entries(operation.responses)) {
       if (!response || '$ref' in response) continue;
