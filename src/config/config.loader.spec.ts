@@ -72,6 +72,7 @@ describe('loadConfig', () => {
     [{ ORDER_LIST_CACHE_MB: '-1' }, 'ORDER_LIST_CACHE_MB'],
     [{ REQUEST_STATEMENT_TIMEOUT_MS: '0' }, 'REQUEST_STATEMENT_TIMEOUT_MS'],
     [{ API_RATE_LIMIT_PER_MINUTE: 'lots' }, 'API_RATE_LIMIT_PER_MINUTE'],
+    [{ STOCK_EVENTS_RETENTION_DAYS: '-1' }, 'STOCK_EVENTS_RETENTION_DAYS'],
   ])('stops on %j naming %s', (env, variable) => {
     const run = () => loadConfig({ DATA_DIR: dataDir(), ...env });
     expect(run).toThrow(ConfigError);

@@ -32,6 +32,7 @@ function port(env: Env, name: string, fallback: number): number {
 
 export const DEFAULT_ORDER_LIST_CACHE_MB = 32;
 export const DEFAULT_REQUEST_STATEMENT_TIMEOUT_MS = 10_000;
+export const DEFAULT_STOCK_EVENTS_RETENTION_DAYS = 90;
 export const DEFAULT_API_RATE_LIMIT_PER_MINUTE = 1200;
 
 function number(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -148,6 +149,7 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
     apiRateLimitPerMinute: number(env, 'API_RATE_LIMIT_PER_MINUTE', DEFAULT_API_RATE_LIMIT_PER_MINUTE, 0, 1_000_000_000),
     requestStatementTimeoutMs: number(env, 'REQUEST_STATEMENT_TIMEOUT_MS', DEFAULT_REQUEST_STATEMENT_TIMEOUT_MS, 100, 600_000),
     orderListCacheMb: number(env, 'ORDER_LIST_CACHE_MB', DEFAULT_ORDER_LIST_CACHE_MB, 0, 4096),
+    stockEventsRetentionDays: number(env, 'STOCK_EVENTS_RETENTION_DAYS', DEFAULT_STOCK_EVENTS_RETENTION_DAYS, 0, 3650),
     corsOrigins,
     sessionTtlHours: number(env, 'SESSION_TTL_HOURS', 12, 0.01, 24 * 365),
     qoo10ApiKey: optional(env, 'QOO10_API_KEY'),

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../../src/config/app-config';
+import { DEFAULT_STOCK_EVENTS_RETENTION_DAYS } from '../../../src/config/config.loader';
+import { StockEventRetention } from '../../../src/stock-links/stock-event-retention';
+import { startTestApp, type TestApp } from '../../support/test-app';
+
+/**
+ * STOCK_EVENTS_RETENTION_DAYS: the hourly prune deletes settled stock-bridge events past the retention, and never
+ * one that still has work to do, however old.
+ */
+describe('Stock bridge: settled events past the retention are pruned', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let retention: StockEventRetention;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    db = t.app.get(DataSource);
+    retention = t.app.get(StockEventRetention);
+    tenantId = (await t.createTenant('Retention seller')).tenantId;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function newLink(): Promise<string> {
+    const connection = async (site: string) => {
+      const [row] = (await db.query(
+        `INSERT INTO connections (id, tenant_id, site, shop_id, endpoint, status, credentials_ciphertext)
+         VALUES ($1, $2, $3, $4, 'http://127.0.0.1:9', 'active', 'unused') RETURNING id`,
+        [randomUUID(), tenantId, site, `${site}-${randomUUID()}`],
+      )) as Array<{ id: string }>;
+      return row.id;
+    };
+    const [link] = (await db.query(
+      `INSERT INTO stock_links (id, tenant_id, smaregi_connection_id, nextengine_connection_id, link_token, secret_hash, stock_master, id_matching)
+       VALUES ($1, $2, $3, $4, $5, $6, 'smaregi', 'csv') RETURNING id`,
+      [randomUUID(), tenantId, await connection('smaregi'), await connection('nextengine'), randomUUID().replace(/-/g, ''), 'x'.repeat(64)],
+    )) as Array<{ id: string }>;
+    return link.id;
+  }
+
+  async function newUpload(linkId: string): Promise<string> {
+    const [upload] = (await db.query(
+      `INSERT INTO stock_uploads (id, link_id, trigger, status, started_at) VALUES ($1, $2, 'schedule', 'partial', now() - interval '200 days') RETURNING id`,
+      [randomUUID(), linkId],
+    )) as Array<{ id: string }>;
+    return upload.id;
+  }
+
+  /** Events received `ageDays` ago, in the order given (ids ascending, as the webhook draws them). */
+  async function store(linkId: string, events: Array<{ status: string; ageDays: number; uploadId?: string }>): Promise<string[]> {
+    const rows = (await db.query(
+      `INSERT INTO stock_events (link_id, kind, store_id, product_id, amount_after, status, upload_id, received_at)
+       SELECT $1, 'legacy', '1', '8000001', 5, s, u, now() - make_interval(days => d)
+         FROM unnest($2::text[], $3::int[], $4::uuid[]) WITH ORDINALITY AS t(s, d, u, n)
+        ORDER BY n
+       RETURNING id::text`,
+      [linkId, events.map((e) => e.status), events.map((e) => e.ageDays), events.map((e) => e.uploadId ?? null)],
+    )) as Array<{ id: string }>;
+    return rows.map((row) => row.id);
+  }
+
+  const statusesLeft = async (linkId: string) =>
+    (
+      (await db.query(`SELECT status, upload_id IS NOT NULL AS reported FROM stock_events WHERE link_id = $1 ORDER BY id`, [
+        linkId,
+      ])) as Array<{
+        status: string;
+        reported: boolean;
+      }>
+    ).map((row) => `${row.status}${row.reported ? ' (reported)' : ''}`);
+
+  it('deletes settled events past the retention; keeps the young ones, and every one with work left however old', async () => {
+    const linkId = await newLink();
+    const uploadId = await newUpload(linkId);
+    const old = DEFAULT_STOCK_EVENTS_RETENTION_DAYS + 10;
+    await store(linkId, [
+      // settled, past the retention: deleted
+      { status: 'uploaded', ageDays: old, uploadId },
+      { status: 'netted', ageDays: old, uploadId },
+      { status: 'zero', ageDays: old },
+      { status: 'ignored', ageDays: old },
+      { status: 'unrecognised', ageDays: old },
+      { status: 'failed', ageDays: old, uploadId },
+      // work left, however old: kept (a failure no upload reported goes to the next upload)
+      { status: 'received', ageDays: old },
+      { status: 'pending', ageDays: old },
+      { status: 'uploading', ageDays: old, uploadId },
+      { status: 'failed', ageDays: old },
+      // young: kept whatever their status
+      { status: 'uploaded', ageDays: DEFAULT_STOCK_EVENTS_RETENTION_DAYS - 1, uploadId },
+      { status: 'zero', ageDays: 1 },
+    ]);
+
+    expect(await retention.prune()).toBe(6);
+    expect(await statusesLeft(linkId)).toEqual(['received', 'pending', 'uploading (reported)', 'failed', 'uploaded (reported)', 'zero']);
+    // the upload the deleted events belonged to stays (its counts are the record of that run)
+    expect((await db.query(`SELECT count(*)::int AS n FROM stock_uploads WHERE id = $1`, [uploadId]))[0].n).toBe(1);
+    expect(await retention.prune()).toBe(0);
+  });
+
+  it('more old events than one statement looks at are all deleted, once, by two instances pruning at the same time', async () => {
+    const linkId = await newLink();
+    const count = 12_345;
+    await db.query(
+      `INSERT INTO stock_events (link_id, kind, store_id, product_id, amount_after, status, received_at)
+       SELECT $1, 'legacy', '1', (8000000 + g % 7)::text, g % 9, 'zero', now() - make_interval(days => $2) + g * interval '1 second'
+         FROM generate_series(1, $3) AS g`,
+      [linkId, DEFAULT_STOCK_EVENTS_RETENTION_DAYS + 30, count],
+    );
+    const [young] = await store(linkId, [{ status: 'zero', ageDays: 0 }]);
+
+    const [first, second] = await Promise.all([retention.prune(), retention.prune()]);
+    expect(first + second).toBe(count);
+    expect((await db.query(`SELECT id::text FROM stock_events WHERE link_id = $1`, [linkId])).map((row: { id: string }) => row.id)).toEqual(
+      [young],
+    );
+  });
+
+  it('a retention of 0 keeps everything', async () => {
+    const linkId = await newLink();
+    await store(linkId, [{ status: 'zero', ageDays: 5_000 }]);
+    const keepAll = new StockEventRetention({ stockEventsRetentionDays: 0 } as AppConfig, db);
+    expect(await keepAll.prune()).toBe(0);
+    expect(await statusesLeft(linkId)).toEqual(['zero']);
+  });
+});
