@@ -147,7 +147,9 @@ describe('validation pipe', () => {
       const second = (await pipe.transform({ ...query, tags: [...query.tags] }, { type: 'query', metatype: ListQuery })) as ListQuery;
       expect(transforms).toBe(1);
       expect(second).toBeInstanceOf(ListQuery);
-      expect(second).toEqual(Object.assign(new ListQuery(), { status: 'new', orderedFrom: new Date('2026-01-02T03:04:05Z'), tags: ['a', 'b'] }));
+      expect(second).toEqual(
+        Object.assign(new ListQuery(), { status: 'new', orderedFrom: new Date('2026-01-02T03:04:05Z'), tags: ['a', 'b'] }),
+      );
       const other = (await pipe.transform({ status: 'shipped' }, { type: 'query', metatype: ListQuery })) as ListQuery;
       expect(other.status).toBe('shipped');
       expect(transforms).toBe(2);

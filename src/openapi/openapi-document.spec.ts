@@ -86,7 +86,12 @@ describe('openapi/openapi.json', () => {
       // the API-key check runs under the request statement timeout: held up, any tenant route answers 503 database-busy
       for (const status of ['429', '503']) {
         const response = operation.responses[status];
-        expect({ key, status, problem: response?.content?.['application/problem+json']?.schema, retryAfter: !!response?.headers?.['Retry-After'] }).toEqual({
+        expect({
+          key,
+          status,
+          problem: response?.content?.['application/problem+json']?.schema,
+          retryAfter: !!response?.headers?.['Retry-After'],
+        }).toEqual({
           key,
           status,
           problem: { $ref: '#/components/schemas/Problem' },

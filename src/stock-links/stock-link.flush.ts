@@ -33,7 +33,12 @@ export class StockLinkFlush {
         const folded = await this.bridge.process(link);
         const uploaded = await this.bridge.upload(link, 'flush');
         const continuesInBackground = await this.jobs.continueAfterFlush(link.id, folded, uploaded);
-        return { processed: folded.processed, upload: uploaded.upload ?? undefined, shipments: shipments ?? undefined, continuesInBackground };
+        return {
+          processed: folded.processed,
+          upload: uploaded.upload ?? undefined,
+          shipments: shipments ?? undefined,
+          continuesInBackground,
+        };
       });
       if (!ran) {
         throw new ProblemException(
