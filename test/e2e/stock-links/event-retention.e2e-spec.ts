@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../src/config/app-config';
 import { DEFAULT_STOCK_EVENTS_RETENTION_DAYS } from '../../../src/config/config.loader';
 import { StockEventRetention } from '../../../src/stock-links/stock-event-retention';
+import { insertBareStockLink } from '../../support/stock-link-rows';
 import { startTestApp, type TestApp } from '../../support/test-app';
 
 /**
@@ -26,22 +27,7 @@ describe('Stock bridge: settled events past the retention are pruned', () => {
     await t?.close();
   });
 
-  async function newLink(): Promise<string> {
-    const connection = async (site: string) => {
-      const [row] = (await db.query(
-        `INSERT INTO connections (id, tenant_id, site, shop_id, endpoint, status, credentials_ciphertext)
-         VALUES ($1, $2, $3, $4, 'http://127.0.0.1:9', 'active', 'unused') RETURNING id`,
-        [randomUUID(), tenantId, site, `${site}-${randomUUID()}`],
-      )) as Array<{ id: string }>;
-      return row.id;
-    };
-    const [link] = (await db.query(
-      `INSERT INTO stock_links (id, tenant_id, smaregi_connection_id, nextengine_connection_id, link_token, secret_hash, stock_master, id_matching)
-       VALUES ($1, $2, $3, $4, $5, $6, 'smaregi', 'csv') RETURNING id`,
-      [randomUUID(), tenantId, await connection('smaregi'), await connection('nextengine'), randomUUID().replace(/-/g, ''), 'x'.repeat(64)],
-    )) as Array<{ id: string }>;
-    return link.id;
-  }
+  const newLink = () => insertBareStockLink(db, tenantId);
 
   async function newUpload(linkId: string): Promise<string> {
     const [upload] = (await db.query(

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { StockBridge } from '../../../src/stock-links/stock-bridge.service';
 import { LEGACY_RESEND_WINDOW_SECONDS } from '../../../src/stock-links/stock-delta';
+import { insertBareStockLink } from '../../support/stock-link-rows';
 import { startTestApp, type TestApp } from '../../support/test-app';
 
 /**
@@ -58,22 +58,7 @@ describe('Stock bridge: legacy pushes resent late, found in one pass', () => {
     await t?.close();
   });
 
-  async function newLink(): Promise<string> {
-    const connection = async (site: string) => {
-      const [row] = (await db.query(
-        `INSERT INTO connections (id, tenant_id, site, shop_id, endpoint, status, credentials_ciphertext)
-         VALUES ($1, $2, $3, $4, 'http://127.0.0.1:9', 'active', 'unused') RETURNING id`,
-        [randomUUID(), tenantId, site, `${site}-${randomUUID()}`],
-      )) as Array<{ id: string }>;
-      return row.id;
-    };
-    const [link] = (await db.query(
-      `INSERT INTO stock_links (id, tenant_id, smaregi_connection_id, nextengine_connection_id, link_token, secret_hash, stock_master, id_matching)
-       VALUES ($1, $2, $3, $4, $5, $6, 'smaregi', 'csv') RETURNING id`,
-      [randomUUID(), tenantId, await connection('smaregi'), await connection('nextengine'), randomUUID().replace(/-/g, ''), 'x'.repeat(64)],
-    )) as Array<{ id: string }>;
-    return link.id;
-  }
+  const newLink = () => insertBareStockLink(db, tenantId);
 
   /** Stores the receipts in order (ids ascending) and returns their ids. */
   async function store(linkId: string, receipts: Receipt[]): Promise<string[]> {
