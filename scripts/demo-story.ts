@@ -321,11 +321,14 @@ export class DemoStory {
     );
     // The flush waits for NextEngine's upload; the story goes on meanwhile.
     void this.o.api
-      .post<{ processed: number; upload: { status: string; uploaded: number } | null }>(`/v1/stock-links/${this.link.id}/flush`)
+      .post<{ processed: number; upload: { status: string; uploaded: number } | null; continuesInBackground: boolean }>(
+        `/v1/stock-links/${this.link.id}/flush`,
+      )
       .then((flushed) =>
         this.line(
           'smaregi',
-          `stock link flushed: ${flushed.processed} change(s) → NextEngine upload ${flushed.upload ? `${flushed.upload.status}, ${flushed.upload.uploaded} sent` : 'none'}`,
+          `stock link flushed: ${flushed.processed} change(s) → NextEngine upload ${flushed.upload ? `${flushed.upload.status}, ${flushed.upload.uploaded} sent` : 'none'}` +
+            (flushed.continuesInBackground ? ' (the rest goes on in the background)' : ''),
         ),
       )
       .catch((error: Error) => this.line('smaregi', `stock link flush failed: ${error.message}`));
