@@ -40,12 +40,14 @@ export class StockEventRetention {
     for (;;) {
       const [batch] = (await this.db.query(
         `WITH batch AS (
-           SELECT id, received_at, status, upload_id FROM stock_events WHERE id > $1::bigint ORDER BY id LIMIT $2
+           SELECT id, received_at FROM stock_events WHERE id > $1::bigint ORDER BY id LIMIT $2
          ),
          gone AS (
+           -- judged on the row itself, not the batch's snapshot: a row another transaction changes meanwhile is
+           -- judged again as it is now (READ COMMITTED), so nothing that just gained work is deleted
            DELETE FROM stock_events e USING batch b
-            WHERE e.id = b.id AND b.received_at < now() - make_interval(days => $3)
-              AND (b.status IN ('uploaded', 'netted', 'zero', 'ignored', 'unrecognised') OR (b.status = 'failed' AND b.upload_id IS NOT NULL))
+            WHERE e.id = b.id AND e.received_at < now() - make_interval(days => $3)
+              AND (e.status IN ('uploaded', 'netted', 'zero', 'ignored', 'unrecognised') OR (e.status = 'failed' AND e.upload_id IS NOT NULL))
            RETURNING e.id
          )
          SELECT (SELECT max(id)::text FROM batch) AS last,
