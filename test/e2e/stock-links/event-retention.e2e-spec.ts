@@ -5,6 +5,7 @@ import { DEFAULT_STOCK_EVENTS_RETENTION_DAYS } from '../../../src/config/config.
 import { StockEventRetention } from '../../../src/stock-links/stock-event-retention';
 import { insertBareStockLink } from '../../support/stock-link-rows';
 import { startTestApp, type TestApp } from '../../support/test-app';
+import { waitFor } from '../../support/wait-for';
 
 /**
  * STOCK_EVENTS_RETENTION_DAYS: the hourly prune deletes settled stock-bridge events past the retention, and never
@@ -105,6 +106,36 @@ describe('Stock bridge: settled events past the retention are pruned', () => {
     expect((await db.query(`SELECT id::text FROM stock_events WHERE link_id = $1`, [linkId])).map((row: { id: string }) => row.id)).toEqual(
       [young],
     );
+  });
+
+  it('an event that gains work while the prune waits for it is judged as it is then, and kept', async () => {
+    const linkId = await newLink();
+    const [id] = await store(linkId, [{ status: 'zero', ageDays: DEFAULT_STOCK_EVENTS_RETENTION_DAYS + 1 }]);
+    // another transaction holds the row, and changes it, while the prune reaches it
+    const other = db.createQueryRunner();
+    await other.connect();
+    try {
+      await other.startTransaction();
+      await other.query(`UPDATE stock_events SET status = 'pending' WHERE id = $1`, [id]);
+      const pruning = retention.prune();
+      await waitFor(
+        async () => {
+          const rows = (await db.query(
+            // a row lock is waited for on the holder's transaction id, a lock of no database: found by its backend
+            `SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid AND a.datname = current_database()
+              WHERE l.locktype = 'transactionid' AND NOT l.granted`,
+          )) as unknown[];
+          return rows.length > 0 ? rows : null;
+        },
+        { what: 'the prune waiting for the row' },
+      );
+      await other.commitTransaction();
+      expect(await pruning).toBe(0);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    expect(await statusesLeft(linkId)).toEqual(['pending']);
   });
 
   it('a retention of 0 keeps everything', async () => {
