@@ -69,6 +69,8 @@ const RATE_LIMIT_HEADERS = {
   'X-RateLimit-Reset': { description: 'Seconds until the current minute ends.', schema: { type: 'integer' } },
 } as const;
 
+const RETRY_AFTER_HEADER = { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } } as const;
+
 const ETAG_HEADER = {
   ETag: {
     description: 'A validator of the body: send it as `If-None-Match` to get a 304 while nothing changed.',
@@ -106,7 +108,7 @@ export function describeResponses(document: OpenAPIObject): void {
     if (isTenantOperation(operation)) {
       addResponse(operation, 429, {
         ...problem(429, 'Too many requests from this account; retry after the `Retry-After` seconds.'),
-        headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+        headers: RETRY_AFTER_HEADER,
       });
       // the API-key check runs under REQUEST_STATEMENT_TIMEOUT_MS (PreparedStatements): held up by a lock, it gives up
       addResponse(operation, 503, {
@@ -115,7 +117,7 @@ export function describeResponses(document: OpenAPIObject): void {
           'The database is held up (`database-busy`: a lock, such as a migration building an index): nothing was done; ' +
             'retry after the `Retry-After` seconds.',
         ),
-        headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+        headers: RETRY_AFTER_HEADER,
       });
     }
     for (const [status, response] of Object.entries(operation.responses)) {

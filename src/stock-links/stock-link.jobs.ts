@@ -107,8 +107,8 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
    */
   async continueAfterFlush(linkId: string, folded: ProcessResult, uploaded: UploadResult): Promise<boolean> {
     const asks: Array<() => Promise<unknown>> = [];
-    if (folded.retryLater) asks.push(() => this.requestProcessing(linkId, HISTORY_RETRY_SECONDS));
-    else if (folded.more) asks.push(() => this.requestProcessing(linkId));
+    const foldAgain = foldAgainAfter(folded);
+    if (foldAgain !== null) asks.push(() => this.requestProcessing(linkId, foldAgain));
     if (uploaded.retryLater) asks.push(() => this.requestUpload(linkId, UPLOAD_RETRY_SECONDS));
     for (const ask of asks) {
       try {
@@ -148,10 +148,8 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
       linkId,
       () => this.requestProcessing(linkId, BUSY_RETRY_SECONDS),
       async (link) => {
-        const result = await this.bridge.process(link);
-        // a history record Smaregi does not show yet is given time; changes merely left for the next fold are not
-        if (result.retryLater) await this.requestProcessing(linkId, HISTORY_RETRY_SECONDS);
-        else if (result.more) await this.requestProcessing(linkId);
+        const foldAgain = foldAgainAfter(await this.bridge.process(link));
+        if (foldAgain !== null) await this.requestProcessing(linkId, foldAgain);
         if (await this.hasUploadWork(linkId)) await this.requestUpload(linkId, link.uploadDelaySeconds);
       },
     );
@@ -162,8 +160,8 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
       linkId,
       () => this.requestUpload(linkId, BUSY_RETRY_SECONDS),
       async (link) => {
-        const folded = await this.bridge.process(link);
-        if (folded.more && !folded.retryLater) await this.requestProcessing(linkId);
+        const foldAgain = foldAgainAfter(await this.bridge.process(link));
+        if (foldAgain !== null) await this.requestProcessing(linkId, foldAgain);
         const result = await this.bridge.upload(link, 'schedule');
         if (result.retryLater) await this.requestUpload(linkId, UPLOAD_RETRY_SECONDS);
       },
@@ -197,4 +195,14 @@ export class StockLinkJobs implements OnApplicationBootstrap, OnApplicationShutd
     )) as Array<{ work: boolean }>;
     return row.work;
   }
+}
+
+/**
+ * Seconds until what a fold left is folded again, or null when it left nothing — one rule for the jobs and the flush:
+ * a history record Smaregi does not show yet is given time; changes merely left for the next fold (a full batch,
+ * more products than one fold takes on) are folded at once.
+ */
+function foldAgainAfter(folded: ProcessResult): number | null {
+  if (folded.retryLater) return HISTORY_RETRY_SECONDS;
+  return folded.more ? 0 : null;
 }
