@@ -53,7 +53,7 @@ export class AppConfig {
   requestStatementTimeoutMs?: number;
   /** memory per process for rendered orders-list items; 0 turns the cache off (default 32) */
   orderListCacheMb?: number;
-  /** days a settled stock-bridge event is kept before the hourly prune deletes it; 0 keeps them all (default 90) */
+  /** days a settled stock-bridge event, and an upload run no kept event names, is kept before the hourly prune deletes it; 0 keeps them all (default 90) */
   stockEventsRetentionDays?: number;
   /** browser origins allowed to call the API (CORS); empty → no CORS headers at all */
   corsOrigins?: string[];

@@ -14,7 +14,7 @@ import { OrderSyncJobs } from '../orders/order-sync.jobs';
 import { OrdersModule } from '../orders/orders.module';
 import { OutboundWebhookJobs } from '../outbound-webhooks/outbound-webhooks.jobs';
 import { OutboundWebhooksModule } from '../outbound-webhooks/outbound-webhooks.module';
-import { StockEventRetention } from '../stock-links/stock-event-retention';
+import { StockBridgeRetention } from '../stock-links/stock-bridge-retention';
 import { StockLinkJobs } from '../stock-links/stock-link.jobs';
 import { StockLinksModule } from '../stock-links/stock-links.module';
 
@@ -47,7 +47,7 @@ export class Schedules implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly fulfillment: FulfillmentJobs,
     private readonly inventory: InventoryJobs,
     private readonly stockLinks: StockLinkJobs,
-    private readonly stockEventRetention: StockEventRetention,
+    private readonly stockBridgeRetention: StockBridgeRetention,
     private readonly keepAlive: ConnectionKeepAlive,
     private readonly idempotency: IdempotencySweeper,
     private readonly webhooks: OutboundWebhookJobs,
@@ -75,8 +75,8 @@ export class Schedules implements OnApplicationBootstrap, BeforeApplicationShutd
       // tenant events → webhook deliveries; due deliveries and retries
       { name: 'webhooks.tick', everySeconds: tick, run: () => this.webhooks.tick() },
       { name: 'idempotency.sweep', everySeconds: 3600, run: () => this.idempotency.sweep() },
-      // settled stock-bridge events past STOCK_EVENTS_RETENTION_DAYS
-      { name: 'stock-links.prune', everySeconds: 3600, run: () => this.stockEventRetention.prune() },
+      // settled stock-bridge events, then the upload runs they named, past STOCK_EVENTS_RETENTION_DAYS
+      { name: 'stock-links.prune', everySeconds: 3600, run: () => this.stockBridgeRetention.prune() },
     ];
   }
 

@@ -9,7 +9,7 @@ import { SMAREGI_WEBHOOK_ROUTE, SmaregiWebhookReceiver } from './smaregi-webhook
 import { StockBaselineSeeder } from './stock-baseline.seeder';
 import { StockBridge } from './stock-bridge.service';
 import { StockCodeResolver } from './stock-code-resolver';
-import { StockEventRetention } from './stock-event-retention';
+import { StockBridgeRetention } from './stock-bridge-retention';
 import { StockLink } from './stock-link.entity';
 import { StockLinkFlush } from './stock-link.flush';
 import { StockLinkJobs } from './stock-link.jobs';
@@ -38,9 +38,9 @@ import { StockWebhookIntake } from './stock-webhook-intake.service';
     WebhookLinkCache,
     WebhookGroupCommit,
     NeOrderShipments,
-    StockEventRetention,
+    StockBridgeRetention,
   ],
-  exports: [StockLinkJobs, StockEventRetention],
+  exports: [StockLinkJobs, StockBridgeRetention],
 })
 export class StockLinksModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
