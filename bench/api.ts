@@ -191,6 +191,8 @@ async function main(): Promise<void> {
         p99Ms: median(rounds.map((results) => results[name].latency.p99)),
         ratioToBare: round(median(ratios), 2),
         ratiosByRound: ratios.map((ratio) => round(ratio, 2)),
+        // each round's own rate: this VM's speed moves by tens of percent between rounds, which the ratios hide
+        reqPerSecByRound: rounds.map((results) => round(results[name].requests.average, 0)),
         [`p50At${FIXED_RATE}Ms`]: median(fixed.map((result) => result.latency.p50)),
         // every round's requests together: the p99 of all ROUNDS × SECONDS × 200 requests, the target's figure
         [`p99At${FIXED_RATE}Ms`]: pooledPercentile(fixed, 99),
