@@ -27,7 +27,9 @@ const BATCH = 5_000;
  * (ON DELETE SET NULL), and a failed event with no upload is one "no upload reported", which the tick would hand to an
  * upload again — a failure reported months ago sent again. So events go first, and a run some kept event still names
  * (an old `uploading` one) stays with it. A link's newest run always stays: it is the link's `lastUpload`, however
- * long the link has been quiet.
+ * long the link has been quiet. The "no event names it" is read in the deleting statement's snapshot, so an event
+ * made to name an old run while it is deleted would lose its reference; no code does that (an upload names only the
+ * events it is sending then, in a run it has just started).
  */
 @Injectable()
 export class StockBridgeRetention {
