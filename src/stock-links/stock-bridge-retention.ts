@@ -47,9 +47,14 @@ export class StockBridgeRetention {
     return { events, uploads };
   }
 
+  /** STOCK_EVENTS_RETENTION_DAYS, for events and upload runs alike; 0 keeps everything. */
+  private retentionDays(): number {
+    return this.config.stockEventsRetentionDays ?? DEFAULT_STOCK_EVENTS_RETENTION_DAYS;
+  }
+
   /** How many events it deleted (0 when the retention is 0: keep everything). */
   async pruneEvents(): Promise<number> {
-    const days = this.config.stockEventsRetentionDays ?? DEFAULT_STOCK_EVENTS_RETENTION_DAYS;
+    const days = this.retentionDays();
     if (days <= 0) return 0;
     let after = '0';
     let deleted = 0;
@@ -85,7 +90,7 @@ export class StockBridgeRetention {
    * delete a run at most once between them.
    */
   async pruneUploads(): Promise<number> {
-    const days = this.config.stockEventsRetentionDays ?? DEFAULT_STOCK_EVENTS_RETENTION_DAYS;
+    const days = this.retentionDays();
     if (days <= 0) return 0;
     const links = (await this.db.query(`SELECT id FROM stock_links`)) as Array<{ id: string }>;
     let deleted = 0;
