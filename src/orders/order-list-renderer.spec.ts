@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { AppConfig } from '../config/app-config';
 import type { PreparedStatements } from '../database/prepared-statements';
 import { OrderListRenderer, type RenderedOrder } from './order-list-renderer';
@@ -32,7 +33,10 @@ describe('OrderListRenderer.response', () => {
   it('answers the same rows at the same versions with the body built the first time', () => {
     const pages = renderer();
     const first = pages.response(TENANT, page);
-    expect(pages.response(TENANT, { data: [order(2, '900'), order(1, '901')], nextCursor: 'next' })).toBe(first);
+    const again = pages.response(TENANT, { data: [order(2, '900'), order(1, '901')], nextCursor: 'next' });
+    expect(again.body).toBe(first.body);
+    expect(again.etag).toBe(first.etag);
+    expect(again.contentEncoding).toBeUndefined();
   });
 
   it.each([
@@ -56,7 +60,59 @@ describe('OrderListRenderer.response', () => {
     const pages = renderer(0);
     const first = pages.response(TENANT, page);
     const second = pages.response(TENANT, page);
-    expect(second).not.toBe(first);
+    expect(second.body).not.toBe(first.body);
     expect(second).toEqual(first);
+  });
+});
+
+describe('OrderListRenderer.response, gzip', () => {
+  const page = () => ({ data: [order(2, '900'), order(1, '901')], nextCursor: 'next' });
+  /** 40 orders: a page of some 3 KB, over the size below which a page is sent as it is */
+  const bigPage = () => ({ data: Array.from({ length: 40 }, (_, n) => orderOfSize(n, 80)), nextCursor: 'next' });
+
+  function orderOfSize(n: number, nameLength: number): RenderedOrder {
+    const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const json = Buffer.from(JSON.stringify({ id, recipientName: `${'山'.repeat(nameLength / 8)}${n}`, status: 'confirmed' }));
+    return { id, version: String(700 + n), orderedAt: new Date(Date.UTC(2026, 0, 1 + n)), json };
+  }
+
+  it('sends a page the first time as it is, even to a client that accepts gzip: one compression per page asked for once would be waste', () => {
+    const first = renderer().response(TENANT, bigPage(), true);
+    expect(first.contentEncoding).toBeUndefined();
+    expect(JSON.parse(first.body.toString('utf8')).data).toHaveLength(40);
+  });
+
+  it('gzips a page asked for again, with the same ETag, and compresses it only once', () => {
+    const pages = renderer();
+    const first = pages.response(TENANT, bigPage(), true);
+    const second = pages.response(TENANT, bigPage(), true);
+    expect(second.contentEncoding).toBe('gzip');
+    expect(second.etag).toBe(first.etag);
+    expect(gunzipSync(second.body)).toEqual(first.body);
+    expect(second.body.length).toBeLessThan(first.body.length / 2);
+    expect(pages.response(TENANT, bigPage(), true).body).toBe(second.body);
+  });
+
+  it('sends the page as it is to a client that does not accept gzip, also after another was sent it gzipped', () => {
+    const pages = renderer();
+    const first = pages.response(TENANT, bigPage(), true);
+    pages.response(TENANT, bigPage(), true);
+    const plain = pages.response(TENANT, bigPage(), false);
+    expect(plain.contentEncoding).toBeUndefined();
+    expect(plain.body).toBe(first.body);
+  });
+
+  it('sends a small page as it is', () => {
+    const pages = renderer();
+    pages.response(TENANT, page(), true);
+    const again = pages.response(TENANT, page(), true);
+    expect(again.contentEncoding).toBeUndefined();
+    expect(again.body.length).toBeLessThan(1024);
+  });
+
+  it('never gzips with the list cache off (ORDER_LIST_CACHE_MB=0): each page would be compressed on every request', () => {
+    const pages = renderer(0);
+    pages.response(TENANT, bigPage(), true);
+    expect(pages.response(TENANT, bigPage(), true).contentEncoding).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedTenant, CurrentTenant } from '../auth/authenticated-tenant';
 import { ApiProblems } from '../common/api-problems';
@@ -79,6 +79,15 @@ export function toOrderDto(order: Order): OrderDto {
   };
 }
 
+/**
+ * Whether the request's `Accept-Encoding` allows gzip over the page as it is (q-values respected, `gzip;q=0` refused).
+ * A request without the header gets the page as it is: RFC 9110 would allow any coding, but a client that sends
+ * none (curl, a script) most likely cannot read one.
+ */
+function acceptsGzip(request: Request): boolean {
+  return request.headers['accept-encoding'] !== undefined && request.acceptsEncodings('gzip', 'identity') === 'gzip';
+}
+
 @ApiTags('Orders')
 @ApiProblems(400, 401)
 @Controller('v1/orders')
@@ -91,15 +100,30 @@ export class OrdersController {
 
   /**
    * Orders, newest first, with filters: each as a summary (status, recipient's name and prefecture, total,
-   * fulfillment and tracking state…); `GET /v1/orders/{id}` shows all of an order.
+   * fulfillment and tracking state…); `GET /v1/orders/{id}` shows all of an order. A page asked for again is
+   * answered gzipped (`Content-Encoding: gzip`) to a client whose `Accept-Encoding` allows it, as browsers' does.
    */
   @Get()
   @RequireRole('viewer')
   @ApiPageResponse(OrderSummaryDto)
-  async list(@CurrentTenant() caller: AuthenticatedTenant, @Query() query: ListOrdersQuery, @Res() response: Response): Promise<void> {
-    const page = await this.orders.list(caller.tenantId, query);
-    // set here, Express does not hash the body for one, and still answers a matching `If-None-Match` with 304
+  async list(
+    @CurrentTenant() caller: AuthenticatedTenant,
+    @Query() query: ListOrdersQuery,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const page = await this.orders.list(caller.tenantId, query, acceptsGzip(request));
+    // set here: Express does not hash the body for one
     response.setHeader('ETag', page.etag);
+    // whether gzipped or not, so no shared cache hands a gzipped page to a client that did not ask for one
+    response.setHeader('Vary', 'Accept-Encoding');
+    if (request.fresh) {
+      // without Content-Encoding: a cache freshening the page it holds with a 304's headers would take a gzip of
+      // this answer as the coding of the page it kept, which may be the plain one
+      response.status(304).end();
+      return;
+    }
+    if (page.contentEncoding) response.setHeader('Content-Encoding', page.contentEncoding);
     // the body is bytes already: sent as they are (Nest would serialize a returned Buffer as a JSON object)
     response.setHeader('Content-Type', JSON_CONTENT_TYPE);
     response.send(page.body);

@@ -36,9 +36,9 @@ export class OrdersService implements UnmappedListingsSource {
    * Plain SQL, not the query builder and entities: on this hot path building the query and hydrating 50
    * entities cost more than running it, and the page query is a prepared statement (`PreparedStatements`). The page's
    * rows are found first (ids and versions), then rendered, mostly from cache, and answered as the response body
-   * with its ETag (see `OrderListRenderer`).
+   * with its ETag (see `OrderListRenderer`), gzipped for a client that accepts it when the page is asked for again.
    */
-  async list(tenantId: string, query: ListOrdersQuery): Promise<OrderListResponse> {
+  async list(tenantId: string, query: ListOrdersQuery, acceptsGzip = false): Promise<OrderListResponse> {
     const params: unknown[] = [tenantId];
     const where = ['o.tenant_id = $1'];
     const filter = (condition: (param: string) => string, value: unknown) => {
@@ -76,7 +76,7 @@ export class OrdersService implements UnmappedListingsSource {
         sortProperty: 'orderedAt',
       },
     );
-    return this.listRenderer.response(tenantId, page);
+    return this.listRenderer.response(tenantId, page, acceptsGzip);
   }
 
   async get(tenantId: string, id: string): Promise<Order> {

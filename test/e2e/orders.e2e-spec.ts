@@ -1,3 +1,5 @@
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../src/common/clock';
 import { NextEngineSimulator, type NeOrderSeed } from '../simulators/nextengine';
@@ -391,6 +393,65 @@ describe('Order intake', () => {
       expect(afterFulfillment.headers.etag).not.toBe(afterOrder.headers.etag);
       expect(afterFulfillment.body.data[0].fulfillmentStatus).toBe('received');
       await page({ 'If-None-Match': afterFulfillment.headers.etag }).expect(304);
+    });
+  });
+
+  describe('the list, gzipped', () => {
+    /** The raw answer: supertest and fetch would gunzip the body and hide whether it came gzipped. */
+    function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+      return new Promise((resolve, reject) => {
+        const request = httpGet(`${t.url.replace('[::1]', '127.0.0.1')}${path}`, { headers: { ...auth(), ...headers } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+          response.on('error', reject);
+        });
+        request.on('error', reject);
+      });
+    }
+    const gzip = { 'Accept-Encoding': 'gzip, deflate, br' };
+    const path = '/v1/orders?limit=4';
+
+    it('answers a page asked for again gzipped to a client that accepts it, with the same ETag, and never a page of old rows', async () => {
+      const first = await rawGet(path, gzip);
+      expect(first.status).toBe(200);
+      expect(first.headers['content-encoding']).toBeUndefined();
+      expect(first.headers.vary).toMatch(/Accept-Encoding/);
+      const items = JSON.parse(first.body.toString('utf8')).data as { id: string; holdReason: string | null }[];
+      expect(items).toHaveLength(4);
+
+      const again = await rawGet(path, gzip);
+      expect(again.headers['content-encoding']).toBe('gzip');
+      expect(again.headers.vary).toMatch(/Accept-Encoding/);
+      expect(again.headers.etag).toBe(first.headers.etag);
+      expect(Number(again.headers['content-length'])).toBe(again.body.length);
+      expect(gunzipSync(again.body)).toEqual(first.body);
+      expect(again.body.length).toBeLessThan(first.body.length);
+      // a 304 names no coding: a cache freshening the plain page it kept with the 304's headers would take it as gzip
+      const unchanged = await rawGet(path, { ...gzip, 'If-None-Match': String(first.headers.etag) });
+      expect(unchanged.status).toBe(304);
+      expect(unchanged.headers['content-encoding']).toBeUndefined();
+      expect(unchanged.headers.etag).toBe(first.headers.etag);
+      expect(unchanged.body.length).toBe(0);
+
+      // a client that does not accept gzip gets the page as it is: no header, identity only, or gzip refused
+      const refusals: Record<string, string>[] = [{}, { 'Accept-Encoding': 'identity' }, { 'Accept-Encoding': 'gzip;q=0, br' }];
+      for (const refusing of refusals) {
+        const plain = await rawGet(path, refusing);
+        expect(plain.headers['content-encoding']).toBeUndefined();
+        expect(plain.headers.vary).toMatch(/Accept-Encoding/);
+        expect(plain.body).toEqual(first.body);
+      }
+
+      // an order on the page changes: the gzipped page of before is not sent again
+      await t.app.get(DataSource).query(`UPDATE orders SET hold_reason = 'gzip', updated_at = updated_at WHERE id = $1`, [items[2].id]);
+      const changed = await rawGet(path, gzip);
+      expect(changed.headers.etag).not.toBe(first.headers.etag);
+      expect(changed.headers['content-encoding']).toBeUndefined();
+      expect(JSON.parse(changed.body.toString('utf8')).data[2].holdReason).toBe('gzip');
+      const changedAgain = await rawGet(path, gzip);
+      expect(changedAgain.headers['content-encoding']).toBe('gzip');
+      expect(JSON.parse(gunzipSync(changedAgain.body).toString('utf8')).data[2].holdReason).toBe('gzip');
     });
   });
 
