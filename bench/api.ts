@@ -7,8 +7,9 @@
  * heap with another. Two filtered first pages of 50 are measured beside a
  * bare route of the same app (`GET /v1/bench/bare`, mounted through `AppModule.register`'s `extraModules`, so
  * it crosses the same middleware, API-key guard and interceptors): the ratio is the figure, not the absolute
- * numbers, which depend on the machine. The routes are measured in alternating rounds (BENCH_ROUNDS, default 3;
- * BENCH_SECONDS each), every list against the bare route of its own round, and the median ratio is reported. Each
+ * numbers, which depend on the machine. The routes are measured in rounds (BENCH_ROUNDS, default 3; BENCH_SECONDS
+ * a route in each, in BENCH_WINDOWS slices, default 5, the routes taking turns slice by slice so that all meet the
+ * same machine), every list against the bare route of its own round, and the median ratio is reported. Each
  * round then runs every route at a steady 200 requests/s (bench/support/paced-load.ts: autocannon's `overallRate`
  * sends each second's requests in one burst), after BENCH_WARMUP seconds (default 2) of the same load unmeasured;
  * the p99 reported is that of all rounds' requests together (ROUNDS × SECONDS × 200), each round's beside it.
@@ -17,6 +18,10 @@
  * The list renders each order once per row version and keeps it in memory (`ORDER_LIST_CACHE_MB`), so a
  * repeated page is served from that cache. A second app (another process) on the same database runs with the cache off, and
  * the status+site page is measured there too: what every request would cost if each hit orders never read.
+ *
+ * Every request carries `Accept-Encoding: gzip, deflate, br`, as a browser console's does, so a page asked for again
+ * is answered gzipped (~4 KB instead of ~30 KB; OrderListRenderer.response). The status+site page is also measured
+ * without the header ("no gzip"), as curl or a script would ask for it.
  */
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -29,6 +34,8 @@ import { type GcStats, readGcStats } from './support/gc-stats';
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** slices each route's SECONDS of a round is measured in, the routes taking turns (see the rounds below) */
+const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const FIXED_RATE = 200;
 /** seconds of unmeasured load before each paced run (bench/support/paced-load.ts) */
@@ -46,6 +53,27 @@ interface LoadResult {
   latencies?: number[];
   /** the serving app's garbage collections during the paced run (its warm-up included) */
   gc?: GcStats;
+}
+
+/**
+ * A route's slices of one round as one result: its rate is all their requests over all their seconds; its full-speed
+ * p50 and p99 are the median of the slices' (autocannon gives percentiles, not the latencies to pool).
+ */
+function combined(slices: LoadResult[], seconds: number): LoadResult {
+  const total = slices.reduce((sum, slice) => sum + slice.requests.total, 0);
+  const sum = (pick: (slice: LoadResult) => number) => slices.reduce((n, slice) => n + pick(slice), 0);
+  return {
+    requests: { average: total / seconds, total },
+    latency: {
+      p50: median(slices.map((slice) => slice.latency.p50)),
+      p99: median(slices.map((slice) => slice.latency.p99)),
+      average: sum((slice) => slice.latency.average * slice.requests.total) / Math.max(total, 1),
+      max: Math.max(...slices.map((slice) => slice.latency.max)),
+    },
+    non2xx: sum((slice) => slice.non2xx),
+    errors: sum((slice) => slice.errors),
+    timeouts: sum((slice) => slice.timeouts),
+  };
 }
 
 /** The p-th percentile of every latency of the given paced runs together. */
@@ -122,8 +150,17 @@ async function main(): Promise<void> {
         filters: { orderedFrom: windowFrom, orderedTo: windowTo },
       },
       'no cache': { base: uncachedUrl, path: '/v1/orders?status=confirmed&site=nextengine&limit=50' },
+      // the same page to a client that sends no Accept-Encoding (curl, a script): always the ~30 KB of JSON
+      'no gzip': { path: '/v1/orders?status=confirmed&site=nextengine&limit=50', acceptEncoding: null },
     };
     const target = (route: { path: string; base?: string }) => (route.base ?? url) + route.path;
+    // what a browser console sends: a page it polls comes gzipped (OrderListRenderer.response); the bare route's
+    // few bytes never are
+    const consoleEncoding = 'gzip, deflate, br';
+    const headersOf = (route: { path: string }): Record<string, string> =>
+      'acceptEncoding' in route
+        ? { Authorization: `Bearer ${apiKey}` }
+        : { Authorization: `Bearer ${apiKey}`, 'Accept-Encoding': consoleEncoding };
 
     process.stdout.write('\nQuery plans (EXPLAIN ANALYZE of the list query as OrdersService builds it):\n');
     const plans: Record<string, { ms: number; plan: string[] }> = {};
@@ -133,16 +170,16 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${name}: ${plans[name].ms} ms\n${plans[name].plan.map((line) => `    ${line}`).join('\n')}\n`);
     }
 
-    const headers = { Authorization: `Bearer ${apiKey}` };
     for (const route of Object.values(routes)) {
-      const response = await fetch(target(route), { headers });
+      const response = await fetch(target(route), { headers: headersOf(route) });
       if (!response.ok) throw new Error(`${route.path} → ${response.status} ${await response.text()}`);
       const body = (await response.json()) as { data?: unknown[] };
       if (route.path.startsWith('/v1/orders') && body.data?.length !== 50)
         throw new Error(`${route.path} returned ${body.data?.length} orders, not 50`);
     }
     // Warm-up: JIT, connection pool, PostgreSQL cache.
-    for (const route of Object.values(routes)) await load({ url: target(route), headers, connections: CONNECTIONS, duration: 2 });
+    for (const route of Object.values(routes))
+      await load({ url: target(route), headers: headersOf(route), connections: CONNECTIONS, duration: 2 });
 
     // Rounds alternate the routes (bare, lists, bare, lists…), and each list's ratio is taken against the bare
     // route of its own round: a machine that slows down or speeds up over the run moves both sides of a ratio.
@@ -151,18 +188,43 @@ async function main(): Promise<void> {
     const fixedRounds: Record<string, LoadResult>[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       process.stdout.write(
-        `Round ${round} of ${ROUNDS}: each route ${SECONDS} s at full speed (${CONNECTIONS} connections), then each ${SECONDS} s at ${FIXED_RATE} req/s...\n`,
+        `Round ${round} of ${ROUNDS}: each route ${SECONDS} s at full speed (${CONNECTIONS} connections, ${WINDOWS} turns of ${SECONDS / WINDOWS} s), then each ${SECONDS} s at ${FIXED_RATE} req/s...\n`,
       );
       const results: Record<string, LoadResult> = {};
       const fixedResults: Record<string, LoadResult> = {};
-      for (const name of names)
-        results[name] = await load({ url: target(routes[name]), headers, connections: CONNECTIONS, duration: SECONDS });
+      // each route's SECONDS in WINDOWS slices, the routes taking turns slice by slice (the first route moving on
+      // each time): this VM's speed drifts by tens of percent within a minute, and routes measured in one block each
+      // would meet different machines, so a round's ratio moved with which route met the slow one
+      // The cache-off app takes no turn: it runs after them, in one block, its ratio a rough figure. Its load churns
+      // PostgreSQL and its own heap, which slowed whichever route took the next turn (~0.1 of its ratio).
+      const turns = names.filter((name) => name !== 'no cache');
+      const slices: Record<string, LoadResult[]> = Object.fromEntries(turns.map((name) => [name, []]));
+      for (let slice = 0; slice < WINDOWS; slice++) {
+        for (let turn = 0; turn < turns.length; turn++) {
+          const name = turns[(slice + turn) % turns.length];
+          slices[name].push(
+            await load({
+              url: target(routes[name]),
+              headers: headersOf(routes[name]),
+              connections: CONNECTIONS,
+              duration: SECONDS / WINDOWS,
+            }),
+          );
+        }
+      }
+      for (const name of turns) results[name] = combined(slices[name], SECONDS);
+      results['no cache'] = await load({
+        url: target(routes['no cache']),
+        headers: headersOf(routes['no cache']),
+        connections: CONNECTIONS,
+        duration: SECONDS,
+      });
       for (const name of names) {
         const serving = 'base' in routes[name] ? uncached : measured;
         await readGcStats(serving.child); // from here on
         fixedResults[name] = await runPacedLoad<LoadResult>({
           url: target(routes[name]),
-          headers,
+          headers: headersOf(routes[name]),
           connections: CONNECTIONS,
           duration: SECONDS,
           rate: FIXED_RATE,
@@ -234,8 +296,10 @@ async function main(): Promise<void> {
           `${gc.majors} major (mark-compact), ${gc.majorMs} ms; longest pause ${gc.maxPauseMs} ms\n`,
       );
     }
-    const lists = rows.filter((row) => row.route !== 'bare' && row.route !== 'no cache');
+    // the target's routes: the filtered pages as a console asks for them (Accept-Encoding as browsers send it)
+    const lists = rows.filter((row) => row.route === 'status+site' || row.route === 'date range');
     const uncachedRow = rows.find((row) => row.route === 'no cache')!;
+    const plainRow = rows.find((row) => row.route === 'no gzip')!;
     const worstRatio = Math.min(...lists.map((row) => row.ratioToBare));
     const worstP99 = Math.max(...lists.map((row) => row[`p99At${FIXED_RATE}Ms`] as number));
     process.stdout.write(
@@ -243,7 +307,9 @@ async function main(): Promise<void> {
         `p99 at ${FIXED_RATE} req/s ${worstP99} ms (all ${ROUNDS} rounds' requests together; target < 30: ${worstP99 < 30 ? 'met' : 'NOT met'}; the bare route's: ${rows[0][`p99At${FIXED_RATE}Ms`]} ms); ` +
         `errors ${rows.reduce((n, row) => n + row.errors, 0)}.\n` +
         `With the list cache off, every order read and rendered on each request: ${uncachedRow.ratioToBare.toFixed(2)} of the bare route, ` +
-        `p99 at ${FIXED_RATE} req/s ${uncachedRow[`p99At${FIXED_RATE}Ms`]} ms.\n`,
+        `p99 at ${FIXED_RATE} req/s ${uncachedRow[`p99At${FIXED_RATE}Ms`]} ms.\n` +
+        `The status+site page to a client that accepts no gzip (~30 KB of JSON, not ~4 KB): ${plainRow.ratioToBare.toFixed(2)} of the bare route, ` +
+        `p99 at ${FIXED_RATE} req/s ${plainRow[`p99At${FIXED_RATE}Ms`]} ms.\n`,
     );
   } finally {
     // the last fixed-rate run may leave requests in flight for a moment
