@@ -116,7 +116,7 @@ export class OrdersController {
     // set here: Express does not hash the body for one
     response.setHeader('ETag', page.etag);
     // whether gzipped or not, so no shared cache hands a gzipped page to a client that did not ask for one
-    response.setHeader('Vary', 'Accept-Encoding');
+    response.vary('Accept-Encoding'); // added to CORS's `Vary: Origin`, not in its place
     if (request.fresh) {
       // without Content-Encoding: a cache freshening the page it holds with a 304's headers would take a gzip of
       // this answer as the coding of the page it kept, which may be the plain one

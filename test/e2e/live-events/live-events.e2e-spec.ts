@@ -353,6 +353,12 @@ describe('Live events (SSE)', () => {
     expect(listed.headers.get('access-control-expose-headers')!.split(',')).toEqual(
       expect.arrayContaining(['ETag', 'X-RateLimit-Remaining', 'Retry-After', 'Idempotent-Replayed']),
     );
+    // asked again, the page comes gzipped (fetch sends Accept-Encoding): both answers name the origin (CORS) and the
+    // codings as what they vary by, so no shared cache hands one origin's answer, or a gzipped one, to another
+    const again = await fetch(`${t.url}/v1/orders`, { headers: { Origin: CONSOLE_ORIGIN, Authorization: `Bearer ${tenants.a.apiKey}` } });
+    expect(again.headers.get('content-encoding')).toBe('gzip');
+    for (const answer of [listed, again])
+      expect(answer.headers.get('vary')?.split(/\s*,\s*/)).toEqual(expect.arrayContaining(['Origin', 'Accept-Encoding']));
 
     for (const origin of ['http://evil.example.test', `${CONSOLE_ORIGIN}.evil.example.test`, 'http://console.example.test:5174']) {
       const refused = await fetch(`${t.url}/v1/orders`, {
