@@ -43,7 +43,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 
 interface LoadResult {
   requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number; max: number };
+  latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -67,8 +67,6 @@ function combined(slices: LoadResult[], seconds: number): LoadResult {
     latency: {
       p50: median(slices.map((slice) => slice.latency.p50)),
       p99: median(slices.map((slice) => slice.latency.p99)),
-      average: sum((slice) => slice.latency.average * slice.requests.total) / Math.max(total, 1),
-      max: Math.max(...slices.map((slice) => slice.latency.max)),
     },
     non2xx: sum((slice) => slice.non2xx),
     errors: sum((slice) => slice.errors),
@@ -181,8 +179,8 @@ async function main(): Promise<void> {
     for (const route of Object.values(routes))
       await load({ url: target(route), headers: headersOf(route), connections: CONNECTIONS, duration: 2 });
 
-    // Rounds alternate the routes (bare, lists, bare, lists…), and each list's ratio is taken against the bare
-    // route of its own round: a machine that slows down or speeds up over the run moves both sides of a ratio.
+    // Each list's ratio is taken against the bare route of its own round, and within a round the routes take turns
+    // (below): a machine that slows down or speeds up over the run moves both sides of a ratio.
     const names = Object.keys(routes) as (keyof typeof routes)[];
     const rounds: Record<string, LoadResult>[] = [];
     const fixedRounds: Record<string, LoadResult>[] = [];
@@ -192,11 +190,11 @@ async function main(): Promise<void> {
       );
       const results: Record<string, LoadResult> = {};
       const fixedResults: Record<string, LoadResult> = {};
-      // each route's SECONDS in WINDOWS slices, the routes taking turns slice by slice (the first route moving on
+      // Each route's SECONDS in WINDOWS slices, the routes taking turns slice by slice (the first route moving on
       // each time): this VM's speed drifts by tens of percent within a minute, and routes measured in one block each
-      // would meet different machines, so a round's ratio moved with which route met the slow one
-      // The cache-off app takes no turn: it runs after them, in one block, its ratio a rough figure. Its load churns
-      // PostgreSQL and its own heap, which slowed whichever route took the next turn (~0.1 of its ratio).
+      // met different machines, so a round's ratio moved with which route met the slow one. The cache-off app takes
+      // no turn: it runs after them, in one block, its ratio a rough figure; its load churns PostgreSQL and its own
+      // heap, which slowed whichever route took the next turn (~0.1 of that route's ratio).
       const turns = names.filter((name) => name !== 'no cache');
       const slices: Record<string, LoadResult[]> = Object.fromEntries(turns.map((name) => [name, []]));
       for (let slice = 0; slice < WINDOWS; slice++) {
