@@ -93,6 +93,17 @@ describe('OrderListRenderer.response, gzip', () => {
     expect(pages.response(TENANT, bigPage(), true).body).toBe(second.body);
   });
 
+  it('gives the same ETag on two instances, one answering gzipped and the other not: a 304 holds behind a load balancer', () => {
+    const first = renderer();
+    const second = renderer();
+    first.response(TENANT, bigPage(), true);
+    const gzipped = first.response(TENANT, bigPage(), true);
+    const plain = second.response(TENANT, bigPage(), true);
+    expect(gzipped.contentEncoding).toBe('gzip');
+    expect(plain.contentEncoding).toBeUndefined();
+    expect(plain.etag).toBe(gzipped.etag);
+  });
+
   it('sends the page as it is to a client that does not accept gzip, also after another was sent it gzipped', () => {
     const pages = renderer();
     const first = pages.response(TENANT, bigPage(), true);
